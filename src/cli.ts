@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { ArgusKustomizeError } from "./errors.js";
+import { check, generate, render } from "./pipeline.js";
+
+/** Exit codes of the CLI contract (DESIGN.md §1). */
+const EXIT = { ok: 0, drift: 1, usage: 2 } as const;
+
+const program = new Command()
+  .name("argusai-kustomize")
+  .description("Writes and checks the kustomize base and overlays of ArgusAI")
+  .showSuggestionAfterError()
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+program
+  .command("generate")
+  .description("write base/ and overlays/ into DIR, render every overlay with kustomize, print a summary")
+  .option("--dir <dir>", "target directory", ".")
+  .action(async (options: { dir: string }) => {
+    const result = await generate({ dir: options.dir });
+    for (const overlay of result.overlays) {
+      process.stdout.write(
+        `${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`,
+      );
+    }
+    process.stdout.write(
+      `rendered with ${result.renderer}; ${result.written.length} file(s) written, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted` +
+        (result.seeded.length > 0 ? `, created ${result.seeded.join(", ")}` : "") +
+        "\n",
+    );
+  });
+
+program
+  .command("check")
+  .description("exit 1 with a unified diff per file when the tree in DIR is not what generate would write")
+  .option("--dir <dir>", "directory holding the tree", ".")
+  .action(async (options: { dir: string }) => {
+    const drift = await check({ dir: options.dir });
+    if (drift.length === 0) {
+      process.stdout.write("tree is up to date\n");
+      return;
+    }
+    const { createTwoFilesPatch } = await import("diff");
+    for (const file of drift) {
+      const from = file.actual === undefined ? "/dev/null" : `a/${file.path}`;
+      const to = file.expected === undefined ? "/dev/null" : `b/${file.path}`;
+      process.stdout.write(createTwoFilesPatch(from, to, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } }));
+    }
+    process.stderr.write(`${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`);
+    process.exitCode = EXIT.drift;
+  });
+
+program
+  .command("render")
+  .description("print the kustomize output of overlays/ENV")
+  .argument("<env>", "environment (overlay) name")
+  .option("--dir <dir>", "directory holding the tree", ".")
+  .action(async (environment: string, options: { dir: string }) => {
+    const rendered = await render(environment, { dir: options.dir });
+    for (const warning of rendered.warnings) process.stderr.write(`${warning}\n`);
+    process.stdout.write(rendered.yaml);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here too, with exit code 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ArgusKustomizeError) {
+    process.stderr.write(`argusai-kustomize: ${error.code}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  // Not a condition the contract names: a bug. Show everything so it can be reported.
+  process.stderr.write(`argusai-kustomize: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+  return EXIT.drift;
+}

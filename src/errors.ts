@@ -1,0 +1,80 @@
+/**
+ * The one error class of argusai-kustomize. Every failure a user can cause or meet carries a
+ * `code` from the closed list below, so scripts can branch on it and the CLI can map it to an
+ * exit code without parsing messages.
+ */
+
+/** Every code an {@link ArgusKustomizeError} can carry, with the CLI exit code it maps to. */
+export const ERROR_EXIT_CODES = {
+  /** An EnvironmentSpec (from a script or a file) is invalid. */
+  INVALID_SPEC: 2,
+  /** The command line is wrong (unknown command, option or environment). */
+  USAGE: 2,
+  /** A patch names a container the target resource does not have. */
+  PATCH_CONTAINER_NOT_FOUND: 2,
+  /** A patch path does not resolve in the resource it targets. */
+  PATCH_PATH_UNRESOLVABLE: 2,
+  /** A patch's `test` guard failed: the base is not what the patch was built against. */
+  PATCH_TEST_FAILED: 2,
+  /** A patch (or one of its operations) would change nothing. */
+  PATCH_NO_EFFECT: 2,
+  /** A patch, image or replica entry targets a resource or image the base does not have. */
+  TARGET_NOT_FOUND: 2,
+  /** The target directory cannot be written as asked (a file in the way, not writable). */
+  WRITE_FAILED: 2,
+  /** No kubectl (nor standalone kustomize) could be started. */
+  KUBECTL_NOT_FOUND: 3,
+  /** kubectl kustomize / kustomize build exited non-zero or printed a warning. */
+  KUSTOMIZE_BUILD_FAILED: 3,
+} as const;
+
+/** The closed list of error codes. */
+export type ErrorCode = keyof typeof ERROR_EXIT_CODES;
+
+/** Where a problem is: which environment, file and field, as far as known. */
+export interface ErrorLocation {
+  environment?: string;
+  file?: string;
+  field?: string;
+}
+
+/**
+ * The single error type thrown by the library.
+ *
+ * @example
+ * try { await generate({ dir }) } catch (e) {
+ *   if (e instanceof ArgusKustomizeError && e.code === "KUBECTL_NOT_FOUND") installKubectl();
+ * }
+ */
+export class ArgusKustomizeError extends Error {
+  override readonly name = "ArgusKustomizeError";
+  readonly code: ErrorCode;
+  readonly location: ErrorLocation;
+  /** Further problems found in the same pass (all problems of a spec are reported at once). */
+  readonly problems: readonly string[];
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; location?: ErrorLocation; problems?: readonly string[] } = {},
+  ) {
+    super(withLocation(message, options.location ?? {}), { cause: options.cause });
+    this.code = code;
+    this.location = options.location ?? {};
+    this.problems = options.problems ?? [];
+  }
+
+  /** The exit code of the CLI contract for this error. */
+  get exitCode(): number {
+    return ERROR_EXIT_CODES[this.code];
+  }
+}
+
+function withLocation(message: string, location: ErrorLocation): string {
+  const where = [
+    location.environment !== undefined ? `environment "${location.environment}"` : undefined,
+    location.file !== undefined ? `file ${location.file}` : undefined,
+    location.field !== undefined ? `field ${location.field}` : undefined,
+  ].filter((part) => part !== undefined);
+  return where.length > 0 ? `${where.join(", ")}: ${message}` : message;
+}

@@ -1,0 +1,35 @@
+/**
+ * argusai-kustomize: the typed model of ArgusAI's Kubernetes deployment, compiled into a
+ * kustomize base and per-environment overlays, verified with the real kustomize.
+ */
+export { ArgusKustomizeError, ERROR_EXIT_CODES } from "./errors.js";
+export type { ErrorCode, ErrorLocation } from "./errors.js";
+
+export { argusBase, baseResources, BASE_CONFIG, DATA_MOUNT_PATH, IMAGE_REPOSITORIES, NAMES, PORTS } from "./model/base.js";
+export type { ArgusBase, KubeObject, Modeled } from "./model/base.js";
+export { COMPONENTS, componentLabels, selectorLabels } from "./model/labels.js";
+export type { Component } from "./model/labels.js";
+export { assertEnvironments, checkEnvironment } from "./model/environment.js";
+export type { EnvironmentSpec, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment.js";
+export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/environments.js";
+export type { ProdOptions } from "./model/environments.js";
+export { quantityValue } from "./model/quantity.js";
+
+export { applyOperations, ContainerPatch, ResourcePatch, targetOf } from "./patch/json6902.js";
+export type { Json6902Patch, JsonPatchOperation, PatchTarget } from "./patch/json6902.js";
+export { toJsonPointer } from "./patch/path.js";
+export type { PathSegment, SettableAt, ValueAt } from "./patch/path.js";
+
+export { compileTree, overlayDir } from "./kustomize/compile.js";
+export type { PlannedFile, SeedFile, TreePlan } from "./kustomize/compile.js";
+export type { Kustomization } from "./kustomize/kustomization.js";
+
+export { toYaml } from "./write/yaml.js";
+export { findDrift, OWNED_LIST_FILE, readOwnedList, treeContents, writeTree } from "./write/tree.js";
+export type { TreeContents, TreeDrift, WriteTreeResult } from "./write/tree.js";
+
+export { findRenderer, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
+export type { Rendered, Renderer } from "./render/kustomize.js";
+
+export { check, generate, render } from "./pipeline.js";
+export type { GenerateResult, OverlaySummary, TreeOptions } from "./pipeline.js";

@@ -1,0 +1,70 @@
+import type { EnvironmentSpec, ImageVersion } from "./environment.js";
+
+/**
+ * The version prod pins both images to until you set yours. A placeholder on purpose: it is a
+ * valid tag (so the tree renders and validates) that no registry should have, so a cluster that
+ * pulls it fails loudly instead of running an unknown build. Override it with
+ * `prodEnvironment({ image: { tag: "1.4.2" } })` from a script.
+ */
+export const PROD_IMAGE_VERSION_PLACEHOLDER = "0.0.0-set-me";
+
+/**
+ * The dev environment: namespace `argusai-dev`, smaller requests, debug logging, a 2Gi volume and
+ * a Secret generated on the developer's machine (never committed).
+ *
+ * @example
+ * generate({ dir: ".", environments: [devEnvironment(), prodEnvironment()] });
+ */
+export function devEnvironment(): EnvironmentSpec {
+  return {
+    name: "dev",
+    namespace: "argusai-dev",
+    resources: {
+      backend: { requests: { memory: "256Mi", cpu: "100m" } },
+      frontend: { requests: { memory: "128Mi", cpu: "50m" } },
+    },
+    config: { DEBUG: "true", LOG_LEVEL: "DEBUG" },
+    secret: { mode: "generated" },
+    storage: { size: "2Gi" },
+  };
+}
+
+/** What a caller may change of the built-in prod environment. */
+export interface ProdOptions {
+  /**
+   * The version both images are pinned to.
+   * @default { tag: PROD_IMAGE_VERSION_PLACEHOLDER }
+   */
+  readonly image?: ImageVersion;
+  /**
+   * Frontend replicas (a PodDisruptionBudget keeps all but one available).
+   * @default 2
+   */
+  readonly frontendReplicas?: number;
+}
+
+/**
+ * The prod environment: namespace `argusai`, both images pinned, the story's resources, the
+ * frontend scaled out behind a PodDisruptionBudget, and the Secret provided from outside.
+ *
+ * @example
+ * prodEnvironment({ image: { tag: "1.4.2" } });
+ */
+export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
+  const image = options.image ?? { tag: PROD_IMAGE_VERSION_PLACEHOLDER };
+  const frontendReplicas = options.frontendReplicas ?? 2;
+  return {
+    name: "prod",
+    namespace: "argusai",
+    production: true,
+    images: { backend: image, frontend: image },
+    replicas: { frontend: frontendReplicas },
+    secret: { mode: "existing" },
+    disruptionBudgets: { frontend: { minAvailable: frontendReplicas - 1 } },
+  };
+}
+
+/** The environments generate writes when it is given none: dev and prod. */
+export function builtInEnvironments(): EnvironmentSpec[] {
+  return [devEnvironment(), prodEnvironment()];
+}

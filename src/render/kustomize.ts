@@ -1,0 +1,129 @@
+import { execFile } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { ArgusKustomizeError } from "../errors.js";
+
+/** A program that renders a kustomization: `kubectl kustomize DIR` or `kustomize build DIR`. */
+export interface Renderer {
+  /** Absolute path (or the name given in KUBECTL / KUSTOMIZE). */
+  readonly binary: string;
+  /** Arguments before the directory. */
+  readonly args: readonly string[];
+  /** How to show it to a person: "kubectl kustomize" or "kustomize build". */
+  readonly label: string;
+}
+
+/** A rendered kustomization: its objects, and whatever the renderer printed on stderr. */
+export interface Rendered {
+  readonly objects: ReadonlyArray<Record<string, unknown>>;
+  /** The YAML stream exactly as printed. */
+  readonly yaml: string;
+  /** Non-empty stderr lines (kustomize prints deprecation and other warnings there). */
+  readonly warnings: readonly string[];
+}
+
+const INSTALL_HINT =
+  "install kubectl (Debian: apt-get update && apt-get install -y kubectl) or the standalone kustomize " +
+  "(apt-get install -y kustomize), or point KUBECTL / KUSTOMIZE at one";
+
+/**
+ * Finds the renderer: `KUBECTL` if set, else `kubectl` on PATH, else `KUSTOMIZE` if set, else
+ * `kustomize` on PATH (what Argo CD runs).
+ *
+ * @throws ArgusKustomizeError KUBECTL_NOT_FOUND naming what to install
+ */
+export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
+  if (env["KUBECTL"]) return kubectlRenderer(requireExecutable(env["KUBECTL"], "KUBECTL", env));
+  const kubectl = whichSync("kubectl", env);
+  if (kubectl !== undefined) return kubectlRenderer(kubectl);
+  if (env["KUSTOMIZE"]) return kustomizeRenderer(requireExecutable(env["KUSTOMIZE"], "KUSTOMIZE", env));
+  const kustomize = whichSync("kustomize", env);
+  if (kustomize !== undefined) return kustomizeRenderer(kustomize);
+  throw new ArgusKustomizeError("KUBECTL_NOT_FOUND", `neither kubectl nor kustomize is on PATH: ${INSTALL_HINT}`);
+}
+
+/** `kubectl kustomize` with the given binary. */
+export function kubectlRenderer(binary: string): Renderer {
+  return { binary, args: ["kustomize"], label: "kubectl kustomize" };
+}
+
+/** Standalone `kustomize build` with the given binary. */
+export function kustomizeRenderer(binary: string): Renderer {
+  return { binary, args: ["build"], label: "kustomize build" };
+}
+
+/**
+ * Renders the kustomization in `dir`. Warnings on stderr are returned, not thrown: callers
+ * decide (generate treats any warning as a failure).
+ *
+ * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
+ */
+export function renderKustomization(dir: string, renderer: Renderer = findRenderer()): Promise<Rendered> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      renderer.binary,
+      [...renderer.args, dir],
+      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        if (error !== null) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "ENOENT" || code === "EACCES") {
+            reject(new ArgusKustomizeError("KUBECTL_NOT_FOUND", `cannot run ${renderer.binary}: ${INSTALL_HINT}`, { cause: error }));
+            return;
+          }
+          const message = stderr.trim().split("\n").filter(Boolean).join("; ") || error.message;
+          reject(
+            new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} ${dir} failed: ${message}`, {
+              cause: error,
+              location: { file: dir },
+            }),
+          );
+          return;
+        }
+        try {
+          resolve({ objects: parseStream(stdout, dir), yaml: stdout, warnings: stderr.split("\n").filter((line) => line.trim() !== "") });
+        } catch (parseError) {
+          reject(parseError);
+        }
+      },
+    );
+  });
+}
+
+/** Parses a YAML stream of objects, dropping empty documents. */
+export function parseStream(yaml: string, source: string): Array<Record<string, unknown>> {
+  return parseAllDocuments(yaml).flatMap((document) => {
+    if (document.errors.length > 0) {
+      throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `unparsable output: ${document.errors[0]?.message ?? ""}`, { location: { file: source } });
+    }
+    const value: unknown = document.toJS();
+    return value === null || value === undefined ? [] : [value as Record<string, unknown>];
+  });
+}
+
+function requireExecutable(binary: string, variable: string, env: NodeJS.ProcessEnv): string {
+  const found = binary.includes("/") ? (isExecutable(binary) ? binary : undefined) : whichSync(binary, env);
+  if (found === undefined) {
+    throw new ArgusKustomizeError("KUBECTL_NOT_FOUND", `${variable}=${binary} is not an executable file: ${INSTALL_HINT}`);
+  }
+  return found;
+}
+
+function whichSync(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
