@@ -28,7 +28,7 @@ export { toYaml } from "./write/yaml.js";
 export { findDrift, OWNED_LIST_FILE, readOwnedList, treeContents, writeTree } from "./write/tree.js";
 export type { TreeContents, TreeDrift, WriteTreeResult } from "./write/tree.js";
 
-export { findRenderer, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
+export { findKubectl, findRenderer, findStandaloneKustomize, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
 export type { Rendered, Renderer } from "./render/kustomize.js";
 
 export { check, generate, render } from "./pipeline.js";

@@ -179,7 +179,8 @@ export function targetOf(object: KubeObject): PatchTarget {
  */
 export function applyOperations(document: unknown, operations: readonly JsonPatchOperation[], where: { field?: string; file?: string; environment?: string }): void {
   try {
-    jsonpatch.applyPatch(document, operations as Operation[], true, true);
+    // Cloned: applyPatch inserts values by reference, and a later op would then edit this patch.
+    jsonpatch.applyPatch(document, structuredClone(operations) as Operation[], true, true);
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === "TEST_OPERATION_FAILED") {

@@ -34,13 +34,29 @@ const INSTALL_HINT =
  * @throws ArgusKustomizeError KUBECTL_NOT_FOUND naming what to install
  */
 export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
-  if (env["KUBECTL"]) return kubectlRenderer(requireExecutable(env["KUBECTL"], "KUBECTL", env));
-  const kubectl = whichSync("kubectl", env);
+  const kubectl = findKubectl(env);
   if (kubectl !== undefined) return kubectlRenderer(kubectl);
-  if (env["KUSTOMIZE"]) return kustomizeRenderer(requireExecutable(env["KUSTOMIZE"], "KUSTOMIZE", env));
-  const kustomize = whichSync("kustomize", env);
+  const kustomize = findStandaloneKustomize(env);
   if (kustomize !== undefined) return kustomizeRenderer(kustomize);
   throw new ArgusKustomizeError("KUBECTL_NOT_FOUND", `neither kubectl nor kustomize is on PATH: ${INSTALL_HINT}`);
+}
+
+/**
+ * kubectl from `KUBECTL` (which must then be executable) or PATH; `undefined` when there is none.
+ *
+ * @throws ArgusKustomizeError KUBECTL_NOT_FOUND when KUBECTL names something that cannot run
+ */
+export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env["KUBECTL"] ? requireExecutable(env["KUBECTL"], "KUBECTL", env) : whichSync("kubectl", env);
+}
+
+/**
+ * The standalone kustomize from `KUSTOMIZE` (which must then be executable) or PATH.
+ *
+ * @throws ArgusKustomizeError KUBECTL_NOT_FOUND when KUSTOMIZE names something that cannot run
+ */
+export function findStandaloneKustomize(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env["KUSTOMIZE"] ? requireExecutable(env["KUSTOMIZE"], "KUSTOMIZE", env) : whichSync("kustomize", env);
 }
 
 /** `kubectl kustomize` with the given binary. */

@@ -1,0 +1,117 @@
+/** The CLI as a user runs it: the built bin in a child process, exit codes per the contract. */
+import { execFile } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseStream } from "../src/render/kustomize.js";
+import { CLI, renderer, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
+    });
+  });
+}
+
+describe("argusai-kustomize CLI", () => {
+  it("generate exits 0 and prints one line per overlay: objects, namespace, images", async () => {
+    const dir = await tempDir();
+    const result = await run(["generate", "--dir", dir]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines[0]).toBe(
+      "overlays/dev: 9 objects, namespace argusai-dev, images ghcr.io/bbengt1/argusai-backend:latest ghcr.io/bbengt1/argusai-frontend:latest",
+    );
+    expect(lines[1]).toBe(
+      "overlays/prod: 9 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
+    );
+    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build); 17 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+  });
+
+  it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const clean = await run(["check", "--dir", dir]);
+    expect(clean).toEqual({ code: 0, stdout: "tree is up to date\n", stderr: "" });
+
+    const file = path.join(dir, "overlays/prod/kustomization.yaml");
+    const original = await readFile(file, "utf8");
+    await writeFile(file, original.replace("count: 2", "count: 5"));
+    const stale = await run(["check", "--dir", dir]);
+    expect(stale.code).toBe(1);
+    expect(stale.stdout).toContain("--- a/overlays/prod/kustomization.yaml\n+++ b/overlays/prod/kustomization.yaml\n");
+    expect(stale.stdout).toContain("\n-    count: 5\n+    count: 2\n");
+    expect(stale.stderr).toBe(
+      "1 file(s) differ from what generate would write: overlays/prod/kustomization.yaml (changed); run argusai-kustomize generate\n",
+    );
+  });
+
+  it("check needs no kubectl", async () => {
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    expect((await run(["check", "--dir", dir], { KUBECTL: "/nonexistent", PATH: "/nonexistent" })).code).toBe(0);
+  });
+
+  it("render prints the overlay's kustomize output", async () => {
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const result = await run(["render", "prod", "--dir", dir]);
+    expect(result.code).toBe(0);
+    const objects = parseStream(result.stdout, "stdout");
+    expect(objects).toHaveLength(9);
+    expect(objects.every((object) => object["kind"] === "Namespace" || (object["metadata"] as { namespace?: string }).namespace === "argusai")).toBe(true);
+  });
+
+  it("a missing kubectl gives exit 3 and a one-line message naming what to install, with no stack trace", async () => {
+    const dir = await tempDir();
+    const before = await snapshotTree(dir);
+    const result = await run(["generate", "--dir", dir], { KUBECTL: "/nonexistent" });
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/^argusai-kustomize: KUBECTL_NOT_FOUND: KUBECTL=\/nonexistent is not an executable file: install kubectl/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("no kubectl and no kustomize on PATH gives exit 3", async () => {
+    const result = await run(["render", "prod", "--dir", path.resolve(".")], { PATH: "/nonexistent", KUBECTL: "", KUSTOMIZE: "" });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^argusai-kustomize: KUBECTL_NOT_FOUND: neither kubectl nor kustomize is on PATH/);
+  });
+
+  it("falls back to `kustomize build` (what Argo CD runs) from KUSTOMIZE when there is no kubectl", async () => {
+    const dir = await tempDir();
+    // The real standalone kustomize where installed; elsewhere a wrapper turning `build DIR` into
+    // `kubectl kustomize DIR` stands in, which still proves the fallback and its arguments.
+    const wrapper = path.join(await tempDir(), "kustomize");
+    await writeFile(wrapper, `#!/bin/sh\n[ "$1" = build ] || exit 9\nshift\nexec ${renderer.binary} kustomize "$@"\n`, { mode: 0o755 });
+    const result = await run(["generate", "--dir", dir], { PATH: "/nonexistent", KUBECTL: "", KUSTOMIZE: STANDALONE_KUSTOMIZE ?? wrapper });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain("rendered with kustomize build;");
+    expect(result.code).toBe(0);
+  });
+
+  it("usage errors exit 2", async () => {
+    expect((await run(["frobnicate"])).code).toBe(2);
+    expect((await run(["generate", "--no-such-option"])).code).toBe(2);
+    expect((await run(["render"])).code).toBe(2);
+    const unknown = await run(["render", "staging", "--dir", path.resolve(".")]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^argusai-kustomize: USAGE: environment "staging": no overlay "staging" in .*overlays \(found: dev, prod; run generate first\)\n$/);
+  });
+
+  it("--help exits 0 and lists the commands", async () => {
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["generate", "check", "render"]) expect(help.stdout).toContain(command);
+  });
+});

@@ -1,0 +1,47 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll } from "vitest";
+import { findRenderer, findStandaloneKustomize, type Renderer } from "../src/render/kustomize.js";
+
+/** The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback). */
+export const renderer: Renderer = findRenderer();
+
+/** The standalone kustomize binary (KUSTOMIZE, else on PATH), if this machine has one. */
+export const STANDALONE_KUSTOMIZE: string | undefined = findStandaloneKustomize();
+
+/** A fresh temp directory, removed after the test file. */
+export async function tempDir(prefix = "argusai-kustomize-test-"): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Every file under `dir` with its bytes, by POSIX path relative to `dir`. */
+export async function snapshotTree(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const walk = async (relative: string): Promise<void> => {
+    for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) await walk(child);
+      else files.set(child, await readFile(path.join(dir, child), "utf8"));
+    }
+  };
+  await walk("");
+  return files;
+}
+
+/** A rendered object, loosely typed for assertions. */
+export type KObject = Record<string, any>;
+
+/** The one object of `kind` whose name is `name` (or starts with `name-` when `hashed`). */
+export function findObject(objects: readonly KObject[], kind: string, name: string, hashed = false): KObject {
+  const matches = objects.filter(
+    (object) => object["kind"] === kind && (hashed ? String(object["metadata"]?.name).startsWith(`${name}-`) : object["metadata"]?.name === name),
+  );
+  if (matches.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${matches.length}`);
+  return matches[0]!;
+}
+
+/** Path to the built CLI (npm test builds before it runs vitest). */
+export const CLI = path.resolve("dist/cli.js");

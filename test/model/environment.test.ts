@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { ArgusKustomizeError } from "../../src/errors.js";
+import { compileTree } from "../../src/kustomize/compile.js";
+import { argusBase } from "../../src/model/base.js";
+import { assertEnvironments, checkEnvironment, type EnvironmentSpec } from "../../src/model/environment.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { quantityValue } from "../../src/model/quantity.js";
+
+const valid: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" } };
+
+describe("checkEnvironment", () => {
+  it("accepts the built-in environments and a minimal one", () => {
+    expect(checkEnvironment(devEnvironment())).toEqual([]);
+    expect(checkEnvironment(prodEnvironment())).toEqual([]);
+    expect(checkEnvironment(valid)).toEqual([]);
+  });
+
+  it.each<[string, Partial<EnvironmentSpec>, string, RegExp]>([
+    ["name with capitals", { name: "Staging" }, "name", /not a DNS-1123 label/],
+    ["name with a slash", { name: "../etc" }, "name", /not a DNS-1123 label/],
+    ["namespace with _", { namespace: "argus_ai" }, "namespace", /not a DNS-1123 label/],
+    ["bad tag", { images: { backend: { tag: "-bad" } } }, "images.backend.tag", /not a valid image tag/],
+    ["bad digest", { images: { frontend: { digest: "sha256:abc" } } }, "images.frontend.digest", /64 lowercase hex/],
+    ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /not a whole number >= 0/],
+    ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /not a whole number >= 0/],
+    ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of a SQLite file/],
+    ["bad quantity", { resources: { backend: { limits: { memory: "512MB" } } } }, "resources.backend.limits.memory", /not a Kubernetes quantity/],
+    ["requests above limits", { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } }, "resources.frontend.requests.cpu", /above the limit/],
+    ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /not a lowercase hostname/],
+    ["bad storage size", { storage: { size: "ten gigs" } }, "storage.size", /not a Kubernetes quantity/],
+    ["PDB that blocks drains", { disruptionBudgets: { frontend: { minAvailable: 1 } } }, "disruptionBudgets.frontend.minAvailable", /block every node drain/],
+    ["bad config key", { config: { "BAD KEY": "x" } }, "config.BAD KEY", /not a valid ConfigMap key/],
+    ["prod with latest", { production: true, images: { backend: { tag: "latest" }, frontend: { tag: "1.0.0" } } }, "images.backend", /never latest/],
+    ["prod with generated secret", { ...prodEnvironment(), name: "staging", secret: { mode: "generated" } }, "secret.mode", /must not generate its Secret/],
+  ])("reports %s on its field", (_, change, field, message) => {
+    const problems = checkEnvironment({ ...valid, ...change });
+    expect(problems.map((problem) => problem.field)).toContain(field);
+    expect(problems.find((problem) => problem.field === field)?.message).toMatch(message);
+  });
+
+  it("reports every problem of a spec at once, naming the environment and field", () => {
+    const spec: EnvironmentSpec = { ...valid, namespace: "Bad", replicas: { backend: 3 }, storage: { size: "1 Gi" } };
+    try {
+      assertEnvironments([spec]);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ArgusKustomizeError);
+      const e = error as ArgusKustomizeError;
+      expect(e.code).toBe("INVALID_SPEC");
+      expect(e.exitCode).toBe(2);
+      expect(e.problems).toEqual([
+        'environment "staging", field namespace: "Bad" is not a DNS-1123 label (lowercase letters, digits and \'-\', at most 63)',
+        'environment "staging", field replicas.backend: must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume',
+        'environment "staging", field storage.size: "1 Gi" is not a Kubernetes quantity (like 10Gi)',
+      ]);
+    }
+  });
+
+  it("rejects two environments with one name", () => {
+    expect(() => assertEnvironments([valid, { ...valid, namespace: "other" }])).toThrow(/environment "staging", field name: defined twice/);
+  });
+
+  it("checks requests against the base's limits when the spec gives no limit", () => {
+    const spec: EnvironmentSpec = { ...valid, resources: { backend: { requests: { memory: "2Gi" } } } };
+    expect(() => compileTree(argusBase(), [spec])).toThrow(/environment "staging", field resources.backend.requests.memory: request 2Gi is above the limit 1Gi/);
+  });
+});
+
+describe("quantityValue", () => {
+  it.each([
+    ["512Mi", 512 * 2 ** 20],
+    ["1Gi", 2 ** 30],
+    ["250m", 0.25],
+    ["1000m", 1],
+    ["1.5", 1.5],
+    ["1e3", 1000],
+    ["2k", 2000],
+  ])("reads %s", (text, value) => {
+    expect(quantityValue(text)).toBeCloseTo(value);
+  });
+
+  it.each(["512MB", "1 Gi", "", "Mi", "1.2.3", "ten"])("rejects %j", (text) => {
+    expect(quantityValue(text)).toBeUndefined();
+  });
+});

@@ -1,0 +1,177 @@
+import { mkdir, readFile, writeFile, rm, cp, chmod } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ArgusKustomizeError } from "../../src/errors.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { check, generate } from "../../src/pipeline.js";
+import { kubectlRenderer } from "../../src/render/kustomize.js";
+import { OWNED_LIST_FILE, readOwnedList, resolveInside } from "../../src/write/tree.js";
+import { toYaml } from "../../src/write/yaml.js";
+import { renderer, snapshotTree, tempDir } from "../helpers.js";
+
+async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ArgusKustomizeError);
+  return error as ArgusKustomizeError;
+}
+
+describe("generate writes a deterministic, owned tree", () => {
+  it("writes byte-identical trees on two runs and in two directories", async () => {
+    const first = await tempDir();
+    const second = await tempDir();
+    await generate({ dir: first, renderer });
+    const once = await snapshotTree(first);
+    const again = await generate({ dir: first, renderer });
+    expect(again.written).toEqual([]);
+    expect(await snapshotTree(first)).toEqual(once);
+
+    await generate({ dir: second, renderer });
+    const other = await snapshotTree(second);
+    const withoutSecrets = (tree: Map<string, string>) => new Map([...tree].filter(([file]) => !file.endsWith("secrets.env")));
+    expect(withoutSecrets(other)).toEqual(withoutSecrets(once));
+    // Each machine gets its own random dev secrets.
+    expect(other.get("overlays/dev/secrets.env")).not.toEqual(once.get("overlays/dev/secrets.env"));
+  });
+
+  it("writes LF-only YAML with a trailing newline and apiVersion/kind/metadata first", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    for (const [file, text] of await snapshotTree(dir)) {
+      expect(text.endsWith("\n"), file).toBe(true);
+      expect(text.includes("\r"), file).toBe(false);
+    }
+    const deployment = await readFile(path.join(dir, "base/backend-deployment.yaml"), "utf8");
+    expect(deployment.split("\n").slice(0, 4)).toEqual(["apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: argusai-backend"]);
+  });
+
+  it("lists exactly the files it owns, and not the dev secrets", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const owned = await readOwnedList(dir);
+    const onDisk = [...(await snapshotTree(dir)).keys()].sort();
+    expect(owned).toEqual(onDisk.filter((file) => file !== "overlays/dev/secrets.env"));
+  });
+
+  it("never overwrites the dev secrets once created", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const mine = "ENCRYPTION_KEY=my-own\nJWT_SECRET_KEY=also-mine\n";
+    await writeFile(path.join(dir, "overlays/dev/secrets.env"), mine);
+    const result = await generate({ dir, renderer });
+    expect(result.seeded).toEqual([]);
+    expect(await readFile(path.join(dir, "overlays/dev/secrets.env"), "utf8")).toBe(mine);
+  });
+
+  it("keeps a user's own file in overlays/prod and base, and check ignores it", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    await writeFile(path.join(dir, "overlays/prod/README.local.md"), "my notes\n");
+    await writeFile(path.join(dir, "base/extra.yaml"), "kind: Mine\n");
+    await generate({ dir, renderer });
+    expect(await check({ dir })).toEqual([]);
+    await generate({ dir, environments: [devEnvironment()], renderer });
+    expect(await readFile(path.join(dir, "overlays/prod/README.local.md"), "utf8")).toBe("my notes\n");
+    expect(await readFile(path.join(dir, "base/extra.yaml"), "utf8")).toBe("kind: Mine\n");
+  });
+
+  it("deletes only owned files that are no longer generated", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    await writeFile(path.join(dir, "overlays/prod/mine.yaml"), "kind: Mine\n");
+    const result = await generate({ dir, environments: [devEnvironment()], renderer });
+    expect(result.deleted).toEqual(["overlays/prod/frontend-pdb.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/namespace.yaml"]);
+    const tree = await snapshotTree(dir);
+    expect([...tree.keys()].filter((file) => file.startsWith("overlays/prod/"))).toEqual(["overlays/prod/mine.yaml"]);
+  });
+
+  it("refuses to overwrite a file it does not own, and changes nothing", async () => {
+    const dir = await tempDir();
+    await generate({ dir, environments: [devEnvironment()], renderer });
+    await mkdir(path.join(dir, "overlays/prod"), { recursive: true });
+    await writeFile(path.join(dir, "overlays/prod/kustomization.yaml"), "# hand-written\n");
+    const before = await snapshotTree(dir);
+    const error = await failureOf(generate({ dir, renderer }));
+    expect(error.code).toBe("WRITE_FAILED");
+    expect(error.message).toContain("overlays/prod/kustomization.yaml");
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("leaves every file as it was when rendering fails", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const before = await snapshotTree(dir);
+    const missing = kubectlRenderer("/nonexistent/kubectl");
+    const error = await failureOf(generate({ dir, environments: [devEnvironment(), prodEnvironment({ image: { tag: "2.0.0" } })], renderer: missing }));
+    expect(error.code).toBe("KUBECTL_NOT_FOUND");
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("treats a kustomize warning as a failure and changes nothing", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const before = await snapshotTree(dir);
+    // A renderer that succeeds but warns on stderr, as kustomize does for deprecated fields.
+    const script = path.join(await tempDir(), "warning-kubectl");
+    await writeFile(script, `#!/bin/sh\necho "# Warning: 'commonLabels' is deprecated" >&2\nexec ${renderer.binary} "$@"\n`);
+    await chmod(script, 0o755);
+    const error = await failureOf(generate({ dir, renderer: { ...renderer, binary: script } }));
+    expect(error.code).toBe("KUSTOMIZE_BUILD_FAILED");
+    expect(error.message).toMatch(/warned: # Warning: 'commonLabels' is deprecated/);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("refuses a directory standing where a file goes, and a file standing where the target goes", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, "base/kustomization.yaml"), { recursive: true });
+    const before = await snapshotTree(dir);
+    expect((await failureOf(generate({ dir, renderer }))).code).toBe("WRITE_FAILED");
+    expect(await snapshotTree(dir)).toEqual(before);
+
+    const file = path.join(await tempDir(), "a-file");
+    await writeFile(file, "x\n");
+    const error = await failureOf(generate({ dir: path.join(file, "tree"), renderer }));
+    expect(error.code).toBe("WRITE_FAILED");
+    expect(error.message).toMatch(/not writable \(ENOTDIR\)/);
+  });
+
+  // Root writes through any mode bits, so this can only be shown as another user.
+  it.skipIf(process.getuid?.() === 0)("refuses a read-only target directory (skipped as root)", async () => {
+    const readOnly = await tempDir();
+    await chmod(readOnly, 0o555);
+    expect((await failureOf(generate({ dir: readOnly, renderer }))).code).toBe("WRITE_FAILED");
+  });
+
+  it("never resolves a path outside the target directory", () => {
+    for (const bad of ["../x", "/etc/passwd", "overlays/../../x", "overlays/./x", "a\\b", ""]) {
+      expect(() => resolveInside("/tmp/root", bad)).toThrow(ArgusKustomizeError);
+    }
+    expect(resolveInside("/tmp/root", "overlays/dev/kustomization.yaml")).toBe("/tmp/root/overlays/dev/kustomization.yaml");
+  });
+});
+
+describe("check", () => {
+  it("passes after generate and reports an edited, a missing and a stale file", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    expect(await check({ dir })).toEqual([]);
+
+    const copy = await tempDir();
+    await cp(dir, copy, { recursive: true });
+    await writeFile(path.join(copy, "base/backend-deployment.yaml"), "edited\n");
+    await rm(path.join(copy, "overlays/prod/frontend-pdb.yaml"));
+    const owned = JSON.parse(await readFile(path.join(copy, OWNED_LIST_FILE), "utf8")) as { files: string[] };
+    await writeFile(path.join(copy, "overlays/prod/old.yaml"), toYaml([{ kind: "Old" }]));
+    await writeFile(path.join(copy, OWNED_LIST_FILE), JSON.stringify({ files: [...owned.files, "overlays/prod/old.yaml"] }));
+
+    const drift = await check({ dir: copy });
+    expect(drift.map(({ path: file, status }) => `${status} ${file}`)).toEqual([
+      `changed ${OWNED_LIST_FILE}`,
+      "changed base/backend-deployment.yaml",
+      "missing overlays/prod/frontend-pdb.yaml",
+      "stale overlays/prod/old.yaml",
+    ]);
+  });
+});
