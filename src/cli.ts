@@ -13,12 +13,17 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+/** `--env-file` may be given many times. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+const ENV_FILE_HELP = "an environment file (YAML or JSON) to add to dev and prod; repeatable";
+
 program
   .command("generate")
   .description("write base/ and overlays/ into DIR, render every overlay with kustomize, print a summary")
   .option("--dir <dir>", "target directory", ".")
-  .action(async (options: { dir: string }) => {
-    const result = await generate({ dir: options.dir });
+  .option("--env-file <file>", ENV_FILE_HELP, collect, [])
+  .action(async (options: { dir: string; envFile: string[] }) => {
+    const result = await generate({ dir: options.dir, envFiles: options.envFile });
     for (const overlay of result.overlays) {
       process.stdout.write(
         `${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`,
@@ -35,8 +40,9 @@ program
   .command("check")
   .description("exit 1 with a unified diff per file when the tree in DIR is not what generate would write")
   .option("--dir <dir>", "directory holding the tree", ".")
-  .action(async (options: { dir: string }) => {
-    const drift = await check({ dir: options.dir });
+  .option("--env-file <file>", `${ENV_FILE_HELP} (the same files generate was given)`, collect, [])
+  .action(async (options: { dir: string; envFile: string[] }) => {
+    const drift = await check({ dir: options.dir, envFiles: options.envFile });
     if (drift.length === 0) {
       process.stdout.write("tree is up to date\n");
       return;

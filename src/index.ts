@@ -9,8 +9,9 @@ export { argusBase, baseResources, BASE_CONFIG, DATA_MOUNT_PATH, IMAGE_REPOSITOR
 export type { ArgusBase, KubeObject, Modeled } from "./model/base.js";
 export { COMPONENTS, componentLabels, selectorLabels } from "./model/labels.js";
 export type { Component } from "./model/labels.js";
-export { assertEnvironments, checkEnvironment } from "./model/environment.js";
-export type { EnvironmentSpec, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment.js";
+export { environmentSpecSchema, loadEnvironments, validateEnvironment } from "./model/environment.js";
+export type { EnvironmentSource, EnvironmentSpec, FieldPath, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment.js";
+export { environmentSourceFromText } from "./model/environment-file.js";
 export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/environments.js";
 export type { ProdOptions } from "./model/environments.js";
 export { quantityValue } from "./model/quantity.js";

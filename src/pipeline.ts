@@ -1,9 +1,10 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "./errors.js";
 import { compileTree, overlayDir } from "./kustomize/compile.js";
 import { argusBase, type ArgusBase } from "./model/base.js";
-import type { EnvironmentSpec } from "./model/environment.js";
+import { loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "./model/environment.js";
+import { environmentSourceFromText } from "./model/environment-file.js";
 import { builtInEnvironments } from "./model/environments.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { findDrift, treeContents, writeTree, type TreeDrift, type WriteTreeResult } from "./write/tree.js";
@@ -20,8 +21,36 @@ export interface TreeOptions {
    * @default [devEnvironment(), prodEnvironment()]
    */
   readonly environments?: readonly EnvironmentSpec[];
+  /**
+   * Environment files (YAML or JSON, one environment each) to add to `environments`.
+   * @default []
+   */
+  readonly envFiles?: readonly string[];
   /** The base model; tests and scripts may pass a modified one. @default argusBase() */
   readonly base?: ArgusBase;
+}
+
+/**
+ * The environments of a run: the given specs (or dev and prod) plus every environment file, all
+ * validated together so every problem of every spec is reported at once.
+ *
+ * @throws ArgusKustomizeError INVALID_SPEC
+ */
+export async function resolveEnvironments(options: TreeOptions = {}): Promise<EnvironmentSpec[]> {
+  const sources: EnvironmentSource[] = (options.environments ?? builtInEnvironments()).map((spec) => ({ spec }));
+  for (const file of options.envFiles ?? []) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new ArgusKustomizeError("INVALID_SPEC", `cannot read the environment file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        cause: error,
+        location: { file },
+      });
+    }
+    sources.push(environmentSourceFromText(text, file));
+  }
+  return loadEnvironments(sources);
 }
 
 /** What one rendered overlay contains, for the summary line. */
@@ -51,8 +80,7 @@ export interface GenerateResult extends WriteTreeResult {
  */
 export async function generate(options: TreeOptions & { readonly renderer?: Renderer } = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const environments = options.environments ?? builtInEnvironments();
-  const plan = compileTree(options.base ?? argusBase(), environments);
+  const plan = compileTree(options.base ?? argusBase(), await resolveEnvironments(options));
   const renderer = options.renderer ?? findRenderer();
   const overlays: OverlaySummary[] = [];
   const result = await writeTree(dir, treeContents(plan), plan.seeds, {
@@ -80,7 +108,7 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
  */
 export async function check(options: TreeOptions = {}): Promise<TreeDrift[]> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const plan = compileTree(options.base ?? argusBase(), options.environments ?? builtInEnvironments());
+  const plan = compileTree(options.base ?? argusBase(), await resolveEnvironments(options));
   return findDrift(dir, treeContents(plan));
 }
 

@@ -5,9 +5,8 @@ import type { Ingress } from "kubernetes-types/networking/v1.js";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
 import { baseResources, IMAGE_REPOSITORIES, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
-import { assertEnvironments, type EnvironmentSpec, type ResourceSpec } from "../model/environment.js";
+import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment.js";
 import { COMPONENTS, componentLabels, selectorLabels, sharedLabels, type Component } from "../model/labels.js";
-import { quantityValue } from "../model/quantity.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
@@ -35,7 +34,8 @@ export interface TreePlan {
 
 /** Kustomize's files for the base and one overlay per environment, verified in-process. */
 export function compileTree(base: ArgusBase, environments: readonly EnvironmentSpec[]): TreePlan {
-  assertEnvironments(environments);
+  // Scripts' specs pass the same validator as environment files (the CLI validated those already).
+  loadEnvironments(environments.map((spec) => ({ spec })));
   const files: PlannedFile[] = [...compileBase(base)];
   const seeds: SeedFile[] = [];
   for (const spec of environments) {
@@ -160,17 +160,16 @@ function setResources(
   spec: EnvironmentSpec,
   set: (path: ["resources", "requests" | "limits", string], value: string) => void,
 ): void {
-  const wanted: ResourceSpec | undefined = spec.resources?.[component];
+  const wanted = spec.resources?.[component];
   if (wanted === undefined) return;
   const current = modeled.object.spec?.template.spec?.containers.find((container) => container.name === component)?.resources ?? {};
+  const conflict = requestAboveLimit(wanted, current);
+  if (conflict !== undefined) {
+    throw new ArgusKustomizeError("INVALID_SPEC", `request ${conflict.request} is above the limit ${conflict.limit} (limits not given are the base's)`, {
+      location: { environment: spec.name, field: `resources.${component}.requests.${conflict.name}` },
+    });
+  }
   for (const name of ["cpu", "memory"] as const) {
-    const request = wanted.requests?.[name] ?? current.requests?.[name];
-    const limit = wanted.limits?.[name] ?? current.limits?.[name];
-    if (request !== undefined && limit !== undefined && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
-      throw new ArgusKustomizeError("INVALID_SPEC", `request ${request} is above the limit ${limit} (limits not given are the base's)`, {
-        location: { environment: spec.name, field: `resources.${component}.requests.${name}` },
-      });
-    }
     for (const kind of ["requests", "limits"] as const) {
       const value = wanted[kind]?.[name];
       if (value !== undefined && value !== current[kind]?.[name]) set(["resources", kind, name], value);

@@ -1,33 +1,96 @@
+import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
-import { COMPONENTS, type Component } from "./labels.js";
-import { quantityValue } from "./quantity.js";
+import { COMPONENTS } from "./labels.js";
+import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 
-/** An image version: a tag, or a digest (`sha256:` + 64 hex digits), never both. */
-export type ImageVersion = { readonly tag: string } | { readonly digest: string };
+/*
+ * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
+ * it, environment files are parsed with it, and the JSON Schema for editors
+ * (schema/environment.schema.json) is generated from it, so the three cannot drift apart.
+ */
 
-/** CPU and memory of a container; only the keys given change the base. */
-export interface ResourceSpec {
-  readonly requests?: { readonly cpu?: string; readonly memory?: string };
-  readonly limits?: { readonly cpu?: string; readonly memory?: string };
-}
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .max(63, `is longer than 63 characters: not a DNS-1123 label`)
+    .regex(DNS1123_LABEL, `is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`)
+    .describe(`${what}: a DNS-1123 label`);
+
+const dnsSubdomain = (what: string) =>
+  z.string().max(253).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+
+const quantity = (example: string) =>
+  z.string().regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`);
+
+const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0");
+
+const imageVersionSchema = z
+  .union([
+    z.strictObject({ tag: z.string().regex(IMAGE_TAG, "is not a valid image tag").describe("Image tag, e.g. 1.4.2") }),
+    z.strictObject({ digest: z.string().regex(IMAGE_DIGEST, "is not sha256: followed by 64 lowercase hex digits").describe("Image digest, sha256:<64 hex>") }),
+  ])
+  .describe("An image version: a tag or a digest, never both");
+
+const cpuMemory = (cpu: string, memory: string) =>
+  z.strictObject({ cpu: quantity(cpu).optional(), memory: quantity(memory).optional() });
+
+const resourceSpecSchema = z
+  .strictObject({ requests: cpuMemory("250m", "512Mi").optional(), limits: cpuMemory("1000m", "1Gi").optional() })
+  .describe("CPU and memory of a container; only the keys given change the base");
+
+const perComponent = <T extends z.ZodType>(schema: T) =>
+  z.strictObject({ backend: schema.optional(), frontend: schema.optional() });
+
+const secretSpecSchema = z
+  .discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("generated") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
+    z.strictObject({ mode: z.literal("existing") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
+  ])
+  .describe("How the argusai-secrets Secret reaches the namespace");
+
+const ingressSpecSchema = z
+  .strictObject({
+    host: dnsSubdomain("hostname").describe("Public hostname"),
+    tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
+    className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
+  })
+  .describe("An Ingress: /api and /ws to the backend, the rest to the frontend");
 
 /**
- * How the `argusai-secrets` Secret (ENCRYPTION_KEY, JWT_SECRET_KEY) reaches the namespace.
- * - `generated`: a secretGenerator over `secrets.env` in the overlay, which generate creates with
- *   fresh random values, git-ignores and never overwrites. For laptops; never for production.
- * - `existing`: the Secret is created outside this tree (`kubectl create secret`, External Secrets,
- *   Sealed Secrets); the overlay only references it, so no secret value is ever committed.
+ * The schema of an environment (the single definition of {@link EnvironmentSpec}).
+ *
+ * @example
+ * environmentSpecSchema.safeParse(JSON.parse(text));
  */
-export type SecretSpec = { readonly mode: "generated" } | { readonly mode: "existing" };
-
-/** An Ingress in front of both components: `/api` and `/ws` to the backend, the rest to the frontend. */
-export interface IngressSpec {
-  readonly host: string;
-  /** Secret holding the TLS certificate for `host`; no TLS when absent. */
-  readonly tlsSecretName?: string;
-  /** `spec.ingressClassName`; the cluster default when absent. */
-  readonly className?: string;
-}
+export const environmentSpecSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored"),
+    name: dnsLabel("Overlay directory name (overlays/<name>)"),
+    namespace: dnsLabel("Namespace of every object of the overlay"),
+    production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated. Default false"),
+    createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard. Default true"),
+    images: perComponent(imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
+    replicas: perComponent(wholeNumber).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
+    resources: perComponent(resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
+    config: z
+      .record(z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"), z.string({ error: "must be a string (quote numbers and booleans)" }))
+      .optional()
+      .describe("Values merged into the argusai-config ConfigMap"),
+    secret: secretSpecSchema,
+    ingress: ingressSpecSchema.optional(),
+    storage: z
+      .strictObject({ className: dnsSubdomain("StorageClass name").optional(), size: quantity("10Gi").optional() })
+      .optional()
+      .describe("The data volume's StorageClass (cluster default when absent) and size (base 10Gi)"),
+    disruptionBudgets: perComponent(z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
+  })
+  .describe("An ArgusAI environment: everything its overlay differs in from the base");
 
 /**
  * One environment, as data: everything its overlay differs in from the base. The same shape
@@ -41,167 +104,208 @@ export interface IngressSpec {
  *   secret: { mode: "existing" },
  * };
  */
-export interface EnvironmentSpec {
-  /** Overlay directory name (`overlays/<name>`): a DNS-1123 label. */
-  readonly name: string;
-  /** Namespace of every object of the overlay: a DNS-1123 label. */
-  readonly namespace: string;
-  /**
-   * A production environment must pin images and must not generate its Secret.
-   * @default false
-   */
-  readonly production?: boolean;
-  /**
-   * Write a Namespace object (labelled to enforce the restricted Pod Security Standard).
-   * @default true
-   */
-  readonly createNamespace?: boolean;
-  /** Image version per component; the base's `latest` when absent. */
-  readonly images?: { readonly [C in Component]?: ImageVersion };
-  /** Replicas per component. The backend is a single SQLite writer: at most 1. */
-  readonly replicas?: { readonly [C in Component]?: number };
-  /** Requests and limits per component, merged key by key over the base's. */
-  readonly resources?: { readonly [C in Component]?: ResourceSpec };
-  /** Values merged into the `argusai-config` ConfigMap. */
-  readonly config?: Readonly<Record<string, string>>;
-  /** How the Secret is provided. */
-  readonly secret: SecretSpec;
-  /** An Ingress; none when absent. */
-  readonly ingress?: IngressSpec;
-  /** The data volume's StorageClass (the cluster default when absent) and size (base: 10Gi). */
-  readonly storage?: { readonly className?: string; readonly size?: string };
-  /** A PodDisruptionBudget per component, with its `minAvailable`. */
-  readonly disruptionBudgets?: { readonly [C in Component]?: { readonly minAvailable: number } };
-}
+export type EnvironmentSpec = z.infer<typeof environmentSpecSchema>;
+/** An image version: a tag, or a digest (`sha256:` + 64 hex digits), never both. */
+export type ImageVersion = z.infer<typeof imageVersionSchema>;
+/** CPU and memory of a container; only the keys given change the base. */
+export type ResourceSpec = z.infer<typeof resourceSpecSchema>;
+/**
+ * How the `argusai-secrets` Secret reaches the namespace: `generated` (a git-ignored, randomly
+ * filled `secrets.env`, for laptops) or `existing` (created outside this tree).
+ */
+export type SecretSpec = z.infer<typeof secretSpecSchema>;
+/** An Ingress in front of both components. */
+export type IngressSpec = z.infer<typeof ingressSpecSchema>;
 
-/** One problem of a spec: the field (dotted path) and what is wrong with it. */
+/** A field of a spec: its keys from the root, e.g. `["replicas", "backend"]`. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** One problem of a spec: the field and what is wrong with it. */
 export interface SpecProblem {
-  readonly field: string;
+  readonly field: FieldPath;
   readonly message: string;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+/** A spec to validate and where it came from, so problems can name the file and line. */
+export interface EnvironmentSource {
+  readonly spec: unknown;
+  /** The file the spec was read from. */
+  readonly file?: string;
+  /** The 1-based line of a field in that file, where known. */
+  readonly lineOf?: (field: FieldPath) => number | undefined;
+}
 
 /**
- * Every problem of a spec, in field order; empty when the spec is valid. Never throws.
+ * Every problem of a spec (shape, formats and cross-field rules), in field order; empty when the
+ * spec is valid. Never throws.
  *
  * @example
- * checkEnvironment({ ...prod, replicas: { backend: 2 } });
- * // [{ field: "replicas.backend", message: "must be 0 or 1: ..." }]
+ * validateEnvironment({ ...prodEnvironment(), replicas: { backend: 2 } });
+ * // [{ field: ["replicas", "backend"], message: "must be 0 or 1: ..." }]
  */
-export function checkEnvironment(spec: EnvironmentSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const problem = (field: string, message: string) => problems.push({ field, message });
-
-  checkDnsLabel(problem, "name", spec.name);
-  checkDnsLabel(problem, "namespace", spec.namespace);
-
-  for (const component of COMPONENTS) {
-    const image = spec.images?.[component];
-    const field = `images.${component}`;
-    if (image !== undefined) {
-      if ("tag" in image && "digest" in image) problem(field, "give a tag or a digest, not both");
-      else if ("tag" in image && !IMAGE_TAG.test(image.tag)) problem(`${field}.tag`, `"${image.tag}" is not a valid image tag`);
-      else if ("digest" in image && !IMAGE_DIGEST.test(image.digest)) problem(`${field}.digest`, `"${image.digest}" is not sha256: followed by 64 lowercase hex digits`);
-    }
-    if (spec.production === true && (image === undefined || ("tag" in image && image.tag === "latest"))) {
-      problem(field, "a production environment must pin the image to a version tag or digest, never latest");
-    }
-
-    const replicas = spec.replicas?.[component];
-    if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 0)) {
-      problem(`replicas.${component}`, `${String(replicas)} is not a whole number >= 0`);
-    } else if (component === "backend" && replicas !== undefined && replicas > 1) {
-      problem("replicas.backend", "must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume");
-    }
-
-    checkResources(problem, `resources.${component}`, spec.resources?.[component]);
-
-    const budget = spec.disruptionBudgets?.[component];
-    if (budget !== undefined) {
-      const count = spec.replicas?.[component] ?? 1;
-      if (!Number.isInteger(budget.minAvailable) || budget.minAvailable < 0) {
-        problem(`disruptionBudgets.${component}.minAvailable`, `${String(budget.minAvailable)} is not a whole number >= 0`);
-      } else if (budget.minAvailable >= count) {
-        problem(
-          `disruptionBudgets.${component}.minAvailable`,
-          `${budget.minAvailable} with ${count} replica(s) would block every node drain; use fewer than the replicas`,
-        );
-      }
-    }
-  }
-
-  for (const key of Object.keys(spec.config ?? {})) {
-    if (!CONFIG_KEY.test(key)) problem(`config.${key}`, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')");
-  }
-  if (spec.production === true && spec.secret.mode === "generated") {
-    problem("secret.mode", "a production environment must not generate its Secret; use mode: existing");
-  }
-  if (spec.ingress !== undefined) {
-    if (!DNS1123_SUBDOMAIN.test(spec.ingress.host) || spec.ingress.host.length > 253) {
-      problem("ingress.host", `"${spec.ingress.host}" is not a lowercase hostname`);
-    }
-    if (spec.ingress.tlsSecretName !== undefined && !DNS1123_SUBDOMAIN.test(spec.ingress.tlsSecretName)) {
-      problem("ingress.tlsSecretName", `"${spec.ingress.tlsSecretName}" is not a valid Secret name`);
-    }
-  }
-  if (spec.storage?.size !== undefined && quantityValue(spec.storage.size) === undefined) {
-    problem("storage.size", `"${spec.storage.size}" is not a Kubernetes quantity (like 10Gi)`);
-  }
-  if (spec.storage?.className !== undefined && !DNS1123_SUBDOMAIN.test(spec.storage.className)) {
-    problem("storage.className", `"${spec.storage.className}" is not a valid StorageClass name`);
+export function validateEnvironment(input: unknown): SpecProblem[] {
+  const parsed = environmentSpecSchema.safeParse(input, { reportInput: true });
+  const problems: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  const reported = new Set(problems.map((problem) => dotted(problem.field)));
+  // Cross-field rules also run on a spec with shape problems, so all problems come at once; a
+  // field that already has a problem is not reported twice.
+  for (const problem of crossFieldProblems(input)) {
+    if (![...reported].some((field) => dotted(problem.field).startsWith(field))) problems.push(problem);
   }
   return problems;
 }
 
 /**
- * Throws one INVALID_SPEC error listing every problem of every spec (and names used twice).
+ * Validates environments from scripts and files together: every problem of every spec, and
+ * names used twice, in one INVALID_SPEC error. Returns the specs, typed.
  *
- * @throws ArgusKustomizeError INVALID_SPEC
+ * @throws ArgusKustomizeError INVALID_SPEC listing each problem as `file:line: environment "x", field y: message`
  */
-export function assertEnvironments(specs: readonly EnvironmentSpec[], file?: string): void {
+export function loadEnvironments(sources: readonly EnvironmentSource[]): EnvironmentSpec[] {
   const lines: string[] = [];
-  const seen = new Set<string>();
-  for (const spec of specs) {
-    const where = file !== undefined ? `${file}: ` : "";
-    for (const { field, message } of checkEnvironment(spec)) {
-      lines.push(`${where}environment "${spec.name}", field ${field}: ${message}`);
+  const names = new Map<string, string>();
+  for (const source of sources) {
+    const name = nameOf(source.spec);
+    const problems = validateEnvironment(source.spec);
+    const previous = names.get(name);
+    if (previous !== undefined) {
+      problems.push({ field: ["name"], message: `"${name}" is already the name of the environment from ${previous}` });
     }
-    if (seen.has(spec.name)) lines.push(`${where}environment "${spec.name}", field name: defined twice`);
-    seen.add(spec.name);
+    names.set(name, source.file ?? "a script");
+    for (const problem of problems) lines.push(formatProblem(source, name, problem));
   }
   if (lines.length > 0) {
+    const only = sources.length === 1 ? sources[0] : undefined;
     throw new ArgusKustomizeError("INVALID_SPEC", `${lines.length} problem(s) in the environments:\n  ${lines.join("\n  ")}`, {
       problems: lines,
-      ...(specs.length === 1 && specs[0] !== undefined ? { location: { environment: specs[0].name, ...(file !== undefined ? { file } : {}) } } : {}),
+      ...(only !== undefined ? { location: { environment: nameOf(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
     });
   }
+  return sources.map((source) => source.spec as EnvironmentSpec);
 }
 
-function checkDnsLabel(problem: (field: string, message: string) => void, field: string, value: string): void {
-  if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
-    problem(field, `"${String(value)}" is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)`);
-  }
+/** `replicas.backend`, `config.LOG_LEVEL`, `images.backend.tag`. */
+export function dotted(field: FieldPath): string {
+  return field.join(".");
 }
 
-function checkResources(problem: (field: string, message: string) => void, field: string, resources: ResourceSpec | undefined): void {
-  if (resources === undefined) return;
-  for (const kind of ["requests", "limits"] as const) {
-    for (const [name, quantity] of Object.entries(resources[kind] ?? {})) {
-      if (quantity !== undefined && quantityValue(quantity) === undefined) {
-        problem(`${field}.${kind}.${name}`, `"${quantity}" is not a Kubernetes quantity (like 512Mi or 250m)`);
+function formatProblem(source: EnvironmentSource, name: string, problem: SpecProblem): string {
+  const line = source.lineOf?.(problem.field);
+  const where = source.file === undefined ? "" : `${source.file}${line !== undefined ? `:${line}` : ""}: `;
+  return `${where}environment "${name}", field ${dotted(problem.field) || "(top level)"}: ${problem.message}`;
+}
+
+function nameOf(spec: unknown): string {
+  const name = typeof spec === "object" && spec !== null ? (spec as { name?: unknown }).name : undefined;
+  return typeof name === "string" ? name : "(unnamed)";
+}
+
+const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  "": Object.keys(environmentSpecSchema.shape),
+  images: COMPONENTS,
+  replicas: COMPONENTS,
+  resources: COMPONENTS,
+  disruptionBudgets: COMPONENTS,
+  "resources.*": ["requests", "limits"],
+  "resources.*.*": ["cpu", "memory"],
+  storage: ["className", "size"],
+  ingress: ["host", "tlsSecretName", "className"],
+};
+
+function describeIssue(issue: z.core.$ZodIssue): SpecProblem[] {
+  const field = issue.path.filter((key): key is string | number => typeof key !== "symbol");
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(field, key)}` }));
+    case "invalid_union": {
+      if (field[0] === "images") return [{ field, message: "give exactly one of tag or digest" }];
+      if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
+      return [{ field, message: issue.message }];
+    }
+    case "invalid_key":
+      return [{ field, message: issue.issues[0]?.message ?? issue.message }];
+    case "invalid_type":
+      if (issue.input === undefined) return [{ field, message: "is required" }];
+      if (issue.expected === "string" && (typeof issue.input === "number" || typeof issue.input === "boolean")) {
+        return [{ field, message: `must be a string; quote it ("${String(issue.input)}"), YAML read ${typeof issue.input} ${String(issue.input)}` }];
       }
+      return [{ field, message: issue.message.startsWith("Invalid input") ? `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}` : issue.message }];
+    default:
+      return [{ field, message: issue.message }];
+  }
+}
+
+function suggestion(field: FieldPath, key: string): string {
+  const pattern = field.map((part, index) => (index === 0 ? part : "*")).join(".");
+  const known = KNOWN_KEYS[pattern] ?? KNOWN_KEYS[field.join(".")] ?? [];
+  const close = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
+  return close !== undefined ? ` (did you mean ${close}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
     }
   }
+  return row[b.length]!;
+}
+
+/** Rules that span fields; written against possibly malformed input, so every access is guarded. */
+function crossFieldProblems(input: unknown): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const spec = asRecord(input);
+  const production = spec["production"] === true;
+  for (const component of COMPONENTS) {
+    const image = asRecord(asRecord(spec["images"])[component]);
+    const tag = image["tag"];
+    if (production && (Object.keys(image).length === 0 || tag === "latest")) {
+      problems.push({ field: ["images", component], message: "a production environment must pin the image to a version tag or digest, never latest" });
+    }
+    const replicas = asRecord(spec["replicas"])[component];
+    if (component === "backend" && typeof replicas === "number" && replicas > 1) {
+      problems.push({ field: ["replicas", "backend"], message: "must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume" });
+    }
+    const resources = resourceSpecSchema.safeParse(asRecord(spec["resources"])[component]);
+    const conflict = resources.success ? requestAboveLimit(resources.data, {}) : undefined;
+    if (conflict !== undefined) {
+      problems.push({ field: ["resources", component, "requests", conflict.name], message: `request ${conflict.request} is above the limit ${conflict.limit}` });
+    }
+    const minAvailable = asRecord(asRecord(spec["disruptionBudgets"])[component])["minAvailable"];
+    const count = typeof replicas === "number" ? replicas : 1;
+    if (typeof minAvailable === "number" && Number.isInteger(minAvailable) && minAvailable >= count && minAvailable > 0) {
+      problems.push({
+        field: ["disruptionBudgets", component, "minAvailable"],
+        message: `${minAvailable} with ${count} replica(s) would block every node drain; use fewer than the replicas`,
+      });
+    }
+  }
+  if (production && asRecord(spec["secret"])["mode"] === "generated") {
+    problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
+  }
+  return problems;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Whether a component's resources, merged over `base`, keep every request within its limit. */
+export function requestAboveLimit(
+  wanted: ResourceSpec | undefined,
+  base: { requests?: Record<string, string>; limits?: Record<string, string> },
+): { name: "cpu" | "memory"; request: string; limit: string } | undefined {
   for (const name of ["cpu", "memory"] as const) {
-    const request = quantityValue(resources.requests?.[name] ?? "");
-    const limit = quantityValue(resources.limits?.[name] ?? "");
-    if (request !== undefined && limit !== undefined && request > limit) {
-      problem(`${field}.requests.${name}`, `request ${resources.requests?.[name]} is above the limit ${resources.limits?.[name]}`);
+    const request = wanted?.requests?.[name] ?? base.requests?.[name];
+    const limit = wanted?.limits?.[name] ?? base.limits?.[name];
+    if (request !== undefined && limit !== undefined && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
+      return { name, request, limit };
     }
   }
+  return undefined;
 }

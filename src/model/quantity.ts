@@ -3,7 +3,8 @@
  * is a string a quantity, and how do two compare.
  */
 
-const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+/** The Kubernetes quantity grammar (k8s.io/apimachinery resource.Quantity). */
+export const QUANTITY_PATTERN = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
 
 const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
   "": 1,
@@ -33,7 +34,7 @@ const SUFFIX_FACTORS: Readonly<Record<string, number>> = {
  * quantityValue("250m");  // 0.25
  */
 export function quantityValue(quantity: string): number | undefined {
-  const match = QUANTITY.exec(quantity);
+  const match = QUANTITY_PATTERN.exec(quantity);
   if (match === null) return undefined;
   const [, number, suffix = ""] = match;
   const factor = SUFFIX_FACTORS[suffix] ?? 10 ** Number(suffix.slice(1));

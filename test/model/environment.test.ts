@@ -2,17 +2,19 @@ import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { compileTree } from "../../src/kustomize/compile.js";
 import { argusBase } from "../../src/model/base.js";
-import { assertEnvironments, checkEnvironment, type EnvironmentSpec } from "../../src/model/environment.js";
+import { dotted, loadEnvironments, validateEnvironment, type EnvironmentSpec } from "../../src/model/environment.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
 import { quantityValue } from "../../src/model/quantity.js";
 
 const valid: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" } };
 
-describe("checkEnvironment", () => {
+const problemsOf = (spec: unknown) => validateEnvironment(spec).map((problem) => ({ field: dotted(problem.field), message: problem.message }));
+
+describe("validateEnvironment", () => {
   it("accepts the built-in environments and a minimal one", () => {
-    expect(checkEnvironment(devEnvironment())).toEqual([]);
-    expect(checkEnvironment(prodEnvironment())).toEqual([]);
-    expect(checkEnvironment(valid)).toEqual([]);
+    expect(validateEnvironment(devEnvironment())).toEqual([]);
+    expect(validateEnvironment(prodEnvironment())).toEqual([]);
+    expect(validateEnvironment(valid)).toEqual([]);
   });
 
   it.each<[string, Partial<EnvironmentSpec>, string, RegExp]>([
@@ -21,19 +23,20 @@ describe("checkEnvironment", () => {
     ["namespace with _", { namespace: "argus_ai" }, "namespace", /not a DNS-1123 label/],
     ["bad tag", { images: { backend: { tag: "-bad" } } }, "images.backend.tag", /not a valid image tag/],
     ["bad digest", { images: { frontend: { digest: "sha256:abc" } } }, "images.frontend.digest", /64 lowercase hex/],
-    ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /not a whole number >= 0/],
-    ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /not a whole number >= 0/],
+    ["tag and digest", { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } }, "images.frontend", /give exactly one of tag or digest/],
+    ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /is not a whole number/],
+    ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /must be >= 0/],
     ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of a SQLite file/],
     ["bad quantity", { resources: { backend: { limits: { memory: "512MB" } } } }, "resources.backend.limits.memory", /not a Kubernetes quantity/],
     ["requests above limits", { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } }, "resources.frontend.requests.cpu", /above the limit/],
-    ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /not a lowercase hostname/],
+    ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /not a valid hostname/],
     ["bad storage size", { storage: { size: "ten gigs" } }, "storage.size", /not a Kubernetes quantity/],
     ["PDB that blocks drains", { disruptionBudgets: { frontend: { minAvailable: 1 } } }, "disruptionBudgets.frontend.minAvailable", /block every node drain/],
     ["bad config key", { config: { "BAD KEY": "x" } }, "config.BAD KEY", /not a valid ConfigMap key/],
     ["prod with latest", { production: true, images: { backend: { tag: "latest" }, frontend: { tag: "1.0.0" } } }, "images.backend", /never latest/],
     ["prod with generated secret", { ...prodEnvironment(), name: "staging", secret: { mode: "generated" } }, "secret.mode", /must not generate its Secret/],
   ])("reports %s on its field", (_, change, field, message) => {
-    const problems = checkEnvironment({ ...valid, ...change });
+    const problems = problemsOf({ ...valid, ...change });
     expect(problems.map((problem) => problem.field)).toContain(field);
     expect(problems.find((problem) => problem.field === field)?.message).toMatch(message);
   });
@@ -41,7 +44,7 @@ describe("checkEnvironment", () => {
   it("reports every problem of a spec at once, naming the environment and field", () => {
     const spec: EnvironmentSpec = { ...valid, namespace: "Bad", replicas: { backend: 3 }, storage: { size: "1 Gi" } };
     try {
-      assertEnvironments([spec]);
+      loadEnvironments([{ spec }]);
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ArgusKustomizeError);
@@ -49,15 +52,17 @@ describe("checkEnvironment", () => {
       expect(e.code).toBe("INVALID_SPEC");
       expect(e.exitCode).toBe(2);
       expect(e.problems).toEqual([
-        'environment "staging", field namespace: "Bad" is not a DNS-1123 label (lowercase letters, digits and \'-\', at most 63)',
+        "environment \"staging\", field namespace: is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
+        'environment "staging", field storage.size: is not a Kubernetes quantity (like 10Gi)',
         'environment "staging", field replicas.backend: must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume',
-        'environment "staging", field storage.size: "1 Gi" is not a Kubernetes quantity (like 10Gi)',
       ]);
     }
   });
 
   it("rejects two environments with one name", () => {
-    expect(() => assertEnvironments([valid, { ...valid, namespace: "other" }])).toThrow(/environment "staging", field name: defined twice/);
+    expect(() => loadEnvironments([{ spec: valid }, { spec: { ...valid, namespace: "other" }, file: "envs/b.yaml" }])).toThrow(
+      /envs\/b.yaml:?\d*: environment "staging", field name: "staging" is already the name of the environment from a script/,
+    );
   });
 
   it("checks requests against the base's limits when the spec gives no limit", () => {
