@@ -15,15 +15,16 @@ const program = new Command()
 
 /** `--env-file` may be given many times. */
 const collect = (value: string, previous: string[]) => [...previous, value];
-const ENV_FILE_HELP = "an environment file (YAML or JSON) to add to dev and prod; repeatable";
+const ENV_FILE_HELP = "an environment file (YAML or JSON); replaces the recorded environment of its name, or adds one; repeatable";
 
 program
   .command("generate")
   .description("write base/ and overlays/ into DIR, render every overlay with kustomize, print a summary")
   .option("--dir <dir>", "target directory", ".")
   .option("--env-file <file>", ENV_FILE_HELP, collect, [])
-  .action(async (options: { dir: string; envFile: string[] }) => {
-    const result = await generate({ dir: options.dir, envFiles: options.envFile });
+  .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
+  .action(async (options: { dir: string; envFile: string[]; removeEnv: string[] }) => {
+    const result = await generate({ dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv });
     for (const overlay of result.overlays) {
       process.stdout.write(
         `${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`,
@@ -40,7 +41,7 @@ program
   .command("check")
   .description("exit 1 with a unified diff per file when the tree in DIR is not what generate would write")
   .option("--dir <dir>", "directory holding the tree", ".")
-  .option("--env-file <file>", `${ENV_FILE_HELP} (the same files generate was given)`, collect, [])
+  .option("--env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
   .action(async (options: { dir: string; envFile: string[] }) => {
     const drift = await check({ dir: options.dir, envFiles: options.envFile });
     if (drift.length === 0) {
@@ -49,6 +50,10 @@ program
     }
     const { createTwoFilesPatch } = await import("diff");
     for (const file of drift) {
+      if (file.status === "interrupted") {
+        process.stdout.write(`${file.path}: a generate was interrupted while replacing the tree; run generate to finish it\n`);
+        continue;
+      }
       const from = file.actual === undefined ? "/dev/null" : `a/${file.path}`;
       const to = file.expected === undefined ? "/dev/null" : `b/${file.path}`;
       process.stdout.write(createTwoFilesPatch(from, to, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } }));

@@ -22,6 +22,8 @@ export const ERROR_EXIT_CODES = {
   TARGET_NOT_FOUND: 2,
   /** The target directory cannot be written as asked (a file in the way, not writable). */
   WRITE_FAILED: 2,
+  /** The tree on disk cannot be used as it is (an interrupted generate, a missing seed file): run generate. */
+  TREE_INCOMPLETE: 2,
   /** No kubectl (nor standalone kustomize) could be started. */
   KUBECTL_NOT_FOUND: 3,
   /** kubectl kustomize / kustomize build exited non-zero or printed a warning. */

@@ -26,11 +26,16 @@ export type { PlannedFile, SeedFile, TreePlan } from "./kustomize/compile.js";
 export type { Kustomization } from "./kustomize/kustomization.js";
 
 export { toYaml } from "./write/yaml.js";
-export { findDrift, OWNED_LIST_FILE, readOwnedList, treeContents, writeTree } from "./write/tree.js";
-export type { TreeContents, TreeDrift, WriteTreeResult } from "./write/tree.js";
+export { findDrift, treeContents } from "./write/tree.js";
+export type { TreeContents, TreeDrift } from "./write/tree.js";
+export { recoverTree, writeTree } from "./write/transaction.js";
+export type { WriteTreeOptions, WriteTreeResult } from "./write/transaction.js";
+export { readRecord, RECORD_FILE } from "./write/record.js";
+export type { RecordedEnvironment, TreeRecord } from "./write/record.js";
+export { isSafeRelative, resolveInside } from "./write/layout.js";
 
 export { findKubectl, findRenderer, findStandaloneKustomize, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
 export type { Rendered, Renderer } from "./render/kustomize.js";
 
-export { check, generate, render } from "./pipeline.js";
-export type { GenerateResult, OverlaySummary, TreeOptions } from "./pipeline.js";
+export { check, generate, render, resolveEnvironments } from "./pipeline.js";
+export type { GenerateResult, OverlaySummary, ResolvedEnvironments, TreeOptions } from "./pipeline.js";

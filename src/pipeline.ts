@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { isDeepStrictEqual } from "node:util";
 import path from "node:path";
 import { ArgusKustomizeError } from "./errors.js";
 import { compileTree, overlayDir } from "./kustomize/compile.js";
@@ -7,9 +8,12 @@ import { loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "
 import { environmentSourceFromText } from "./model/environment-file.js";
 import { builtInEnvironments } from "./model/environments.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
-import { findDrift, treeContents, writeTree, type TreeDrift, type WriteTreeResult } from "./write/tree.js";
+import { JOURNAL_FILE, readIfExists, resolveInside } from "./write/layout.js";
+import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./write/record.js";
+import { writeTree, type WriteTreeResult } from "./write/transaction.js";
+import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 
-/** Options shared by generate, check and render. */
+/** Options shared by generate and check. */
 export interface TreeOptions {
   /**
    * The directory holding `base/` and `overlays/`.
@@ -17,40 +21,112 @@ export interface TreeOptions {
    */
   readonly dir?: string;
   /**
-   * The environments to write, one overlay each.
-   * @default [devEnvironment(), prodEnvironment()]
+   * The environments to write, one overlay each. Replaces those recorded in the tree.
+   * @default the environments recorded in the tree's `.argusai-kustomize.json`, or dev and prod for a new tree
    */
   readonly environments?: readonly EnvironmentSpec[];
   /**
-   * Environment files (YAML or JSON, one environment each) to add to `environments`.
+   * Environment files (YAML or JSON, one environment each, paths relative to the working
+   * directory). Each replaces a recorded environment of the same name or file, or is added.
    * @default []
    */
   readonly envFiles?: readonly string[];
+  /** Names of recorded environments to drop (their overlays are deleted). @default [] */
+  readonly removeEnvironments?: readonly string[];
   /** The base model; tests and scripts may pass a modified one. @default argusBase() */
   readonly base?: ArgusBase;
 }
 
+/** The environments of a run, validated, and how the record will remember them. */
+export interface ResolvedEnvironments {
+  readonly specs: readonly EnvironmentSpec[];
+  readonly recorded: readonly RecordedEnvironment[];
+}
+
 /**
- * The environments of a run: the given specs (or dev and prod) plus every environment file, all
- * validated together so every problem of every spec is reported at once.
+ * The environments of a run: `environments` if given, else those recorded in the tree (dev and
+ * prod for a new tree); then every environment file replaces or adds one. All are validated
+ * together, so every problem of every spec is reported at once.
  *
- * @throws ArgusKustomizeError INVALID_SPEC
+ * @throws ArgusKustomizeError INVALID_SPEC (a bad spec or file), USAGE (removing an unknown environment)
  */
-export async function resolveEnvironments(options: TreeOptions = {}): Promise<EnvironmentSpec[]> {
-  const sources: EnvironmentSource[] = (options.environments ?? builtInEnvironments()).map((spec) => ({ spec }));
+export async function resolveEnvironments(options: TreeOptions = {}): Promise<ResolvedEnvironments> {
+  const root = path.resolve(options.dir ?? process.cwd());
+  const builtIns = builtInEnvironments();
+  const entries: Array<{ recorded: RecordedEnvironment; source: EnvironmentSource }> = [];
+
+  if (options.environments !== undefined) {
+    for (const spec of options.environments) {
+      const builtIn = builtIns.find((candidate) => isDeepStrictEqual(candidate, spec));
+      entries.push({ recorded: builtIn !== undefined ? { builtin: builtIn.name } : { spec }, source: { spec } });
+    }
+  } else {
+    const recorded = (await readRecord(root)).environments;
+    const initial: RecordedEnvironment[] = recorded.length > 0 ? [...recorded] : builtIns.map((spec) => ({ builtin: spec.name }));
+    for (const entry of initial) entries.push({ recorded: entry, source: await sourceOf(root, entry, builtIns) });
+  }
+
+  // A file replaces a recorded environment with its name or path (that is how one is updated);
+  // two files given together with one name both stay, so validation reports the clash.
+  const given = new Set<unknown>();
   for (const file of options.envFiles ?? []) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      throw new ArgusKustomizeError("INVALID_SPEC", `cannot read the environment file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-        cause: error,
-        location: { file },
+    const relative = path.relative(root, path.resolve(file)).split(path.sep).join("/");
+    const source = await readEnvironmentFile(path.resolve(file), file);
+    const entry = { recorded: { file: relative }, source };
+    const replaced = entries.findIndex(
+      (other) => !given.has(other) && (("file" in other.recorded && other.recorded.file === relative) || nameOf(other.source.spec) === nameOf(source.spec)),
+    );
+    if (replaced !== -1) entries.splice(replaced, 1, entry);
+    else entries.push(entry);
+    given.add(entry);
+  }
+
+  for (const name of options.removeEnvironments ?? []) {
+    const index = entries.findIndex((entry) => nameOf(entry.source.spec) === name);
+    if (index === -1) {
+      throw new ArgusKustomizeError("USAGE", `there is no environment "${name}" to remove (have: ${entries.map((entry) => nameOf(entry.source.spec)).join(", ")})`, {
+        location: { environment: name },
       });
     }
-    sources.push(environmentSourceFromText(text, file));
+    entries.splice(index, 1);
   }
-  return loadEnvironments(sources);
+
+  const specs = loadEnvironments(entries.map((entry) => entry.source));
+  return { specs, recorded: entries.map((entry) => entry.recorded) };
+}
+
+async function sourceOf(root: string, entry: RecordedEnvironment, builtIns: readonly EnvironmentSpec[]): Promise<EnvironmentSource> {
+  if ("builtin" in entry) {
+    const spec = builtIns.find((candidate) => candidate.name === entry.builtin);
+    if (spec === undefined) {
+      throw new ArgusKustomizeError("INVALID_SPEC", `records a built-in environment "${entry.builtin}" this version does not have (built in: ${builtIns.map((b) => b.name).join(", ")})`, {
+        location: { file: RECORD_FILE, environment: entry.builtin },
+      });
+    }
+    return { spec };
+  }
+  if ("file" in entry) {
+    const absolute = path.resolve(root, entry.file);
+    return readEnvironmentFile(absolute, path.relative(process.cwd(), absolute) || entry.file);
+  }
+  return { spec: entry.spec, file: RECORD_FILE };
+}
+
+async function readEnvironmentFile(absolute: string, shown: string): Promise<EnvironmentSource> {
+  let text: string;
+  try {
+    text = await readFile(absolute, "utf8");
+  } catch (error) {
+    throw new ArgusKustomizeError("INVALID_SPEC", `cannot read the environment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      cause: error,
+      location: { file: shown },
+    });
+  }
+  return environmentSourceFromText(text, shown);
+}
+
+function nameOf(spec: unknown): unknown {
+  return typeof spec === "object" && spec !== null ? (spec as { name?: unknown }).name : undefined;
 }
 
 /** What one rendered overlay contains, for the summary line. */
@@ -80,10 +156,11 @@ export interface GenerateResult extends WriteTreeResult {
  */
 export async function generate(options: TreeOptions & { readonly renderer?: Renderer } = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const plan = compileTree(options.base ?? argusBase(), await resolveEnvironments(options));
+  const environments = await resolveEnvironments(options);
+  const plan = compileTree(options.base ?? argusBase(), environments.specs);
   const renderer = options.renderer ?? findRenderer();
   const overlays: OverlaySummary[] = [];
-  const result = await writeTree(dir, treeContents(plan), plan.seeds, {
+  const result = await writeTree(dir, treeContents(plan, environments.recorded), plan.seeds, {
     verify: async (staging) => {
       const renders = await Promise.all(
         plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
@@ -108,14 +185,20 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
  */
 export async function check(options: TreeOptions = {}): Promise<TreeDrift[]> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const plan = compileTree(options.base ?? argusBase(), await resolveEnvironments(options));
-  return findDrift(dir, treeContents(plan));
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
+  }
+  const environments = await resolveEnvironments(options);
+  const plan = compileTree(options.base ?? argusBase(), environments.specs);
+  return findDrift(dir, treeContents(plan, environments.recorded));
 }
 
 /**
  * Renders `overlays/<environment>` of the tree in `dir` as it is on disk.
  *
- * @throws ArgusKustomizeError USAGE when there is no such overlay
+ * @throws ArgusKustomizeError USAGE when there is no such overlay, TREE_INCOMPLETE when a generate was
+ * interrupted or this machine lacks the overlay's seed files (dev's secrets.env)
  */
 export async function render(environment: string, options: { readonly dir?: string; readonly renderer?: Renderer } = {}): Promise<Rendered> {
   const dir = path.resolve(options.dir ?? process.cwd());
@@ -127,7 +210,27 @@ export async function render(environment: string, options: { readonly dir?: stri
       { location: { environment } },
     );
   }
+  await assertComplete(dir, environment);
   return renderKustomization(path.join(dir, overlayDir(environment)), options.renderer ?? findRenderer());
+}
+
+/** Refuses to render a half-written tree, or an overlay whose machine-local seed is missing. */
+async function assertComplete(dir: string, environment: string): Promise<void> {
+  if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) {
+    throw new ArgusKustomizeError("TREE_INCOMPLETE", `a generate was interrupted while replacing the tree (${JOURNAL_FILE} is there); run generate to finish it`, {
+      location: { environment, file: JOURNAL_FILE },
+    });
+  }
+  const prefix = `${overlayDir(environment)}/`;
+  for (const seed of (await readRecord(dir)).seeds.filter((file) => file.startsWith(prefix))) {
+    if ((await readIfExists(resolveInside(dir, seed))) === undefined) {
+      throw new ArgusKustomizeError(
+        "TREE_INCOMPLETE",
+        `${seed} is missing: it holds this machine's random dev secrets and is never committed; run argusai-kustomize generate to create it`,
+        { location: { environment, file: seed } },
+      );
+    }
+  }
 }
 
 async function listOverlays(dir: string): Promise<string[]> {

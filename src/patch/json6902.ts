@@ -133,28 +133,41 @@ export class ResourcePatch<T extends KubeObject, C extends string = never> {
       throw new ArgusKustomizeError("PATCH_NO_EFFECT", "the patch has no operations", { location: field("") });
     }
     // Resolve against a working copy that every op is applied to in turn, so a later op sees the
-    // parents an earlier one added, exactly as kustomize will apply them.
+    // parents an earlier one added and the containers as they then are, exactly as kustomize will
+    // apply them.
     const working = structuredClone(base) as unknown as Record<string, unknown>;
     const operations: JsonPatchOperation[] = [];
     const guarded = new Set<string>();
     for (const step of this.steps) {
-      const path = step.container === undefined ? step.path : [...containerPath(base, step.container, field), ...step.path];
-      if (step.container !== undefined && !guarded.has(step.container)) {
-        const index = containerIndex(base, step.container, field);
-        const guard: JsonPatchOperation = {
-          op: "test",
-          path: toJsonPointer([...CONTAINERS_PATH, index, "name"]),
-          value: step.container,
-        };
-        operations.push(guard);
-        guarded.add(step.container);
+      if (step.container === undefined && startsWith(step.path, CONTAINERS_PATH)) {
+        throw new ArgusKustomizeError("PATCH_PATH_UNRESOLVABLE", "containers are addressed by name: use .container(name, ...), not an index", {
+          location: field(toJsonPointer(step.path)),
+        });
+      }
+      let path = step.path;
+      if (step.container !== undefined) {
+        const index = containerIndex(working, step.container, field);
+        path = [...CONTAINERS_PATH, index, ...step.path];
+        if (!guarded.has(step.container)) {
+          const guard: JsonPatchOperation = { op: "test", path: toJsonPointer([...CONTAINERS_PATH, index, "name"]), value: step.container };
+          applyOperations(working, [guard], field(guard.path));
+          operations.push(guard);
+          guarded.add(step.container);
+        }
       }
       const operation = resolveStep(working, step, path, field);
       applyOperations(working, [operation], field(operation.path));
       operations.push(operation);
     }
+    if (jsonEqual(working, base)) {
+      throw new ArgusKustomizeError("PATCH_NO_EFFECT", "the operations cancel out: the patched resource equals the base", { location: field("") });
+    }
     return { target, operations };
   }
+}
+
+function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+  return prefix.every((segment, index) => path[index] === segment);
 }
 
 /** The kustomize target selector of an object: group/version/kind/name of the base. */
@@ -208,10 +221,6 @@ function containerIndex(base: KubeObject, name: string, field: (path: string) =>
     });
   }
   return index;
-}
-
-function containerPath(base: KubeObject, name: string, field: (path: string) => { field: string; file: string }): PathSegment[] {
-  return [...CONTAINERS_PATH, containerIndex(base, name, field)];
 }
 
 function resolveStep(

@@ -82,6 +82,37 @@ describe("ResourcePatch", () => {
     expect(codeOf(() => ResourcePatch.of(base.backend).set(["spec", "replicas"], 1).build())).toBe("PATCH_NO_EFFECT");
   });
 
+  it("rejects operations that cancel out with PATCH_NO_EFFECT", () => {
+    const base = argusBase();
+    const run = () => ResourcePatch.of(base.backend).set(["spec", "replicas"], 3).set(["spec", "replicas"], 1).build();
+    expect(codeOf(run)).toBe("PATCH_NO_EFFECT");
+    expect(run).toThrow(/cancel out/);
+  });
+
+  it("refuses to address a container by index, so every container edit is guarded by name", () => {
+    const base = argusBase();
+    const run = () => ResourcePatch.of(base.backend).set(["spec", "template", "spec", "containers", 0, "image"], "x:1").build();
+    expect(codeOf(run)).toBe("PATCH_PATH_UNRESOLVABLE");
+    expect(run).toThrow(/addressed by name/);
+  });
+
+  it("resolves a container's index after earlier operations, as kustomize applies them", () => {
+    const base = argusBase();
+    // An earlier op adds a sidecar in front: the container edit must then address index 1.
+    const patch = ResourcePatch.of(base.backend)
+      .set(["spec", "template", "spec", "initContainers"], [{ name: "migrate", image: "ghcr.io/bbengt1/argusai-backend:latest" }])
+      .container("backend", (c) => c.set(["image"], "ghcr.io/bbengt1/argusai-backend:2.0.0"))
+      .build();
+    expect(patch.operations.map((op) => op.path)).toEqual([
+      "/spec/template/spec/initContainers",
+      "/spec/template/spec/containers/0/name",
+      "/spec/template/spec/containers/0/image",
+    ]);
+    const patched = structuredClone(base.backend.object);
+    applyOperations(patched, patch.operations, { field: "test" });
+    expect(patched.spec?.template.spec?.containers[0]?.image).toBe("ghcr.io/bbengt1/argusai-backend:2.0.0");
+  });
+
   it("fails through the test guard in-process when the base's containers were reordered", () => {
     const base = argusBase();
     const patch = ResourcePatch.of(base.backend)

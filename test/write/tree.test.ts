@@ -5,7 +5,8 @@ import { ArgusKustomizeError } from "../../src/errors.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
 import { check, generate } from "../../src/pipeline.js";
 import { kubectlRenderer } from "../../src/render/kustomize.js";
-import { OWNED_LIST_FILE, readOwnedList, resolveInside } from "../../src/write/tree.js";
+import { resolveInside } from "../../src/write/layout.js";
+import { RECORD_FILE, readRecord } from "../../src/write/record.js";
 import { toYaml } from "../../src/write/yaml.js";
 import { renderer, snapshotTree, tempDir } from "../helpers.js";
 
@@ -50,9 +51,11 @@ describe("generate writes a deterministic, owned tree", () => {
   it("lists exactly the files it owns, and not the dev secrets", async () => {
     const dir = await tempDir();
     await generate({ dir, renderer });
-    const owned = await readOwnedList(dir);
+    const record = await readRecord(dir);
     const onDisk = [...(await snapshotTree(dir)).keys()].sort();
-    expect(owned).toEqual(onDisk.filter((file) => file !== "overlays/dev/secrets.env"));
+    expect(record.files).toEqual(onDisk.filter((file) => file !== "overlays/dev/secrets.env"));
+    expect(record.seeds).toEqual(["overlays/dev/secrets.env"]);
+    expect(record.environments).toEqual([{ builtin: "dev" }, { builtin: "prod" }]);
   });
 
   it("never overwrites the dev secrets once created", async () => {
@@ -93,7 +96,7 @@ describe("generate writes a deterministic, owned tree", () => {
     await mkdir(path.join(dir, "overlays/prod"), { recursive: true });
     await writeFile(path.join(dir, "overlays/prod/kustomization.yaml"), "# hand-written\n");
     const before = await snapshotTree(dir);
-    const error = await failureOf(generate({ dir, renderer }));
+    const error = await failureOf(generate({ dir, environments: [devEnvironment(), prodEnvironment()], renderer }));
     expect(error.code).toBe("WRITE_FAILED");
     expect(error.message).toContain("overlays/prod/kustomization.yaml");
     expect(await snapshotTree(dir)).toEqual(before);
@@ -162,13 +165,13 @@ describe("check", () => {
     await cp(dir, copy, { recursive: true });
     await writeFile(path.join(copy, "base/backend-deployment.yaml"), "edited\n");
     await rm(path.join(copy, "overlays/prod/frontend-pdb.yaml"));
-    const owned = JSON.parse(await readFile(path.join(copy, OWNED_LIST_FILE), "utf8")) as { files: string[] };
+    const owned = JSON.parse(await readFile(path.join(copy, RECORD_FILE), "utf8")) as { files: string[] };
     await writeFile(path.join(copy, "overlays/prod/old.yaml"), toYaml([{ kind: "Old" }]));
-    await writeFile(path.join(copy, OWNED_LIST_FILE), JSON.stringify({ files: [...owned.files, "overlays/prod/old.yaml"] }));
+    await writeFile(path.join(copy, RECORD_FILE), JSON.stringify({ files: [...owned.files, "overlays/prod/old.yaml"] }));
 
     const drift = await check({ dir: copy });
     expect(drift.map(({ path: file, status }) => `${status} ${file}`)).toEqual([
-      `changed ${OWNED_LIST_FILE}`,
+      `changed ${RECORD_FILE}`,
       "changed base/backend-deployment.yaml",
       "missing overlays/prod/frontend-pdb.yaml",
       "stale overlays/prod/old.yaml",
