@@ -31,9 +31,9 @@ describe("argusai-kustomize CLI", () => {
       "overlays/dev: 9 objects, namespace argusai-dev, images ghcr.io/bbengt1/argusai-backend:latest ghcr.io/bbengt1/argusai-frontend:latest",
     );
     expect(lines[1]).toBe(
-      "overlays/prod: 9 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
+      "overlays/prod: 8 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
     );
-    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build); 17 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build); 16 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
@@ -66,7 +66,7 @@ describe("argusai-kustomize CLI", () => {
     const result = await run(["render", "prod", "--dir", dir]);
     expect(result.code).toBe(0);
     const objects = parseStream(result.stdout, "stdout");
-    expect(objects).toHaveLength(9);
+    expect(objects).toHaveLength(8);
     expect(objects.every((object) => object["kind"] === "Namespace" || (object["metadata"] as { namespace?: string }).namespace === "argusai")).toBe(true);
   });
 

@@ -6,6 +6,7 @@ import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
 import { baseResources, IMAGE_REPOSITORIES, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
 import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment.js";
+import { quantityValue } from "../model/quantity.js";
 import { COMPONENTS, componentLabels, selectorLabels, sharedLabels, type Component } from "../model/labels.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
@@ -172,7 +173,9 @@ function setResources(
   for (const name of ["cpu", "memory"] as const) {
     for (const kind of ["requests", "limits"] as const) {
       const value = wanted[kind]?.[name];
-      if (value !== undefined && value !== current[kind]?.[name]) set(["resources", kind, name], value);
+      const base = current[kind]?.[name];
+      // "1" and "1000m" are the same CPU: no patch for a value the base already has.
+      if (value !== undefined && (base === undefined || quantityValue(value) !== quantityValue(base))) set(["resources", kind, name], value);
     }
   }
 }

@@ -79,7 +79,13 @@ export const environmentSpecSchema = z
     replicas: perComponent(wholeNumber).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
     resources: perComponent(resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
     config: z
-      .record(z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"), z.string({ error: "must be a string (quote numbers and booleans)" }))
+      .record(
+        z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"),
+        z
+          .string({ error: "must be a string (quote numbers and booleans)" })
+          .refine((value) => !/[\r\n]/.test(value), "must be one line (kustomize literals cannot hold a line break)")
+          .refine((value) => !/^(["']).*\1$/s.test(value), "must not be wrapped in quotes: kustomize strips them from literals, so the pod would see the value without them"),
+      )
       .optional()
       .describe("Values merged into the argusai-config ConfigMap"),
     secret: secretSpecSchema,

@@ -46,6 +46,8 @@ export interface ProdOptions {
 /**
  * The prod environment: namespace `argusai`, both images pinned, the story's resources, the
  * frontend scaled out behind a PodDisruptionBudget, and the Secret provided from outside.
+ * The namespace itself is not part of the overlay: it holds the Secret created outside this
+ * tree, and an Argo CD prune or `kubectl delete -k` of the overlay must never delete it.
  *
  * @example
  * prodEnvironment({ image: { tag: "1.4.2" } });
@@ -57,6 +59,7 @@ export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
     name: "prod",
     namespace: "argusai",
     production: true,
+    createNamespace: false,
     images: { backend: image, frontend: image },
     replicas: { frontend: frontendReplicas },
     secret: { mode: "existing" },

@@ -48,7 +48,6 @@ describe("compileTree", () => {
     const plan = compileTree(argusBase(), [prodEnvironment()]);
     expect(plan.files.map((file) => file.path).filter((file) => file.startsWith("overlays/"))).toEqual([
       "overlays/prod/kustomization.yaml",
-      "overlays/prod/namespace.yaml",
       "overlays/prod/frontend-pdb.yaml",
     ]);
   });

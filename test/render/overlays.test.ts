@@ -176,16 +176,21 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's frontend
 describe("environment differences", () => {
   const objects = (which: "dev" | "prod") => rendered[which].objects as KObject[];
 
-  it("puts every namespaced object in the environment's namespace, with a restricted Namespace", () => {
+  it("puts every namespaced object in the environment's namespace and labels it with the environment", () => {
     for (const [which, namespace] of [["dev", "argusai-dev"], ["prod", "argusai"]] as const) {
       for (const object of objects(which)) {
         if (object["kind"] === "Namespace") continue;
         expect(object["metadata"].namespace, `${object["kind"]} ${object["metadata"].name}`).toBe(namespace);
         expect(object["metadata"].labels.environment, `${object["kind"]} ${object["metadata"].name}`).toBe(which);
       }
-      const ns = findObject(objects(which), "Namespace", namespace);
-      expect(ns["metadata"].labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     }
+  });
+
+  it("dev brings its Namespace, enforcing the restricted profile; prod leaves its namespace (and the Secret in it) alone", () => {
+    const ns = findObject(objects("dev"), "Namespace", "argusai-dev");
+    expect(ns["metadata"].labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(ns["metadata"]).not.toHaveProperty("namespace");
+    expect(objects("prod").filter((object) => object["kind"] === "Namespace")).toEqual([]);
   });
 
   it("labels pod templates with the environment but never the selectors", () => {
@@ -243,13 +248,12 @@ describe("environment differences", () => {
       "ConfigMap/argusai-config-<hash>",
       "Deployment/argusai-backend",
       "Deployment/argusai-frontend",
-      "Namespace/argusai",
       "PersistentVolumeClaim/argusai-data",
       "Service/argusai-backend",
       "Service/argusai-frontend",
       "ServiceAccount/argusai",
     ];
     expect(kinds("prod")).toEqual([...common, "PodDisruptionBudget/argusai-frontend"].sort());
-    expect(kinds("dev")).toEqual([...common.map((k) => k.replace("Namespace/argusai", "Namespace/argusai-dev")), "Secret/argusai-secrets-<hash>"].sort());
+    expect(kinds("dev")).toEqual([...common, "Namespace/argusai-dev", "Secret/argusai-secrets-<hash>"].sort());
   });
 });
