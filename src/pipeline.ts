@@ -154,13 +154,14 @@ export interface GenerateResult extends WriteTreeResult {
  * import { generate, devEnvironment, prodEnvironment } from "argusai-kustomize";
  * await generate({ dir: "deploy", environments: [devEnvironment(), prodEnvironment({ image: { tag: "1.4.2" } })] });
  */
-export async function generate(options: TreeOptions & { readonly renderer?: Renderer } = {}): Promise<GenerateResult> {
+export async function generate(options: TreeOptions & { readonly renderer?: Renderer; readonly lockTimeoutMs?: number } = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
   const environments = await resolveEnvironments(options);
   const plan = compileTree(options.base ?? argusBase(), environments.specs);
   const renderer = options.renderer ?? findRenderer();
   const overlays: OverlaySummary[] = [];
   const result = await writeTree(dir, treeContents(plan, environments.recorded), plan.seeds, {
+    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
     verify: async (staging) => {
       const renders = await Promise.all(
         plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),

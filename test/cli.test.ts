@@ -1,6 +1,6 @@
 /** The CLI as a user runs it: the built bin in a child process, exit codes per the contract. */
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStream } from "../src/render/kustomize.js";
@@ -72,8 +72,12 @@ describe("argusai-kustomize CLI", () => {
 
   it("a missing kubectl gives exit 3 and a one-line message naming what to install, with no stack trace", async () => {
     const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    // A run that would change the tree (a new environment), so "unchanged" means something.
+    const envFile = path.join(await tempDir(), "qa.yaml");
+    await writeFile(envFile, "name: qa\nnamespace: argusai-qa\nsecret: { mode: existing }\n");
     const before = await snapshotTree(dir);
-    const result = await run(["generate", "--dir", dir], { KUBECTL: "/nonexistent" });
+    const result = await run(["generate", "--dir", dir, "--env-file", envFile], { KUBECTL: "/nonexistent" });
     expect(result.code).toBe(3);
     expect(result.stdout).toBe("");
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
@@ -88,16 +92,28 @@ describe("argusai-kustomize CLI", () => {
     expect(result.stderr).toMatch(/^argusai-kustomize: KUBECTL_NOT_FOUND: neither kubectl nor kustomize is on PATH/);
   });
 
-  it("falls back to `kustomize build` (what Argo CD runs) from KUSTOMIZE when there is no kubectl", async () => {
+  it(`falls back to \`kustomize build\` from KUSTOMIZE when there is no kubectl (${STANDALONE_KUSTOMIZE !== undefined ? "the real standalone kustomize" : "a wrapper stands in: no standalone kustomize here, see the matrix test's skips"})`, async () => {
     const dir = await tempDir();
-    // The real standalone kustomize where installed; elsewhere a wrapper turning `build DIR` into
-    // `kubectl kustomize DIR` stands in, which still proves the fallback and its arguments.
+    // The real standalone kustomize where installed; elsewhere a wrapper that accepts only
+    // `build DIR` and runs `kubectl kustomize DIR`, which proves the fallback and its arguments.
     const wrapper = path.join(await tempDir(), "kustomize");
     await writeFile(wrapper, `#!/bin/sh\n[ "$1" = build ] || exit 9\nshift\nexec ${renderer.binary} kustomize "$@"\n`, { mode: 0o755 });
     const result = await run(["generate", "--dir", dir], { PATH: "/nonexistent", KUBECTL: "", KUSTOMIZE: STANDALONE_KUSTOMIZE ?? wrapper });
     expect(result.stderr).toBe("");
     expect(result.stdout).toContain("rendered with kustomize build;");
     expect(result.code).toBe(0);
+  });
+
+  it("check and render on a directory that is not a tree exit 2", async () => {
+    const missing = await run(["check", "--dir", "/nonexistent/tree"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("argusai-kustomize: USAGE: file /nonexistent/tree: /nonexistent/tree is not a directory; give the tree's directory with --dir\n");
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    await rm(path.join(dir, "overlays/dev/secrets.env"));
+    const noSeed = await run(["render", "dev", "--dir", dir]);
+    expect(noSeed.code).toBe(2);
+    expect(noSeed.stderr).toMatch(/^argusai-kustomize: TREE_INCOMPLETE: environment "dev", file overlays\/dev\/secrets.env: overlays\/dev\/secrets.env is missing/);
   });
 
   it("usage errors exit 2", async () => {

@@ -1,0 +1,150 @@
+/**
+ * All-or-nothing writes: a generate killed at any step, two generates at once, and obstacles
+ * found before anything moves.
+ */
+import { execFile } from "node:child_process";
+import { cp, readdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ArgusKustomizeError } from "../../src/errors.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { check, generate } from "../../src/pipeline.js";
+import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/write/layout.js";
+import { recoverTree } from "../../src/write/transaction.js";
+import { renderer, snapshotTree, tempDir } from "../helpers.js";
+
+const INDEX = path.resolve("dist/index.js");
+
+/** The environments of the "new" tree: prod pinned to 2.0.0, dev dropped, qa added. */
+const NEW_ENVIRONMENTS = `[
+  prodEnvironment({ image: { tag: "2.0.0" } }),
+  { name: "qa", namespace: "argusai-qa", secret: { mode: "existing" }, storage: { size: "5Gi" } },
+]`;
+
+/** Runs generate in a child process (so it can be SIGKILLed), optionally killing itself at a step. */
+function generateInChild(dir: string, killAt?: number): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const script = `
+    import { generate, prodEnvironment } from ${JSON.stringify(INDEX)};
+    await generate({ dir: ${JSON.stringify(dir)}, environments: ${NEW_ENVIRONMENTS} });
+  `;
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { env: { ...process.env, ARGUSAI_KUSTOMIZE_KILL_AT: killAt === undefined ? "" : String(killAt), KUBECTL: renderer.binary } },
+      (error, _stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stderr }),
+    );
+  });
+}
+
+describe("a generate killed at any step", () => {
+  it("leaves the tree wholly old or wholly new, never mixed", async () => {
+    const oldTree = await tempDir();
+    await generate({ dir: oldTree, environments: [devEnvironment(), prodEnvironment()], renderer });
+    const oldSnapshot = await snapshotTree(oldTree);
+
+    const newTree = await tempDir();
+    await cp(oldTree, newTree, { recursive: true });
+    const finished = await generateInChild(newTree);
+    expect(finished.code, finished.stderr).toBe(0);
+    const newSnapshot = await snapshotTree(newTree);
+    expect(newSnapshot).not.toEqual(oldSnapshot);
+
+    const outcomes: string[] = [];
+    // Steps: each staged file, the journal, each move, each deletion; past the last, none is killed.
+    for (let step = 1; ; step += 1) {
+      const dir = await tempDir();
+      await cp(oldTree, dir, { recursive: true });
+      const run = await generateInChild(dir, step);
+      if (run.signal === null) {
+        expect(run.code, run.stderr).toBe(0);
+        break;
+      }
+      expect(run.signal).toBe("SIGKILL");
+      const interrupted = (await readdir(dir)).includes(JOURNAL_FILE);
+      if (interrupted) {
+        // check sees the interruption and fails, instead of calling a half tree up to date.
+        expect((await check({ dir })).some((drift) => drift.status === "interrupted")).toBe(true);
+      }
+      expect(await recoverTree(dir)).toBe(interrupted);
+      const after = await snapshotTree(dir);
+      const outcome = sameTree(after, oldSnapshot) ? "old" : sameTree(after, newSnapshot) ? "new" : "mixed";
+      outcomes.push(`${step}:${outcome}`);
+      expect(outcome, `killed at step ${step}`).not.toBe("mixed");
+      expect((await readdir(dir)).filter((entry) => entry.startsWith(".argusai-kustomize") && entry !== ".argusai-kustomize.json")).toEqual([]);
+    }
+    // The kill points covered both sides of the commit.
+    expect(outcomes.some((outcome) => outcome.endsWith(":old"))).toBe(true);
+    expect(outcomes.some((outcome) => outcome.endsWith(":new"))).toBe(true);
+    expect(outcomes.length).toBeGreaterThan(15);
+  }, 120_000);
+});
+
+function sameTree(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([file, text]) => b.get(file) === text);
+}
+
+describe("two generates at once", () => {
+  it("serialize on the lock and leave a consistent tree", async () => {
+    const dir = await tempDir();
+    await generate({ dir, environments: [devEnvironment(), prodEnvironment()], renderer });
+    const [first, second] = await Promise.all([generateInChild(dir), generateInChild(dir)]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
+    expect(await check({ dir })).toEqual([]);
+    expect((await readdir(dir)).filter((entry) => entry.startsWith(STAGING_PREFIX) || entry === LOCK_FILE || entry === JOURNAL_FILE)).toEqual([]);
+  });
+
+  it("takes over the lock of a generate that was killed", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    // pid 2^22 + 1 is above Linux's pid_max, so no process has it.
+    await writeFile(path.join(dir, LOCK_FILE), `${2 ** 22 + 1}\n`);
+    const result = await generate({ dir, environments: [devEnvironment(), prodEnvironment({ image: { tag: "3.0.0" } })], renderer });
+    expect(result.written).toContain("overlays/prod/kustomization.yaml");
+  });
+
+  it("gives up with WRITE_FAILED when a live generate holds the lock too long", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    await writeFile(path.join(dir, LOCK_FILE), `${process.pid}\n`);
+    const before = await snapshotTree(dir);
+    const error = await generate({ dir, renderer, environments: [devEnvironment()], lockTimeoutMs: 500 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await rm(path.join(dir, LOCK_FILE));
+    expect(error).toBeInstanceOf(ArgusKustomizeError);
+    expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
+    expect((error as ArgusKustomizeError).message).toMatch(/another generate \(pid \d+\) is writing/);
+    before.delete(LOCK_FILE);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+});
+
+describe("obstacles are found before anything moves", () => {
+  it("a file where generate needs a directory fails with WRITE_FAILED and changes nothing", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    // Edits that the failed run would otherwise have overwritten first.
+    await writeFile(path.join(dir, "overlays/dev/kustomization.yaml"), "# edited\n");
+    await rm(path.join(dir, "overlays/dev/patches"), { recursive: true });
+    await writeFile(path.join(dir, "overlays/dev/patches"), "not a directory\n");
+    const before = await snapshotTree(dir);
+    const error = await generate({ dir, renderer }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
+    expect((error as ArgusKustomizeError).message).toMatch(/overlays\/dev\/patches is a file, but generate needs a directory there/);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("a failed first generate removes the directory it created", async () => {
+    const parent = await tempDir();
+    const dir = path.join(parent, "new", "tree");
+    const failing = { ...renderer, binary: "/nonexistent/kubectl" };
+    await expect(generate({ dir, renderer: failing })).rejects.toThrow(ArgusKustomizeError);
+    expect(await readdir(parent)).toEqual([]);
+  });
+});
