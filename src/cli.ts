@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// "node --": Node 20 reads a --env-file flag anywhere on its command line as its own dotenv
+// option (it dies on a missing file and loads a present one into the environment), so our
+// `--env-file` would never arrive; "--" ends Node's options.
 import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError } from "./errors.js";
 import { check, generate, render } from "./pipeline.js";

@@ -14,7 +14,7 @@ interface Run {
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--", CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
     });
   });
@@ -114,6 +114,17 @@ describe("argusai-kustomize CLI", () => {
     const noSeed = await run(["render", "dev", "--dir", dir]);
     expect(noSeed.code).toBe(2);
     expect(noSeed.stderr).toMatch(/^argusai-kustomize: TREE_INCOMPLETE: environment "dev", file overlays\/dev\/secrets.env: overlays\/dev\/secrets.env is missing/);
+  });
+
+  it("the bin itself (its shebang) passes --env-file through to us, not to Node", async () => {
+    // Node 20 takes --env-file anywhere on its command line; the bin's "node --" stops that.
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(CLI, ["generate", "--dir", "/nonexistent-parent/x", "--env-file", "/nonexistent/env.yaml"], (error, _stdout, stderr) => {
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr });
+      });
+    });
+    expect(result.stderr).toMatch(/^argusai-kustomize: INVALID_SPEC: file \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.code).toBe(2);
   });
 
   it("usage errors exit 2", async () => {

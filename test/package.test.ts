@@ -2,14 +2,25 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { environmentJsonSchema, environmentSpecSchema } from "../src/model/environment.js";
 
 describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {
     const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
     const files = packed!.files.map((file) => file.path);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/cli.js", "dist/index.js", "dist/index.d.ts", "dist/pipeline.js"]));
-    expect(files.filter((file) => !file.startsWith("dist/") && file !== "package.json" && file !== "README.md")).toEqual([]);
+    expect(files).toContain("schema/environment.schema.json");
+    expect(files.filter((file) => !file.startsWith("dist/") && !file.startsWith("schema/") && file !== "package.json" && file !== "README.md")).toEqual([]);
     expect(files.filter((file) => /test|spec/.test(file))).toEqual([]);
+  });
+
+  it("ships the JSON Schema of environment files exactly as generated from the one definition", async () => {
+    const committed = await readFile("schema/environment.schema.json", "utf8");
+    expect(committed).toBe(`${JSON.stringify(environmentJsonSchema(), null, 2)}\n`);
+    const schema = JSON.parse(committed) as { required: string[]; additionalProperties: boolean; properties: Record<string, unknown> };
+    expect(schema.required).toEqual(["name", "namespace", "secret"]);
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(Object.keys(environmentSpecSchema.shape));
   });
 
   it("declares the contract: ESM, typed exports, bin, node >= 20", async () => {
@@ -19,6 +30,6 @@ describe("package", () => {
     expect(pkg["exports"]["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
     expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/cli.js" });
     expect(pkg["engines"]).toEqual({ node: ">=20" });
-    expect((await readFile("dist/cli.js", "utf8")).startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect((await readFile("dist/cli.js", "utf8")).startsWith("#!/usr/bin/env -S node --\n")).toBe(true);
   });
 });

@@ -151,7 +151,7 @@ export interface EnvironmentSource {
  */
 export function validateEnvironment(input: unknown): SpecProblem[] {
   const parsed = environmentSpecSchema.safeParse(input, { reportInput: true });
-  const problems: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap(describeIssue);
+  const problems: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue));
   const reported = new Set(problems.map((problem) => dotted(problem.field)));
   // Cross-field rules also run on a spec with shape problems, so all problems come at once; a
   // field that already has a problem is not reported twice.
@@ -178,7 +178,9 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
       problems.push({ field: ["name"], message: `"${name}" is already the name of the environment from ${previous}` });
     }
     names.set(name, source.file ?? "a script");
-    for (const problem of problems) lines.push(formatProblem(source, name, problem));
+    // In file order where lines are known, so the list reads top to bottom.
+    const byLine = problems.map((problem) => ({ problem, line: source.lineOf?.(problem.field) ?? 0 })).sort((a, b) => a.line - b.line);
+    for (const { problem } of byLine) lines.push(formatProblem(source, name, problem));
   }
   if (lines.length > 0) {
     const only = sources.length === 1 ? sources[0] : undefined;
@@ -218,12 +220,15 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   ingress: ["host", "tlsSecretName", "className"],
 };
 
-function describeIssue(issue: z.core.$ZodIssue): SpecProblem[] {
-  const field = issue.path.filter((key): key is string | number => typeof key !== "symbol");
+function describeIssue(issue: z.core.$ZodIssue, prefix: FieldPath = []): SpecProblem[] {
+  const field = [...prefix, ...issue.path.filter((key): key is string | number => typeof key !== "symbol")];
   switch (issue.code) {
     case "unrecognized_keys":
       return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(field, key)}` }));
     case "invalid_union": {
+      // The branch whose keys matched (a tag, or a digest) knows what is wrong with the value.
+      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0));
+      if (matched.length === 1) return matched[0]!.flatMap((nested) => describeIssue(nested, field));
       if (field[0] === "images") return [{ field, message: "give exactly one of tag or digest" }];
       if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
       return [{ field, message: issue.message }];
@@ -314,4 +319,17 @@ export function requestAboveLimit(
     }
   }
   return undefined;
+}
+
+/**
+ * The JSON Schema of an environment file, for editors (generated from {@link environmentSpecSchema};
+ * shipped as `schema/environment.schema.json`). In YAML, point at it with
+ * `# yaml-language-server: $schema=<path>/environment.schema.json`; in JSON, with `"$schema"`.
+ */
+export function environmentJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(environmentSpecSchema, { io: "input", unrepresentable: "throw" }),
+    $id: "urn:argusai-kustomize:environment",
+    title: "ArgusAI environment (argusai-kustomize)",
+  };
 }
