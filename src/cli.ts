@@ -4,7 +4,8 @@
 // `--env-file` would never arrive; "--" ends Node's options.
 import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError } from "./errors.js";
-import { check, generate, render } from "./pipeline.js";
+import { check, generate, render, validate } from "./pipeline.js";
+import { formatViolation } from "./validate/violation.js";
 
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2 } as const;
@@ -74,6 +75,21 @@ program
     const rendered = await render(environment, { dir: options.dir });
     for (const warning of rendered.warnings) process.stderr.write(`${warning}\n`);
     process.stdout.write(rendered.yaml);
+  });
+
+program
+  .command("validate")
+  .description("render overlays and check them against the Kubernetes schema and the policies; exit 1 listing each violation")
+  .argument("[env...]", "environments to validate (default: all of the tree's)")
+  .option("--dir <dir>", "directory holding the tree", ".")
+  .action(async (environments: string[], options: { dir: string }) => {
+    let total = 0;
+    for (const result of await validate(environments, { dir: options.dir })) {
+      total += result.violations.length;
+      process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}\n`);
+      for (const violation of result.violations) process.stdout.write(`  ${formatViolation(violation)}\n`);
+    }
+    if (total > 0) process.exitCode = EXIT.drift;
   });
 
 try {

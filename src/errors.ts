@@ -8,6 +8,8 @@
 export const ERROR_EXIT_CODES = {
   /** An EnvironmentSpec (from a script or a file) is invalid. */
   INVALID_SPEC: 2,
+  /** A rendered overlay breaks the Kubernetes schema or a policy (validate, and generate before it writes). */
+  VALIDATION_FAILED: 1,
   /** The command line is wrong (unknown command, option or environment). */
   USAGE: 2,
   /** A patch names a container the target resource does not have. */

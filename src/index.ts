@@ -37,5 +37,12 @@ export { isSafeRelative, resolveInside } from "./write/layout.js";
 export { findKubectl, findRenderer, findStandaloneKustomize, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
 export type { Rendered, Renderer } from "./render/kustomize.js";
 
-export { check, generate, render, resolveEnvironments } from "./pipeline.js";
-export type { GenerateResult, OverlaySummary, ResolvedEnvironments, TreeOptions } from "./pipeline.js";
+export { POLICIES, policyViolations } from "./validate/policies.js";
+export type { Policy, PolicyContext, RenderedObject } from "./validate/policies.js";
+export { schemaViolations } from "./validate/schema.js";
+export { policyContextOf, validateRendered } from "./validate/validate.js";
+export { formatViolation } from "./validate/violation.js";
+export type { Violation } from "./validate/violation.js";
+
+export { check, generate, render, resolveEnvironments, validate } from "./pipeline.js";
+export type { GenerateResult, OverlaySummary, OverlayValidation, ResolvedEnvironments, TreeOptions } from "./pipeline.js";

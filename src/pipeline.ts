@@ -12,6 +12,8 @@ import { JOURNAL_FILE, readIfExists, resolveInside } from "./write/layout.js";
 import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./write/record.js";
 import { writeTree, type WriteTreeResult } from "./write/transaction.js";
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
+import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
+import { formatViolation, type Violation } from "./validate/violation.js";
 
 /** Options shared by generate and check. */
 export interface TreeOptions {
@@ -159,6 +161,7 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
   const environments = await resolveEnvironments(options);
   const plan = compileTree(options.base ?? argusBase(), environments.specs);
   const renderer = options.renderer ?? findRenderer();
+  prepareValidation();
   const overlays: OverlaySummary[] = [];
   const result = await writeTree(dir, treeContents(plan, environments.recorded), plan.seeds, {
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
@@ -166,13 +169,19 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
       const renders = await Promise.all(
         plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
       );
-      for (const { overlay, rendered } of renders) {
+      const violations: string[] = [];
+      for (const [index, { overlay, rendered }] of renders.entries()) {
         if (rendered.warnings.length > 0) {
           throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
             location: { environment: overlay.environment, file: overlay.dir },
           });
         }
+        const found = await validateRendered(rendered.objects, policyContextOf(environments.specs[index]!));
+        violations.push(...found.map((violation) => `${overlay.dir}: ${formatViolation(violation)}`));
         overlays.push(summarize(overlay.environment, overlay.dir, rendered));
+      }
+      if (violations.length > 0) {
+        throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written:\n  ${violations.join("\n  ")}`, { problems: violations });
       }
     },
   });
@@ -193,6 +202,44 @@ export async function check(options: TreeOptions = {}): Promise<TreeDrift[]> {
   const environments = await resolveEnvironments(options);
   const plan = compileTree(options.base ?? argusBase(), environments.specs);
   return findDrift(dir, treeContents(plan, environments.recorded));
+}
+
+/** The result of validating one overlay. */
+export interface OverlayValidation {
+  readonly environment: string;
+  readonly dir: string;
+  readonly objects: number;
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Renders the overlays of the tree in `dir` as they are on disk and checks every object against
+ * the Kubernetes schema (plus unknown fields) and every policy.
+ *
+ * @param environments names to validate; all recorded environments when empty
+ * @throws ArgusKustomizeError USAGE for an environment the tree does not have
+ */
+export async function validate(
+  environments: readonly string[] = [],
+  options: { readonly dir?: string; readonly renderer?: Renderer } = {},
+): Promise<OverlayValidation[]> {
+  const dir = path.resolve(options.dir ?? process.cwd());
+  const { specs } = await resolveEnvironments({ dir });
+  const wanted = environments.length > 0 ? environments : specs.map((spec) => spec.name);
+  const renderer = options.renderer ?? findRenderer();
+  prepareValidation();
+  return Promise.all(
+    wanted.map(async (name) => {
+      const spec = specs.find((candidate) => candidate.name === name);
+      if (spec === undefined) {
+        throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((candidate) => candidate.name).join(", ")})`, {
+          location: { environment: name },
+        });
+      }
+      const rendered = await render(name, { dir, renderer });
+      return { environment: name, dir: overlayDir(name), objects: rendered.objects.length, violations: await validateRendered(rendered.objects, policyContextOf(spec)) };
+    }),
+  );
 }
 
 /**

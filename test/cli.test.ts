@@ -127,6 +127,24 @@ describe("argusai-kustomize CLI", () => {
     expect(result.code).toBe(2);
   });
 
+  it("validate passes on a fresh tree and exits 1 listing each violation of an edited one", async () => {
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const clean = await run(["validate", "--dir", dir]);
+    expect(clean).toEqual({ code: 0, stdout: "overlays/dev: 9 objects, valid\noverlays/prod: 8 objects, valid\n", stderr: "" });
+
+    const file = path.join(dir, "overlays/prod/kustomization.yaml");
+    await writeFile(file, (await readFile(file, "utf8")).replace("newTag: 0.0.0-set-me\n  - name: ghcr.io/bbengt1/argusai-frontend", "newTag: latest\n  - name: ghcr.io/bbengt1/argusai-frontend"));
+    const broken = await run(["validate", "prod", "--dir", dir]);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe(
+      "overlays/prod: 8 objects, 1 violation(s)\n" +
+        "  [images-pinned] Deployment/argusai-backend spec.template.spec.containers.0.image: ghcr.io/bbengt1/argusai-backend:latest is not pinned to a version " +
+        "(fix: pin the image: images.<component>.tag or .digest in the environment)\n",
+    );
+    expect((await run(["validate", "staging", "--dir", dir])).code).toBe(2);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await run(["frobnicate"])).code).toBe(2);
     expect((await run(["generate", "--no-such-option"])).code).toBe(2);

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile, rm, cp, chmod } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
+import { argusBase } from "../../src/model/base.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
 import { check, generate } from "../../src/pipeline.js";
 import { kubectlRenderer } from "../../src/render/kustomize.js";
@@ -123,6 +124,26 @@ describe("generate writes a deterministic, owned tree", () => {
     const error = await failureOf(generate({ dir, renderer: { ...renderer, binary: script } }));
     expect(error.code).toBe("KUSTOMIZE_BUILD_FAILED");
     expect(error.message).toMatch(/warned: # Warning: 'commonLabels' is deprecated/);
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("refuses to write a tree that breaks a policy or the schema (VALIDATION_FAILED), and changes nothing", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const before = await snapshotTree(dir);
+    const base = argusBase();
+    const container = base.backend.object.spec!.template.spec!.containers[0]!;
+    container.securityContext = { ...container.securityContext, privileged: true };
+    (container as unknown as Record<string, unknown>)["imagePullPolicyy"] = "Always";
+    const error = await failureOf(generate({ dir, base, renderer }));
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.exitCode).toBe(1);
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        "overlays/dev: [schema-unknown-field] Deployment/argusai-backend spec.template.spec.containers.0.imagePullPolicyy: is not a field of the Kubernetes schema (kustomize merges a misspelled field silently; the API server drops or rejects it) (fix: fix the spelling, or remove the field)",
+        "overlays/prod: [pss-privileged] Deployment/argusai-backend spec.template.spec.containers.0.securityContext.privileged: is true (fix: remove privileged: true, hostNetwork, hostPID and hostIPC)",
+      ]),
+    );
     expect(await snapshotTree(dir)).toEqual(before);
   });
 

@@ -1,0 +1,289 @@
+import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
+import type { Violation } from "./violation.js";
+
+/** A rendered object, as parsed from kustomize's output. */
+export type RenderedObject = Readonly<Record<string, unknown>>;
+
+/** What policies need to know of the environment an overlay was rendered for. */
+export interface PolicyContext {
+  /** Production environments must pin images and must not carry Secret values. */
+  readonly production: boolean;
+  /** Secrets provided outside the overlay (e.g. `argusai-secrets` in mode existing, an Ingress TLS Secret). */
+  readonly externalSecrets: readonly string[];
+  /** ConfigMaps provided outside the overlay. */
+  readonly externalConfigMaps: readonly string[];
+  /** PersistentVolumeClaims provided outside the overlay. */
+  readonly externalClaims: readonly string[];
+}
+
+/** A policy: a stable id, what it demands, how to fix a violation, and the check. */
+export interface Policy {
+  readonly id: string;
+  readonly summary: string;
+  readonly fix: string;
+  check(objects: readonly RenderedObject[], context: PolicyContext): Array<Omit<Violation, "policy" | "fix">>;
+}
+
+interface Pod {
+  readonly object: string;
+  /** Dotted path of the pod spec inside the object. */
+  readonly at: string;
+  readonly spec: PodSpec;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+interface PodContainer {
+  readonly pod: Pod;
+  readonly container: Container;
+  readonly at: string;
+}
+
+/** Volume types the restricted Pod Security Standard allows. */
+const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
+/** Every policy, in the order they are reported. */
+export const POLICIES: readonly Policy[] = [
+  {
+    id: "pss-run-as-non-root",
+    summary: "every container runs as non-root (restricted profile)",
+    fix: "set securityContext.runAsNonRoot: true on the pod (or every container)",
+    check: (objects) =>
+      containers(objects)
+        .filter(({ pod, container }) => (container.securityContext?.runAsNonRoot ?? pod.spec.securityContext?.runAsNonRoot) !== true)
+        .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.runAsNonRoot`, message: "is not true for this container" })),
+  },
+  {
+    id: "pss-run-as-user",
+    summary: "no container runs as UID 0 (restricted profile)",
+    fix: "set securityContext.runAsUser to a non-zero UID",
+    check: (objects) =>
+      containers(objects)
+        .filter(({ pod, container }) => (container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser) === 0)
+        .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.runAsUser`, message: "is 0 (root)" })),
+  },
+  {
+    id: "pss-seccomp",
+    summary: "every container has the RuntimeDefault (or Localhost) seccomp profile (restricted profile)",
+    fix: "set securityContext.seccompProfile.type: RuntimeDefault on the pod",
+    check: (objects) =>
+      containers(objects)
+        .filter(({ pod, container }) => !["RuntimeDefault", "Localhost"].includes((container.securityContext?.seccompProfile ?? pod.spec.securityContext?.seccompProfile)?.type ?? ""))
+        .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.seccompProfile.type`, message: "is neither RuntimeDefault nor Localhost" })),
+  },
+  {
+    id: "pss-privilege-escalation",
+    summary: "no container may gain privileges (restricted profile)",
+    fix: "set allowPrivilegeEscalation: false in every container's securityContext",
+    check: (objects) =>
+      containers(objects)
+        .filter(({ container }) => container.securityContext?.allowPrivilegeEscalation !== false)
+        .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.allowPrivilegeEscalation`, message: "is not false" })),
+  },
+  {
+    id: "pss-capabilities",
+    summary: "every container drops ALL capabilities and adds none but NET_BIND_SERVICE (restricted profile)",
+    fix: "set capabilities.drop: [ALL] in every container's securityContext",
+    check: (objects) =>
+      containers(objects).flatMap(({ pod, container, at }) => {
+        const capabilities = container.securityContext?.capabilities;
+        const problems = [];
+        if (!(capabilities?.drop ?? []).includes("ALL")) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.drop`, message: "does not contain ALL" });
+        const added = (capabilities?.add ?? []).filter((capability) => capability !== "NET_BIND_SERVICE");
+        if (added.length > 0) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.add`, message: `adds ${added.join(", ")}` });
+        return problems;
+      }),
+  },
+  {
+    id: "pss-privileged",
+    summary: "no privileged container, no host namespaces (baseline and restricted profiles)",
+    fix: "remove privileged: true, hostNetwork, hostPID and hostIPC",
+    check: (objects) => [
+      ...containers(objects)
+        .filter(({ container }) => container.securityContext?.privileged === true)
+        .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.privileged`, message: "is true" })),
+      ...pods(objects).flatMap((pod) =>
+        (["hostNetwork", "hostPID", "hostIPC"] as const)
+          .filter((host) => pod.spec[host] === true)
+          .map((host) => ({ object: pod.object, field: `${pod.at}.${host}`, message: "is true" })),
+      ),
+    ],
+  },
+  {
+    id: "pss-volume-types",
+    summary: `volumes are only of the types the restricted profile allows (${RESTRICTED_VOLUME_TYPES.join(", ")})`,
+    fix: "replace hostPath and other volume types with a PersistentVolumeClaim, emptyDir, ConfigMap or Secret",
+    check: (objects) =>
+      pods(objects).flatMap((pod) =>
+        (pod.spec.volumes ?? []).flatMap((volume, index) =>
+          Object.keys(volume)
+            .filter((key) => key !== "name" && !RESTRICTED_VOLUME_TYPES.includes(key))
+            .map((type) => ({ object: pod.object, field: `${pod.at}.volumes.${index}.${type}`, message: `volume type ${type} is not allowed` })),
+        ),
+      ),
+  },
+  {
+    id: "resources",
+    summary: "every container requests and limits CPU and memory",
+    fix: "set resources.requests and resources.limits for cpu and memory",
+    check: (objects) =>
+      containers(objects).flatMap(({ pod, container, at }) =>
+        (["requests", "limits"] as const).flatMap((kind) =>
+          (["cpu", "memory"] as const)
+            .filter((name) => container.resources?.[kind]?.[name] === undefined)
+            .map((name) => ({ object: pod.object, field: `${at}.resources.${kind}.${name}`, message: "is not set" })),
+        ),
+      ),
+  },
+  {
+    id: "probes",
+    summary: "every (non-init) container has a liveness and a readiness probe",
+    fix: "add livenessProbe and readinessProbe",
+    check: (objects) =>
+      containers(objects, false).flatMap(({ pod, container, at }) =>
+        (["livenessProbe", "readinessProbe"] as const)
+          .filter((probe) => container[probe] === undefined)
+          .map((probe) => ({ object: pod.object, field: `${at}.${probe}`, message: "is missing" })),
+      ),
+  },
+  {
+    id: "service-selector",
+    summary: "every Service selects the pods of a rendered workload",
+    fix: "make spec.selector a subset of a pod template's labels",
+    check: (objects) => {
+      const all = pods(objects);
+      return services(objects)
+        .filter(({ service }) => selected(all, service).length === 0)
+        .map(({ object }) => ({ object, field: "spec.selector", message: "matches no pod template of the overlay" }));
+    },
+  },
+  {
+    id: "service-target-port",
+    summary: "every Service targetPort exists on the pods it selects",
+    fix: "set targetPort to a container port's name or number",
+    check: (objects) => {
+      const all = pods(objects);
+      return services(objects).flatMap(({ object, service }) => {
+        const targets = selected(all, service);
+        if (targets.length === 0) return [];
+        return (service.spec?.ports ?? []).flatMap((port, index) => {
+          const target = port.targetPort ?? port.port;
+          const found = targets.every((pod) =>
+            pod.spec.containers.some((container) => (container.ports ?? []).some((candidate) => candidate.name === target || candidate.containerPort === target)),
+          );
+          return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${String(target)} is not a port of the selected pods` }];
+        });
+      });
+    },
+  },
+  {
+    id: "references",
+    summary: "every ConfigMap, Secret and PersistentVolumeClaim a pod uses is rendered or declared external",
+    fix: "render the object in the overlay, or declare it provided outside (secret.mode: existing)",
+    check: (objects, context) => {
+      const rendered = (kind: string) => new Set(objects.filter((object) => object["kind"] === kind).map((object) => nameOf(object)));
+      const known = {
+        ConfigMap: new Set([...rendered("ConfigMap"), ...context.externalConfigMaps]),
+        Secret: new Set([...rendered("Secret"), ...context.externalSecrets]),
+        PersistentVolumeClaim: new Set([...rendered("PersistentVolumeClaim"), ...context.externalClaims]),
+      };
+      const missing: Array<Omit<Violation, "policy" | "fix">> = [];
+      const need = (pod: Pod, kind: keyof typeof known, name: string | undefined, field: string, optional = false) => {
+        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${name}, which is neither rendered nor declared external` });
+      };
+      for (const pod of pods(objects)) {
+        (pod.spec.volumes ?? []).forEach((volume, index) => {
+          need(pod, "ConfigMap", volume.configMap?.name, `${pod.at}.volumes.${index}.configMap.name`, volume.configMap?.optional);
+          need(pod, "Secret", volume.secret?.secretName, `${pod.at}.volumes.${index}.secret.secretName`, volume.secret?.optional);
+          need(pod, "PersistentVolumeClaim", volume.persistentVolumeClaim?.claimName, `${pod.at}.volumes.${index}.persistentVolumeClaim.claimName`);
+        });
+      }
+      for (const { pod, container, at } of containers(objects)) {
+        (container.envFrom ?? []).forEach((source, index) => {
+          need(pod, "ConfigMap", source.configMapRef?.name, `${at}.envFrom.${index}.configMapRef.name`, source.configMapRef?.optional);
+          need(pod, "Secret", source.secretRef?.name, `${at}.envFrom.${index}.secretRef.name`, source.secretRef?.optional);
+        });
+        (container.env ?? []).forEach((variable, index) => {
+          const from = variable.valueFrom;
+          need(pod, "ConfigMap", from?.configMapKeyRef?.name, `${at}.env.${index}.valueFrom.configMapKeyRef.name`, from?.configMapKeyRef?.optional);
+          need(pod, "Secret", from?.secretKeyRef?.name, `${at}.env.${index}.valueFrom.secretKeyRef.name`, from?.secretKeyRef?.optional);
+        });
+      }
+      return missing;
+    },
+  },
+  {
+    id: "images-pinned",
+    summary: "in a production environment every image has a version tag or digest, never latest",
+    fix: "pin the image: images.<component>.tag or .digest in the environment",
+    check: (objects, context) =>
+      !context.production
+        ? []
+        : containers(objects)
+            .filter(({ container }) => !isPinned(container.image ?? ""))
+            .map(({ pod, container, at }) => ({ object: pod.object, field: `${at}.image`, message: `${container.image ?? "(none)"} is not pinned to a version` })),
+  },
+  {
+    id: "no-secret-literals",
+    summary: "a production environment renders no Secret with values (they would be committed)",
+    fix: "provide the Secret outside the tree (secret.mode: existing, External Secrets, Sealed Secrets)",
+    check: (objects, context) =>
+      !context.production
+        ? []
+        : objects
+            .filter((object) => object["kind"] === "Secret" && (hasKeys(object["data"]) || hasKeys(object["stringData"])))
+            .map((object) => ({ object: `Secret/${nameOf(object)}`, field: hasKeys(object["data"]) ? "data" : "stringData", message: "holds secret values in the repository" })),
+  },
+];
+
+/** Runs every policy on one rendered overlay. */
+export function policyViolations(objects: readonly RenderedObject[], context: PolicyContext): Violation[] {
+  return POLICIES.flatMap((policy) => policy.check(objects, context).map((violation) => ({ ...violation, policy: policy.id, fix: policy.fix })));
+}
+
+function nameOf(object: RenderedObject): string {
+  return String((object["metadata"] as { name?: unknown } | undefined)?.name ?? "");
+}
+
+function hasKeys(value: unknown): boolean {
+  return typeof value === "object" && value !== null && Object.keys(value).length > 0;
+}
+
+/** A tag other than latest, or a digest; an image with neither is not pinned. */
+function isPinned(image: string): boolean {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const colon = lastSegment.lastIndexOf(":");
+  return colon !== -1 && lastSegment.slice(colon + 1) !== "latest";
+}
+
+/** Every pod template of the rendered workloads (and bare Pods). */
+function pods(objects: readonly RenderedObject[]): Pod[] {
+  return objects.flatMap((object): Pod[] => {
+    const where = `${String(object["kind"])}/${nameOf(object)}`;
+    const spec = object["spec"] as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
+    if (object["kind"] === "Pod") {
+      return [{ object: where, at: "spec", spec: object["spec"] as PodSpec, labels: ((object["metadata"] as { labels?: Record<string, string> } | undefined)?.labels) ?? {} }];
+    }
+    const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
+    const at = spec?.template !== undefined ? "spec.template.spec" : "spec.jobTemplate.spec.template.spec";
+    return template?.spec !== undefined ? [{ object: where, at, spec: template.spec, labels: template.metadata?.labels ?? {} }] : [];
+  });
+}
+
+function containers(objects: readonly RenderedObject[], withInit = true): PodContainer[] {
+  return pods(objects).flatMap((pod) => [
+    ...pod.spec.containers.map((container, index) => ({ pod, container, at: `${pod.at}.containers.${index}` })),
+    ...(withInit ? (pod.spec.initContainers ?? []).map((container, index) => ({ pod, container, at: `${pod.at}.initContainers.${index}` })) : []),
+  ]);
+}
+
+function services(objects: readonly RenderedObject[]): Array<{ object: string; service: Service }> {
+  return objects
+    .filter((object) => object["kind"] === "Service" && (object["spec"] as Service["spec"])?.selector !== undefined)
+    .map((object) => ({ object: `Service/${nameOf(object)}`, service: object as unknown as Service }));
+}
+
+function selected(all: readonly Pod[], service: Service): Pod[] {
+  const selector = Object.entries(service.spec?.selector ?? {});
+  return all.filter((pod) => selector.every(([key, value]) => pod.labels[key] === value));
+}
