@@ -2,6 +2,7 @@
 // "node --": Node 20 reads a --env-file flag anywhere on its command line as its own dotenv
 // option (it dies on a missing file and loads a present one into the environment), so our
 // `--env-file` would never arrive; "--" ends Node's options.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError } from "./errors.js";
 import { check, generate, render, validate } from "./pipeline.js";
@@ -10,8 +11,11 @@ import { formatViolation } from "./validate/violation.js";
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2 } as const;
 
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+
 const program = new Command()
   .name("argusai-kustomize")
+  .version(version)
   .description("Writes and checks the kustomize base and overlays of ArgusAI")
   .showSuggestionAfterError()
   .exitOverride()

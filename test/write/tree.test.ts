@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile, rm, cp, chmod } from "node:fs/promises";
+import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
@@ -62,6 +62,8 @@ describe("generate writes a deterministic, owned tree", () => {
   it("never overwrites the dev secrets once created", async () => {
     const dir = await tempDir();
     await generate({ dir, renderer });
+    // Secrets: readable by their owner only.
+    expect((await stat(path.join(dir, "overlays/dev/secrets.env"))).mode & 0o777).toBe(0o600);
     const mine = "ENCRYPTION_KEY=my-own\nJWT_SECRET_KEY=also-mine\n";
     await writeFile(path.join(dir, "overlays/dev/secrets.env"), mine);
     const result = await generate({ dir, renderer });
