@@ -9,7 +9,7 @@ import path from "node:path";
 
 const runs = Number(process.argv[2] ?? 5);
 const kubectl = process.env.KUBECTL || "kubectl";
-const cli = path.resolve("dist/cli.js");
+const cli = path.resolve("dist/bin/argusai-kustomize.js");
 const dir = mkdtempSync(path.join(tmpdir(), "argusai-bench-"));
 
 function median(command, args) {

@@ -11,7 +11,7 @@ import { formatViolation } from "./validate/violation.js";
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2 } as const;
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const version = packageVersion();
 
 const program = new Command()
   .name("argusai-kustomize")
@@ -100,6 +100,19 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = exitCodeFor(error);
+}
+
+/** The version in this package's package.json, found upwards from this file (bundled or not). */
+function packageVersion(): string {
+  for (let url = new URL("./package.json", import.meta.url); ; url = new URL("../package.json", url)) {
+    try {
+      const pkg = JSON.parse(readFileSync(url, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "argusai-kustomize" && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // not here: look one directory up
+    }
+    if (url.pathname === "/package.json") return "unknown";
+  }
 }
 
 function exitCodeFor(error: unknown): number {

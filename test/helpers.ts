@@ -43,5 +43,5 @@ export function findObject(objects: readonly KObject[], kind: string, name: stri
   return matches[0]!;
 }
 
-/** Path to the built CLI (npm test builds before it runs vitest). */
-export const CLI = path.resolve("dist/cli.js");
+/** Path to the bin as shipped: the bundled CLI (npm test builds before it runs vitest). */
+export const CLI = path.resolve("dist/bin/argusai-kustomize.js");

@@ -8,10 +8,11 @@ describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {
     const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
     const files = packed!.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/cli.js", "dist/index.js", "dist/index.d.ts", "dist/pipeline.js"]));
+    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/pipeline.js"]));
     expect(files).toContain("schema/environment.schema.json");
     expect(files.filter((file) => !file.startsWith("dist/") && !file.startsWith("schema/") && file !== "package.json" && file !== "README.md")).toEqual([]);
     expect(files.filter((file) => /test|spec/.test(file))).toEqual([]);
+    expect(files.filter((file) => file.startsWith("dist/cli."))).toEqual([]);
   });
 
   it("ships the JSON Schema of environment files exactly as generated from the one definition", async () => {
@@ -28,8 +29,8 @@ describe("package", () => {
     expect(pkg["name"]).toBe("argusai-kustomize");
     expect(pkg["type"]).toBe("module");
     expect(pkg["exports"]["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
-    expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/cli.js" });
+    expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/bin/argusai-kustomize.js" });
     expect(pkg["engines"]).toEqual({ node: ">=20" });
-    expect((await readFile("dist/cli.js", "utf8")).startsWith("#!/usr/bin/env -S node --\n")).toBe(true);
+    expect((await readFile("dist/bin/argusai-kustomize.js", "utf8")).startsWith("#!/usr/bin/env -S node --\n")).toBe(true);
   });
 });

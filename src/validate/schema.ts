@@ -9,11 +9,34 @@ interface AjvError {
   readonly params?: Record<string, unknown>;
 }
 
+/** A kubernetes-models class; its constructor's own type is checked at run time by validate(). */
 interface ModelClass {
-  new (data: unknown): { validate(): void };
+  new (data: never): { validate(): void };
 }
 
 const validators = new Map<string, Promise<ValidateFunction | undefined>>();
+
+/**
+ * The kinds argusai-kustomize renders, each with a static import so a bundler can split them into
+ * chunks loaded on demand; any other kind is imported by name.
+ */
+const KNOWN_MODELS: Readonly<Record<string, () => Promise<object>>> = {
+  "apps/v1/Deployment": () => import("kubernetes-models/apps/v1/Deployment"),
+  "v1/Service": () => import("kubernetes-models/v1/Service"),
+  "v1/PersistentVolumeClaim": () => import("kubernetes-models/v1/PersistentVolumeClaim"),
+  "v1/ServiceAccount": () => import("kubernetes-models/v1/ServiceAccount"),
+  "v1/ConfigMap": () => import("kubernetes-models/v1/ConfigMap"),
+  "v1/Secret": () => import("kubernetes-models/v1/Secret"),
+  "v1/Namespace": () => import("kubernetes-models/v1/Namespace"),
+  "policy/v1/PodDisruptionBudget": () => import("kubernetes-models/policy/v1/PodDisruptionBudget"),
+  "networking.k8s.io/v1/Ingress": () => import("kubernetes-models/networking.k8s.io/v1/Ingress"),
+};
+
+/** The kinds whose validators are bundled. */
+export const BUNDLED_KINDS = Object.keys(KNOWN_MODELS).map((key) => {
+  const slash = key.lastIndexOf("/");
+  return { apiVersion: key.slice(0, slash), kind: key.slice(slash + 1) };
+});
 
 /**
  * The schema validator of a kind (kubernetes-models 4.x), imported per kind because the full index
@@ -23,12 +46,13 @@ export function validatorFor(apiVersion: string, kind: string): Promise<Validate
   const key = `${apiVersion}/${kind}`;
   let validator = validators.get(key);
   if (validator === undefined) {
-    validator = import(`kubernetes-models/${apiVersion}/${kind}`).then(
-      (module: Record<string, ModelClass>) => {
-        const Model = module[kind];
+    const load = KNOWN_MODELS[key] ?? (() => import(`kubernetes-models/${apiVersion}/${kind}`) as Promise<object>);
+    validator = load().then(
+      (module) => {
+        const Model = (module as Partial<Record<string, ModelClass>>)[kind];
         if (Model === undefined) return undefined;
         return (data: unknown) => {
-          new Model(data).validate();
+          new Model(data as never).validate();
           return true;
         };
       },

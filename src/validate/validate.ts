@@ -1,25 +1,12 @@
 import type { EnvironmentSpec } from "../model/environment.js";
 import { NAMES } from "../model/base.js";
 import { policyViolations, type PolicyContext, type RenderedObject } from "./policies.js";
-import { preloadValidators, schemaViolations } from "./schema.js";
+import { BUNDLED_KINDS, preloadValidators, schemaViolations } from "./schema.js";
 import type { Violation } from "./violation.js";
-
-/** The kinds argusai-kustomize renders; their validators are loaded while kubectl runs. */
-const RENDERED_KINDS = [
-  { apiVersion: "apps/v1", kind: "Deployment" },
-  { apiVersion: "v1", kind: "Service" },
-  { apiVersion: "v1", kind: "PersistentVolumeClaim" },
-  { apiVersion: "v1", kind: "ServiceAccount" },
-  { apiVersion: "v1", kind: "ConfigMap" },
-  { apiVersion: "v1", kind: "Secret" },
-  { apiVersion: "v1", kind: "Namespace" },
-  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
-  { apiVersion: "networking.k8s.io/v1", kind: "Ingress" },
-];
 
 /** Starts importing the schema validators (about 150 ms), to overlap with rendering. */
 export function prepareValidation(): void {
-  preloadValidators(RENDERED_KINDS);
+  preloadValidators(BUNDLED_KINDS);
 }
 
 /** What the policies know of an environment: production or not, and what it provides from outside. */
