@@ -1,5 +1,6 @@
 import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { argusBase } from "../../src/model/base.js";
@@ -9,7 +10,7 @@ import { kubectlRenderer } from "../../src/render/kustomize.js";
 import { resolveInside } from "../../src/write/layout.js";
 import { RECORD_FILE, readRecord } from "../../src/write/record.js";
 import { toYaml } from "../../src/write/yaml.js";
-import { renderer, snapshotTree, tempDir } from "../helpers.js";
+import { CLI, renderer, snapshotTree, tempDir } from "../helpers.js";
 
 async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
   const error = await promise.then(
@@ -163,11 +164,23 @@ describe("generate writes a deterministic, owned tree", () => {
     expect(error.message).toMatch(/not writable \(ENOTDIR\)/);
   });
 
-  // Root writes through any mode bits, so this can only be shown as another user.
-  it.skipIf(process.getuid?.() === 0)("refuses a read-only target directory (skipped as root)", async () => {
-    const readOnly = await tempDir();
+  it("refuses a read-only target directory with WRITE_FAILED (exit 2), changing nothing", async () => {
+    const parent = await tempDir();
+    await chmod(parent, 0o755);
+    const readOnly = path.join(parent, "tree");
+    await mkdir(readOnly);
+    await writeFile(path.join(readOnly, "mine.txt"), "mine\n");
     await chmod(readOnly, 0o555);
-    expect((await failureOf(generate({ dir: readOnly, renderer }))).code).toBe("WRITE_FAILED");
+    // Root writes through any mode bits: as root, run the CLI as nobody so the bits count.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--", CLI, "generate", "--dir", readOnly], { ...asNobody, env: { ...process.env, HOME: parent } }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^argusai-kustomize: WRITE_FAILED: the target directory .*tree is not writable \(EACCES\)\n$/);
+    expect(await snapshotTree(readOnly)).toEqual(new Map([["mine.txt", "mine\n"]]));
   });
 
   it("never resolves a path outside the target directory", () => {
