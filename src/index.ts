@@ -44,5 +44,7 @@ export { policyContextOf, validateRendered } from "./validate/validate.js";
 export { formatViolation } from "./validate/violation.js";
 export type { Violation } from "./validate/violation.js";
 
-export { check, generate, render, resolveEnvironments, validate } from "./pipeline.js";
-export type { GenerateResult, OverlaySummary, OverlayValidation, ResolvedEnvironments, TreeOptions } from "./pipeline.js";
+export { resolveEnvironments } from "./inputs.js";
+export type { ResolvedEnvironments, TreeOptions } from "./inputs.js";
+export { check, generate, render, validate } from "./pipeline.js";
+export type { GenerateResult, OverlaySummary, OverlayValidation } from "./pipeline.js";

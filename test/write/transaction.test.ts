@@ -32,7 +32,7 @@ function generateInChild(dir: string, killAt?: number): Promise<{ code: number |
       process.execPath,
       ["--input-type=module", "-e", script],
       { env: { ...process.env, ARGUSAI_KUSTOMIZE_KILL_AT: killAt === undefined ? "" : String(killAt), KUBECTL: renderer.binary } },
-      (error, _stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stderr }),
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stderr }),
     );
   });
 }
