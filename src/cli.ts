@@ -41,6 +41,7 @@ program
     process.stdout.write(
       `rendered with ${result.renderer}; ${result.written.length} file(s) written, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted` +
         (result.seeded.length > 0 ? `, created ${result.seeded.join(", ")}` : "") +
+        (result.kept.length > 0 ? `, kept ${result.kept.join(", ")} (generate never deletes secrets; remove it yourself)` : "") +
         "\n",
     );
   });
@@ -90,7 +91,8 @@ program
     let total = 0;
     for (const result of await validate(environments, { dir: options.dir })) {
       total += result.violations.length;
-      process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}\n`);
+      const placeholders = result.placeholderSeeds.length > 0 ? ` (with placeholder ${result.placeholderSeeds.join(", ")}: none on this machine)` : "";
+      process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`);
       for (const violation of result.violations) process.stdout.write(`  ${formatViolation(violation)}\n`);
     }
     if (total > 0) process.exitCode = EXIT.drift;

@@ -53,63 +53,98 @@ export interface ResolvedEnvironments {
 export async function resolveEnvironments(options: TreeOptions = {}): Promise<ResolvedEnvironments> {
   const root = path.resolve(options.dir ?? process.cwd());
   const builtIns = builtInEnvironments();
-  const entries: Array<{ recorded: RecordedEnvironment; source: EnvironmentSource }> = [];
+  // Recorded entries are loaded only if they survive the files and removals of this run, so a
+  // recorded file that was moved away can still be replaced or removed.
+  const entries: Entry[] = [];
 
   if (options.environments !== undefined) {
     for (const spec of options.environments) {
       const builtIn = builtIns.find((candidate) => isDeepStrictEqual(candidate, spec));
-      entries.push({ recorded: builtIn !== undefined ? { builtin: builtIn.name } : { spec }, source: { spec } });
+      entries.push({ recorded: builtIn !== undefined ? { builtin: builtIn.name } : { spec }, name: spec.name, load: async () => ({ spec }) });
     }
   } else {
     const recorded = (await readRecord(root)).environments;
     const initial: RecordedEnvironment[] = recorded.length > 0 ? [...recorded] : builtIns.map((spec) => ({ builtin: spec.name }));
-    for (const entry of initial) entries.push({ recorded: entry, source: await sourceOf(root, entry, builtIns) });
+    for (const entry of initial) entries.push(recordedEntry(root, entry, builtIns));
   }
 
-  // A file replaces a recorded environment with its name or path (that is how one is updated);
+  // A file replaces the recorded environment with its path or name (that is how one is updated);
   // two files given together with one name both stay, so validation reports the clash.
-  const given = new Set<unknown>();
+  const given = new Set<Entry>();
   for (const file of options.envFiles ?? []) {
-    const relative = path.relative(root, path.resolve(file)).split(path.sep).join("/");
-    const source = await readEnvironmentFile(path.resolve(file), file);
-    const entry = { recorded: { file: relative }, source };
-    const replaced = entries.findIndex(
-      (other) => !given.has(other) && (("file" in other.recorded && other.recorded.file === relative) || nameOf(other.source.spec) === nameOf(source.spec)),
-    );
+    const absolute = path.resolve(file);
+    const relative = path.relative(root, absolute).split(path.sep).join("/");
+    if ([...given].some((entry) => "file" in entry.recorded && entry.recorded.file === relative)) {
+      throw new ArgusKustomizeError("USAGE", "is given twice with --env-file", { location: { file } });
+    }
+    const source = await readEnvironmentFile(absolute, file);
+    const name = String(nameOf(source.spec));
+    const entry: Entry = { recorded: { file: relative, name }, name, load: async () => source };
+    const replaced = entries.findIndex((other) => !given.has(other) && (("file" in other.recorded && other.recorded.file === relative) || other.name === name));
     if (replaced !== -1) entries.splice(replaced, 1, entry);
     else entries.push(entry);
     given.add(entry);
   }
 
   for (const name of options.removeEnvironments ?? []) {
-    const index = entries.findIndex((entry) => nameOf(entry.source.spec) === name);
+    const index = entries.findIndex((entry) => entry.name === name);
     if (index === -1) {
-      throw new ArgusKustomizeError("USAGE", `there is no environment "${name}" to remove (have: ${entries.map((entry) => nameOf(entry.source.spec)).join(", ")})`, {
+      throw new ArgusKustomizeError("USAGE", `there is no environment "${name}" to remove (have: ${entries.map((entry) => entry.name).join(", ")})`, {
         location: { environment: name },
       });
     }
     entries.splice(index, 1);
   }
 
-  const specs = loadEnvironments(entries.map((entry) => entry.source));
+  const sources = await Promise.all(entries.map((entry) => entry.load()));
+  const specs = loadEnvironments(sources);
   return { specs, recorded: entries.map((entry) => entry.recorded) };
 }
 
-async function sourceOf(root: string, entry: RecordedEnvironment, builtIns: readonly EnvironmentSpec[]): Promise<EnvironmentSource> {
+interface Entry {
+  readonly recorded: RecordedEnvironment;
+  readonly name: string;
+  readonly load: () => Promise<EnvironmentSource>;
+}
+
+function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: readonly EnvironmentSpec[]): Entry {
   if ("builtin" in entry) {
-    const spec = builtIns.find((candidate) => candidate.name === entry.builtin);
-    if (spec === undefined) {
-      throw new ArgusKustomizeError("INVALID_SPEC", `records a built-in environment "${entry.builtin}" this version does not have (built in: ${builtIns.map((b) => b.name).join(", ")})`, {
-        location: { file: RECORD_FILE, environment: entry.builtin },
-      });
-    }
-    return { spec };
+    return {
+      recorded: entry,
+      name: entry.builtin,
+      load: async () => {
+        const spec = builtIns.find((candidate) => candidate.name === entry.builtin);
+        if (spec === undefined) {
+          throw new ArgusKustomizeError(
+            "INVALID_SPEC",
+            `records a built-in environment "${entry.builtin}" this version does not have (built in: ${builtIns.map((b) => b.name).join(", ")}); drop it with --remove-env ${entry.builtin}`,
+            { location: { file: RECORD_FILE, environment: entry.builtin } },
+          );
+        }
+        return { spec };
+      },
+    };
   }
   if ("file" in entry) {
     const absolute = path.resolve(root, entry.file);
-    return readEnvironmentFile(absolute, path.relative(process.cwd(), absolute) || entry.file);
+    const shown = path.relative(process.cwd(), absolute) || entry.file;
+    return {
+      recorded: entry,
+      name: entry.name,
+      load: async () => {
+        const text = await readFile(absolute, "utf8").catch((error: NodeJS.ErrnoException) => {
+          throw new ArgusKustomizeError(
+            "INVALID_SPEC",
+            `${RECORD_FILE} records environment "${entry.name}" from ${shown}, which cannot be read (${error.code ?? error.message}); ` +
+              `restore it, pass its new path with --env-file, or drop it with --remove-env ${entry.name}`,
+            { cause: error, location: { environment: entry.name, file: shown } },
+          );
+        });
+        return environmentSourceFromText(text, shown);
+      },
+    };
   }
-  return { spec: entry.spec, file: RECORD_FILE };
+  return { recorded: entry, name: String(nameOf(entry.spec)), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };
 }
 
 async function readEnvironmentFile(absolute: string, shown: string): Promise<EnvironmentSource> {
@@ -128,4 +163,3 @@ async function readEnvironmentFile(absolute: string, shown: string): Promise<Env
 function nameOf(spec: unknown): unknown {
   return typeof spec === "object" && spec !== null ? (spec as { name?: unknown }).name : undefined;
 }
-

@@ -1,8 +1,9 @@
-import { readdir, stat } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { ArgusKustomizeError } from "./errors.js";
-import { compileTree, overlayDir } from "./kustomize/compile.js";
-import { resolveEnvironments, type TreeOptions } from "./inputs.js";
+import { compileTree, overlayDir, type SeedFile, type TreePlan } from "./kustomize/compile.js";
+import { resolveEnvironments, type ResolvedEnvironments, type TreeOptions } from "./inputs.js";
 import { argusBase } from "./model/base.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./write/layout.js";
@@ -39,14 +40,27 @@ export interface GenerateResult extends WriteTreeResult {
  */
 export async function generate(options: TreeOptions & { readonly renderer?: Renderer; readonly lockTimeoutMs?: number } = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const environments = await resolveEnvironments(options);
-  const plan = compileTree(options.base ?? argusBase(), environments.specs);
+  // Bad input fails here, before the tree is locked or touched...
+  compileTree(options.base ?? argusBase(), (await resolveEnvironments(options)).specs);
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   const overlays: OverlaySummary[] = [];
-  const result = await writeTree(dir, treeContents(plan, environments.recorded), plan.seeds, {
+  let environments: ResolvedEnvironments | undefined;
+  let plan: TreePlan | undefined;
+  const result = await writeTree(
+    dir,
+    async () => {
+      // ...and the plan that counts is made under the lock, from the record as it now is, so two
+      // generates at once each build on the other's result instead of undoing it.
+      environments = await resolveEnvironments(options);
+      plan = compileTree(options.base ?? argusBase(), environments.specs);
+      return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds };
+    },
+    {
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
     verify: async (staging) => {
+      if (plan === undefined || environments === undefined) throw new Error("verify ran before plan");
+      const specs = environments.specs;
       const renders = await Promise.all(
         plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
       );
@@ -57,7 +71,7 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
             location: { environment: overlay.environment, file: overlay.dir },
           });
         }
-        const found = await validateRendered(rendered.objects, policyContextOf(environments.specs[index]!));
+        const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!));
         violations.push(...found.map((violation) => `${overlay.dir}: ${formatViolation(violation)}`));
         overlays.push(summarize(overlay.environment, overlay.dir, rendered));
       }
@@ -65,7 +79,8 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
         throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written:\n  ${violations.join("\n  ")}`, { problems: violations });
       }
     },
-  });
+    },
+  );
   return { ...result, dir, renderer: renderer.label, overlays };
 }
 
@@ -91,6 +106,8 @@ export interface OverlayValidation {
   readonly dir: string;
   readonly objects: number;
   readonly violations: readonly Violation[];
+  /** Seed files this machine lacks, validated with placeholder values (e.g. dev's secrets.env on a fresh clone). */
+  readonly placeholderSeeds: readonly string[];
 }
 
 /**
@@ -109,6 +126,8 @@ export async function validate(
   const wanted = environments.length > 0 ? environments : specs.map((spec) => spec.name);
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
+  await assertNotInterrupted(dir);
+  const plan = compileTree(argusBase(), specs);
   return Promise.all(
     wanted.map(async (name) => {
       const spec = specs.find((candidate) => candidate.name === name);
@@ -117,10 +136,36 @@ export async function validate(
           location: { environment: name },
         });
       }
-      const rendered = await render(name, { dir, renderer });
-      return { environment: name, dir: overlayDir(name), objects: rendered.objects.length, violations: await validateRendered(rendered.objects, policyContextOf(spec)) };
+      const seeds = plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));
+      const rendered = await renderWithSeeds(dir, name, seeds, renderer);
+      return {
+        environment: name,
+        dir: overlayDir(name),
+        objects: rendered.objects.length,
+        violations: await validateRendered(rendered.objects, policyContextOf(spec)),
+        placeholderSeeds: rendered.placeholderSeeds,
+      };
     }),
   );
+}
+
+/**
+ * Renders an overlay on disk; where this machine lacks one of its seeds (a fresh clone has no dev
+ * secrets.env), renders a copy of the tree with a freshly made placeholder instead, and says so.
+ */
+async function renderWithSeeds(dir: string, environment: string, seeds: readonly SeedFile[], renderer: Renderer): Promise<Rendered & { placeholderSeeds: string[] }> {
+  const missing: SeedFile[] = [];
+  for (const seed of seeds) if ((await readIfExists(resolveInside(dir, seed.path))) === undefined) missing.push(seed);
+  if (missing.length === 0) return { ...(await renderKustomization(path.join(dir, overlayDir(environment)), renderer)), placeholderSeeds: [] };
+  const copy = await mkdtemp(path.join(tmpdir(), "argusai-kustomize-validate-"));
+  try {
+    await cp(path.join(dir, "base"), path.join(copy, "base"), { recursive: true });
+    await cp(path.join(dir, overlayDir(environment)), path.join(copy, overlayDir(environment)), { recursive: true });
+    for (const seed of missing) await writeFile(resolveInside(copy, seed.path), seed.create(), { mode: 0o600 });
+    return { ...(await renderKustomization(path.join(copy, overlayDir(environment)), renderer)), placeholderSeeds: missing.map((seed) => seed.path) };
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -143,13 +188,17 @@ export async function render(environment: string, options: { readonly dir?: stri
   return renderKustomization(path.join(dir, overlayDir(environment)), options.renderer ?? findRenderer());
 }
 
-/** Refuses to render a half-written tree, or an overlay whose machine-local seed is missing. */
-async function assertComplete(dir: string, environment: string): Promise<void> {
+async function assertNotInterrupted(dir: string, environment?: string): Promise<void> {
   if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) {
     throw new ArgusKustomizeError("TREE_INCOMPLETE", `a generate was interrupted while replacing the tree (${JOURNAL_FILE} is there); run generate to finish it`, {
-      location: { environment, file: JOURNAL_FILE },
+      location: { ...(environment !== undefined ? { environment } : {}), file: JOURNAL_FILE },
     });
   }
+}
+
+/** Refuses to render a half-written tree, or an overlay whose machine-local seed is missing. */
+async function assertComplete(dir: string, environment: string): Promise<void> {
+  await assertNotInterrupted(dir, environment);
   const prefix = `${overlayDir(environment)}/`;
   for (const seed of (await readRecord(dir)).seeds.filter((file) => file.startsWith(prefix))) {
     if ((await readIfExists(resolveInside(dir, seed))) === undefined) {

@@ -2,7 +2,7 @@
  * The record makes a tree reproducible however it was made: from a script, from environment
  * files, or from the built-ins; and the repository's own committed tree is what generate writes.
  */
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
@@ -36,7 +36,7 @@ describe("the record", () => {
     await mkdir(path.dirname(envFile), { recursive: true });
     await writeFile(envFile, "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n");
     await generate({ dir, envFiles: [envFile], renderer });
-    expect((await readRecord(dir)).environments).toEqual([{ builtin: "dev" }, { builtin: "prod" }, { file: "envs/staging.yaml" }]);
+    expect((await readRecord(dir)).environments).toEqual([{ builtin: "dev" }, { builtin: "prod" }, { file: "envs/staging.yaml", name: "staging" }]);
     expect(await check({ dir })).toEqual([]);
 
     await writeFile(envFile, "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\nreplicas:\n  frontend: 3\n");
@@ -56,21 +56,57 @@ describe("the record", () => {
     expect(result.overlays[1]!.images).toEqual(["ghcr.io/bbengt1/argusai-backend:1.5.0", "ghcr.io/bbengt1/argusai-frontend:1.5.0"]);
   });
 
-  it("removes an environment, its overlay and its seed, on request only", async () => {
+  it("removes an environment and its overlay on request, but never its secrets (nor the .gitignore that hides them)", async () => {
     const dir = await tempDir();
     await generate({ dir, renderer });
     const result = await generate({ dir, removeEnvironments: ["dev"], renderer });
     expect(result.deleted).toEqual([
-      "overlays/dev/.gitignore",
       "overlays/dev/kustomization.yaml",
       "overlays/dev/namespace.yaml",
       "overlays/dev/patches/backend-deployment.yaml",
       "overlays/dev/patches/data-pvc.yaml",
       "overlays/dev/patches/frontend-deployment.yaml",
-      "overlays/dev/secrets.env",
     ]);
-    expect([...(await snapshotTree(dir)).keys()].some((file) => file.startsWith("overlays/dev"))).toBe(false);
+    expect(result.kept).toEqual(["overlays/dev/secrets.env"]);
+    expect([...(await snapshotTree(dir)).keys()].filter((file) => file.startsWith("overlays/dev"))).toEqual(["overlays/dev/.gitignore", "overlays/dev/secrets.env"]);
+    expect((await readRecord(dir)).files.some((file) => file.startsWith("overlays/dev"))).toBe(false);
     await expect(generate({ dir, removeEnvironments: ["qa"], renderer })).rejects.toThrow(/there is no environment "qa" to remove \(have: prod\)/);
+  });
+
+  it("can replace or remove a recorded environment whose file was moved away, and names the record otherwise", async () => {
+    const dir = await tempDir();
+    const envFile = path.join(dir, "staging.yaml");
+    await writeFile(envFile, "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n");
+    await generate({ dir, envFiles: [envFile], renderer });
+    const moved = path.join(dir, "moved.yaml");
+    await rename(envFile, moved);
+    await expect(check({ dir })).rejects.toThrow(
+      /environment "staging", file .*staging.yaml: .argusai-kustomize.json records environment "staging" from .*staging.yaml, which cannot be read \(ENOENT\); restore it, pass its new path with --env-file, or drop it with --remove-env staging/,
+    );
+    await generate({ dir, envFiles: [moved], renderer });
+    expect((await readRecord(dir)).environments).toEqual([{ builtin: "dev" }, { builtin: "prod" }, { file: "moved.yaml", name: "staging" }]);
+    await rm(moved);
+    await generate({ dir, removeEnvironments: ["staging"], renderer });
+    expect(await check({ dir })).toEqual([]);
+  });
+
+  it("refuses a damaged record instead of forgetting environments", async () => {
+    const dir = await tempDir();
+    await generate({ dir, environments: [devEnvironment(), prodEnvironment(), staging], renderer });
+    const record = path.join(dir, ".argusai-kustomize.json");
+    const text = await readFile(record, "utf8");
+    for (const damaged of [`<<<<<<< HEAD\n${text}=======\n${text}>>>>>>> other\n`, text.replace('"builtin": "prod"', '"builtn": "prod"')]) {
+      await writeFile(record, damaged);
+      const before = await snapshotTree(dir);
+      const error = await generate({ dir, renderer }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as ArgusKustomizeError).code).toBe("INVALID_SPEC");
+      expect((error as ArgusKustomizeError).message).toMatch(/the record is damaged .*; restore it \(git checkout -- .argusai-kustomize.json\)/);
+      expect(await snapshotTree(dir)).toEqual(before);
+      await expect(check({ dir })).rejects.toThrow(/the record is damaged/);
+    }
   });
 });
 

@@ -17,7 +17,7 @@ export function environmentSourceFromText(text: string, file: string): Environme
   // uniqueKeys: a key given twice is an error, not "last one wins".
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const fail = (message: string, line?: number) =>
-    new ArgusKustomizeError("INVALID_SPEC", `${file}${line !== undefined ? `:${line}` : ""}: ${message}`, { location: { file } });
+    new ArgusKustomizeError("INVALID_SPEC", message, { location: { file: `${file}${line !== undefined ? `:${line}` : ""}` } });
 
   if (!Array.isArray(documents)) throw fail("not a YAML stream");
   const errors = documents.flatMap((document) => document.errors);
@@ -52,7 +52,8 @@ export function environmentSourceFromText(text: string, file: string): Environme
     // No aliases: an environment is small, and alias expansion is how YAML bombs work.
     spec = document.toJS({ maxAliasCount: 0 });
   } catch (error) {
-    throw fail(`cannot be read: ${(error as Error).message}`);
+    const aliases = /alias/i.test((error as Error).message);
+    throw fail(aliases ? "uses a YAML alias (*name); write the values out: aliases are not allowed in environment files" : `cannot be read: ${(error as Error).message}`);
   }
   return { spec, file, lineOf };
 }

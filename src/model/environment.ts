@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
-import { COMPONENTS } from "./labels.js";
+import { argusBase } from "./base.js";
+import { COMPONENTS, type Component } from "./labels.js";
 import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 
 /*
@@ -26,9 +27,12 @@ const dnsSubdomain = (what: string) =>
   z.string().max(253).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
 const quantity = (example: string) =>
-  z.string().regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`);
+  z
+    .string()
+    .regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`)
+    .refine((value) => !value.startsWith("-"), "must not be negative");
 
-const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0");
+const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
 const imageVersionSchema = z
   .union([
@@ -56,7 +60,9 @@ const secretSpecSchema = z
 
 const ingressSpecSchema = z
   .strictObject({
-    host: dnsSubdomain("hostname").describe("Public hostname"),
+    host: dnsSubdomain("hostname")
+      .refine((host) => !/^[0-9.]+$/.test(host), "must be a DNS name, not an IP address (Ingress rules take hostnames only)")
+      .describe("Public hostname"),
     tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
     className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
   })
@@ -91,7 +97,12 @@ export const environmentSpecSchema = z
     secret: secretSpecSchema,
     ingress: ingressSpecSchema.optional(),
     storage: z
-      .strictObject({ className: dnsSubdomain("StorageClass name").optional(), size: quantity("10Gi").optional() })
+      .strictObject({
+        className: dnsSubdomain("StorageClass name").optional(),
+        size: quantity("10Gi")
+          .refine((size) => (quantityValue(size) ?? 0) > 0, "must be above zero")
+          .optional(),
+      })
       .optional()
       .describe("The data volume's StorageClass (cluster default when absent) and size (base 10Gi)"),
     disruptionBudgets: perComponent(z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
@@ -151,8 +162,13 @@ export interface EnvironmentSource {
  */
 export function validateEnvironment(input: unknown): SpecProblem[] {
   const parsed = environmentSpecSchema.safeParse(input, { reportInput: true });
-  const problems: SpecProblem[] = parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue));
-  const reported = new Set(problems.map((problem) => dotted(problem.field)));
+  const problems: SpecProblem[] = [];
+  const reported = new Set<string>();
+  // One problem per field: the first (a value that is no quantity need not also be "not above zero").
+  for (const problem of parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue))) {
+    if (!reported.has(dotted(problem.field))) problems.push(problem);
+    reported.add(dotted(problem.field));
+  }
   // Cross-field rules also run on a spec with shape problems, so all problems come at once; a
   // field that already has a problem is not reported twice.
   for (const problem of crossFieldProblems(input)) {
@@ -283,9 +299,13 @@ function crossFieldProblems(input: unknown): SpecProblem[] {
       problems.push({ field: ["replicas", "backend"], message: "must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume" });
     }
     const resources = resourceSpecSchema.safeParse(asRecord(spec["resources"])[component]);
-    const conflict = resources.success ? requestAboveLimit(resources.data, {}) : undefined;
+    const conflict = resources.success ? requestAboveLimit(resources.data, baseResourcesOf(component)) : undefined;
     if (conflict !== undefined) {
-      problems.push({ field: ["resources", component, "requests", conflict.name], message: `request ${conflict.request} is above the limit ${conflict.limit}` });
+      const fromSpec = resources.success && resources.data.requests?.[conflict.name] !== undefined ? "requests" : "limits";
+      problems.push({
+        field: ["resources", component, fromSpec, conflict.name],
+        message: `request ${conflict.request} is above the limit ${conflict.limit} (a value not given is the base's)`,
+      });
     }
     const minAvailable = asRecord(asRecord(spec["disruptionBudgets"])[component])["minAvailable"];
     const count = typeof replicas === "number" ? replicas : 1;
@@ -296,10 +316,22 @@ function crossFieldProblems(input: unknown): SpecProblem[] {
       });
     }
   }
+  if (typeof spec["namespace"] === "string" && RESERVED_NAMESPACES.includes(spec["namespace"]) && spec["createNamespace"] !== false) {
+    problems.push({ field: ["namespace"], message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it` });
+  }
   if (production && asRecord(spec["secret"])["mode"] === "generated") {
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
   return problems;
+}
+
+/** Namespaces every cluster has and manages itself. */
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** The requests and limits of a component's container in the base. */
+function baseResourcesOf(component: Component): { requests?: Record<string, string>; limits?: Record<string, string> } {
+  const container = argusBase()[component].object.spec?.template.spec?.containers.find((candidate) => candidate.name === component);
+  return container?.resources ?? {};
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

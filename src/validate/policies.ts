@@ -56,10 +56,15 @@ export const POLICIES: readonly Policy[] = [
     id: "pss-run-as-user",
     summary: "no container runs as UID 0 (restricted profile)",
     fix: "set securityContext.runAsUser to a non-zero UID",
-    check: (objects) =>
-      containers(objects)
-        .filter(({ pod, container }) => (container.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser) === 0)
+    check: (objects) => [
+      // The profile checks the pod's value too, even where every container overrides it.
+      ...pods(objects)
+        .filter((pod) => pod.spec.securityContext?.runAsUser === 0)
+        .map((pod) => ({ object: pod.object, field: `${pod.at}.securityContext.runAsUser`, message: "is 0 (root)" })),
+      ...containers(objects)
+        .filter(({ container }) => container.securityContext?.runAsUser === 0)
         .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.runAsUser`, message: "is 0 (root)" })),
+    ],
   },
   {
     id: "pss-seccomp",
@@ -107,6 +112,17 @@ export const POLICIES: readonly Policy[] = [
           .map((host) => ({ object: pod.object, field: `${pod.at}.${host}`, message: "is true" })),
       ),
     ],
+  },
+  {
+    id: "pss-host-ports",
+    summary: "no container binds a host port (baseline and restricted profiles)",
+    fix: "remove hostPort; expose the port through a Service",
+    check: (objects) =>
+      containers(objects).flatMap(({ pod, container, at }) =>
+        (container.ports ?? []).flatMap((port, index) =>
+          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${port.hostPort}` }] : [],
+        ),
+      ),
   },
   {
     id: "pss-volume-types",
@@ -192,9 +208,14 @@ export const POLICIES: readonly Policy[] = [
       };
       for (const pod of pods(objects)) {
         (pod.spec.volumes ?? []).forEach((volume, index) => {
-          need(pod, "ConfigMap", volume.configMap?.name, `${pod.at}.volumes.${index}.configMap.name`, volume.configMap?.optional);
-          need(pod, "Secret", volume.secret?.secretName, `${pod.at}.volumes.${index}.secret.secretName`, volume.secret?.optional);
-          need(pod, "PersistentVolumeClaim", volume.persistentVolumeClaim?.claimName, `${pod.at}.volumes.${index}.persistentVolumeClaim.claimName`);
+          const at = `${pod.at}.volumes.${index}`;
+          need(pod, "ConfigMap", volume.configMap?.name, `${at}.configMap.name`, volume.configMap?.optional);
+          need(pod, "Secret", volume.secret?.secretName, `${at}.secret.secretName`, volume.secret?.optional);
+          need(pod, "PersistentVolumeClaim", volume.persistentVolumeClaim?.claimName, `${at}.persistentVolumeClaim.claimName`);
+          (volume.projected?.sources ?? []).forEach((source, sourceIndex) => {
+            need(pod, "ConfigMap", source.configMap?.name, `${at}.projected.sources.${sourceIndex}.configMap.name`, source.configMap?.optional);
+            need(pod, "Secret", source.secret?.name, `${at}.projected.sources.${sourceIndex}.secret.name`, source.secret?.optional);
+          });
         });
       }
       for (const { pod, container, at } of containers(objects)) {

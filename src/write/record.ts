@@ -1,6 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
+import { ArgusKustomizeError } from "../errors.js";
 import type { EnvironmentSpec } from "../model/environment.js";
+import { isSafeRelative } from "./layout.js";
 
 /**
  * The record kept at the root of a generated tree. It is the tree's lockfile: which environments
@@ -14,8 +17,8 @@ export const RECORD_FILE = ".argusai-kustomize.json";
 export type RecordedEnvironment =
   /** A built-in environment (dev, prod), as the installed version of this tool defines it. */
   | { readonly builtin: string }
-  /** An environment file, by its path relative to the tree's root. */
-  | { readonly file: string }
+  /** An environment file, by its path relative to the tree's root, and the environment's name. */
+  | { readonly file: string; readonly name: string }
   /** A spec given by a script, stored whole. */
   | { readonly spec: EnvironmentSpec };
 
@@ -40,35 +43,54 @@ export function recordText(record: TreeRecord): string {
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
+const recordSchema = z.strictObject({
+  generator: z.literal("argusai-kustomize"),
+  note: z.string().optional(),
+  environments: z.array(
+    z.union([
+      z.strictObject({ builtin: z.string() }),
+      z.strictObject({ file: z.string(), name: z.string() }),
+      z.strictObject({ spec: z.record(z.string(), z.unknown()) }),
+    ]),
+  ),
+  files: z.array(z.string()),
+  seeds: z.array(z.string()),
+});
+
 /**
- * The record of the tree in `dir`, or an empty one for a new tree. A damaged record owns nothing,
- * so nothing is ever deleted on its word.
+ * The record of the tree in `dir`, or an empty one for a new tree (no record file).
+ *
+ * @throws ArgusKustomizeError INVALID_SPEC when the record exists but is damaged (a merge conflict,
+ * a hand edit): trusting part of it could forget environments and delete their overlays
  */
 export async function readRecord(dir: string): Promise<TreeRecord> {
   let text: string;
   try {
     text = await readFile(path.join(dir, RECORD_FILE), "utf8");
-  } catch {
-    return { environments: [], files: [], seeds: [] };
+  } catch (error) {
+    // No record (or no directory yet): a new tree.
+    if (["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return { environments: [], files: [], seeds: [] };
+    throw error;
   }
+  const damaged = (why: string, cause?: unknown) =>
+    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
+      cause,
+      location: { file: path.join(dir, RECORD_FILE) },
+    });
+  let raw: unknown;
   try {
-    const raw = JSON.parse(text) as Record<string, unknown>;
-    return {
-      environments: Array.isArray(raw["environments"]) ? (raw["environments"] as RecordedEnvironment[]).filter(isRecordedEnvironment) : [],
-      files: stringList(raw["files"]),
-      seeds: stringList(raw["seeds"]),
-    };
-  } catch {
-    return { environments: [], files: [], seeds: [] };
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw damaged(`not JSON: ${(error as Error).message}`, error);
   }
-}
-
-function isRecordedEnvironment(entry: unknown): entry is RecordedEnvironment {
-  if (typeof entry !== "object" || entry === null) return false;
-  const record = entry as Record<string, unknown>;
-  return typeof record["builtin"] === "string" || typeof record["file"] === "string" || (typeof record["spec"] === "object" && record["spec"] !== null);
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  const parsed = recordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw damaged(`${issue.path.join(".") || "top level"}: ${issue.message}`);
+  }
+  return {
+    environments: parsed.data.environments as RecordedEnvironment[],
+    files: parsed.data.files.filter(isSafeRelative),
+    seeds: parsed.data.seeds.filter(isSafeRelative),
+  };
 }

@@ -1,5 +1,6 @@
 import { constants as fsConstants } from "node:fs";
-import { access, link, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { access, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
@@ -36,6 +37,8 @@ export interface WriteTreeResult {
   readonly unchanged: readonly string[];
   readonly deleted: readonly string[];
   readonly seeded: readonly string[];
+  /** Seeds of removed environments, left in place: generate never deletes secrets. */
+  readonly kept: readonly string[];
 }
 
 interface Journal {
@@ -45,22 +48,34 @@ interface Journal {
   readonly deletes: readonly string[];
 }
 
+/** What a generate writes: computed under the lock, from the tree as it then is. */
+export interface TreeWrite {
+  readonly contents: TreeContents;
+  readonly seeds: readonly SeedFile[];
+}
+
 /**
- * Replaces the owned files of the tree in `dir` with `contents` and creates missing `seeds`, all
- * or nothing (see the steps above). Files generate does not own are never overwritten or deleted.
+ * Replaces the owned files of the tree in `dir` with what `plan` returns and creates missing
+ * seeds, all or nothing (see the steps above). `plan` runs under the tree's lock, after any
+ * interrupted generate was finished, so it reads the record as this run will replace it.
+ * Files generate does not own are never overwritten or deleted; nor are seeds (secrets).
  *
- * @throws ArgusKustomizeError WRITE_FAILED when `dir` cannot be written, a file of yours is in the way, or another generate holds the lock too long
+ * @throws ArgusKustomizeError WRITE_FAILED when `dir` cannot be written, a file of yours or a link is in the way, or another generate holds the lock too long
  */
-export async function writeTree(dir: string, contents: TreeContents, seeds: readonly SeedFile[], options: WriteTreeOptions = {}): Promise<WriteTreeResult> {
+export async function writeTree(dir: string, plan: () => Promise<TreeWrite>, options: WriteTreeOptions = {}): Promise<WriteTreeResult> {
   const root = path.resolve(dir);
   const createdRoot = await prepareRoot(root);
-  let committed = false;
+  let stage: "prepare" | "recover" | "committed" = "prepare";
   try {
     return await withLock(root, options.lockTimeoutMs ?? 60_000, async () => {
+      stage = "recover";
       await rollForward(root);
+      stage = "prepare";
       await removeStaleStaging(root);
+      const { contents, seeds } = await plan();
       const record = await readRecord(root);
-      await refuseObstacles(root, contents, seeds, new Set(record.files));
+      const owned = new Set(record.files);
+      await refuseObstacles(root, contents, seeds, owned);
 
       const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
       try {
@@ -83,28 +98,36 @@ export async function writeTree(dir: string, contents: TreeContents, seeds: read
           if ((await readIfExists(resolveInside(root, file))) === text) unchanged.push(file);
           else written.push(file);
         }
-        const keep = new Set([...contents.keys(), ...seeds.map((seed) => seed.path)]);
+        // Seeds hold secrets and may be yours: never deleted. Their .gitignore stays with them.
+        const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
+        const keptWithSeeds = new Set(keptSeeds.map((file) => `${file.slice(0, file.lastIndexOf("/") + 1)}.gitignore`));
         const deleted: string[] = [];
-        for (const file of [...record.files, ...record.seeds].sort()) {
-          if (!keep.has(file) && (await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
+        for (const file of [...owned].sort()) {
+          if (!contents.has(file) && !keptWithSeeds.has(file) && (await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
         }
         // The record moves last: until it lands, the old record still lists every owned file.
         const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
+        await refuseUnwritable(root, [...moves, ...seedsToCreate, ...deleted]);
         const journal: Journal = { staging: path.basename(staging), moves, seeds: seedsToCreate, deletes: deleted };
 
         await writeJournal(root, journal);
-        committed = true;
+        stage = "committed";
         faultPoint();
         await applyJournal(root, journal);
-        return { written, unchanged, deleted, seeded: seedsToCreate };
+        const kept = (await Promise.all(keptSeeds.map(async (file) => ((await readIfExists(resolveInside(root, file))) !== undefined ? [file] : [])))).flat();
+        return { written, unchanged, deleted, seeded: seedsToCreate, kept };
       } finally {
-        if (!committed) await rm(staging, { recursive: true, force: true });
+        if (stage !== "committed") await rm(staging, { recursive: true, force: true });
       }
     });
   } catch (error) {
-    if (!committed && createdRoot !== undefined) await rm(createdRoot, { recursive: true, force: true });
+    if (stage === "prepare" && createdRoot !== undefined) await rm(createdRoot, { recursive: true, force: true });
     if (error instanceof ArgusKustomizeError) throw error;
-    const advice = committed ? "; the new tree is committed: run generate again to finish putting it in place" : "; nothing was changed";
+    const advice = {
+      prepare: "; nothing was changed",
+      recover: `; an interrupted generate left ${JOURNAL_FILE} and it could not be finished: fix the cause and run generate again`,
+      committed: "; the new tree is committed: fix the cause and run generate again to finish putting it in place",
+    }[stage];
     throw new ArgusKustomizeError("WRITE_FAILED", `cannot write the tree in ${root}: ${(error as Error).message}${advice}`, { cause: error });
   }
 }
@@ -139,33 +162,55 @@ async function prepareRoot(root: string): Promise<string | undefined> {
 
 async function withLock<T>(root: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   const lock = path.join(root, LOCK_FILE);
+  // The lock appears with its pid already in it (written aside, then linked into place), so a
+  // waiter never sees an empty lock it could mistake for a stale one.
+  const mine = path.join(root, `${LOCK_FILE}.${process.pid}.${randomBytes(4).toString("hex")}`);
+  await writeFile(mine, `${process.pid}\n`);
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(lock, "wx");
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  try {
+    for (;;) {
+      try {
+        await link(mine, lock);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const holder = Number.parseInt((await readIfExists(lock)) ?? "", 10);
+      if (Number.isInteger(holder) && !isAlive(holder)) {
+        await breakStaleLock(lock, holder);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `another generate (pid ${holder}) is writing ${root}; waited ${Math.round(timeoutMs / 1000)} s for its lock ${LOCK_FILE}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const holder = Number.parseInt((await readIfExists(lock)) ?? "", 10);
-    if (!Number.isInteger(holder) || !isAlive(holder)) {
-      // The holder was killed: its lock is stale. (Two generates breaking the same stale lock at
-      // the same instant is the one race left; it needs a crash first.)
-      await unlink(lock).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new ArgusKustomizeError("WRITE_FAILED", `another generate (pid ${holder}) is writing ${root}; waited ${Math.round(timeoutMs / 1000)} s for its lock ${LOCK_FILE}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    await unlink(mine).catch(() => undefined);
   }
   try {
     return await work();
   } finally {
     await unlink(lock).catch(() => undefined);
   }
+}
+
+/**
+ * Removes the lock of a process that died. It is renamed aside first and checked: if another
+ * generate took the lock over in between, its lock is put back.
+ */
+async function breakStaleLock(lock: string, deadHolder: number): Promise<void> {
+  const aside = `${lock}.${process.pid}.stale-${randomBytes(4).toString("hex")}`;
+  try {
+    await rename(lock, aside);
+  } catch {
+    return; // gone already: someone else broke it
+  }
+  const holder = Number.parseInt((await readIfExists(aside)) ?? "", 10);
+  if (holder !== deadHolder && Number.isInteger(holder) && isAlive(holder)) {
+    await link(aside, lock).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
 }
 
 function isAlive(pid: number): boolean {
@@ -186,12 +231,15 @@ async function refuseObstacles(root: string, contents: TreeContents, seeds: read
       const parent = parts.slice(0, depth).join("/");
       if (checkedParents.has(parent)) continue;
       checkedParents.add(parent);
-      const info = await stat(resolveInside(root, parent)).catch(() => undefined);
+      const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
+      if (info?.isSymbolicLink() === true) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a symbolic link; generate does not write through links (it could land outside the tree)`, { location: { file: parent } });
+      }
       if (info !== undefined && !info.isDirectory()) {
         throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, { location: { file: parent } });
       }
     }
-    const info = await stat(resolveInside(root, file)).catch(() => undefined);
+    const info = await lstat(resolveInside(root, file)).catch(() => undefined);
     if (info === undefined) continue;
     if (!info.isFile()) {
       throw new ArgusKustomizeError("WRITE_FAILED", `${file} is in the way (not a regular file); move it away`, { location: { file } });
@@ -203,6 +251,44 @@ async function refuseObstacles(root: string, contents: TreeContents, seeds: read
       });
     }
   }
+}
+
+/**
+ * Refuses, before the commit, a move or deletion into a directory this process cannot write
+ * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
+ */
+async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
+  const checked = new Set<string>();
+  for (const file of files) {
+    const parts = file.split("/");
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const info = await lstat(resolveInside(root, parts.slice(0, depth).join("/"))).catch(() => undefined);
+      if (info?.isSymbolicLink() === true) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parts.slice(0, depth).join("/")} is a symbolic link; generate does not write or delete through links`, { location: { file } });
+      }
+    }
+    // The nearest existing directory receives the file (or the directories leading to it).
+    let dir = path.dirname(resolveInside(root, file));
+    while (!(await exists(dir))) dir = path.dirname(dir);
+    if (checked.has(dir)) continue;
+    checked.add(dir);
+    try {
+      await access(dir, fsConstants.W_OK);
+    } catch (error) {
+      const shown = path.relative(root, dir) || ".";
+      throw new ArgusKustomizeError("WRITE_FAILED", `${shown} is not writable (${(error as NodeJS.ErrnoException).code ?? "?"}), and generate must change ${file} there; nothing was changed`, {
+        cause: error,
+        location: { file },
+      });
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function writeJournal(root: string, journal: Journal): Promise<void> {
@@ -262,6 +348,9 @@ async function removeStaleStaging(root: string): Promise<void> {
   }
   for (const entry of await readdir(root)) {
     if (entry.startsWith(`${JOURNAL_FILE}.`) && entry.endsWith(".tmp")) await rm(path.join(root, entry), { force: true });
+    // Lock candidates of processes that died before cleaning up (ours is named with our pid).
+    const pid = entry.startsWith(`${LOCK_FILE}.`) ? Number.parseInt(entry.slice(LOCK_FILE.length + 1), 10) : Number.NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(path.join(root, entry), { force: true });
   }
 }
 

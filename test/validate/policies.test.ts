@@ -31,6 +31,7 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
   "pss-privilege-escalation": { field: "spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", breakIt: (o) => void delete backend(o).securityContext.allowPrivilegeEscalation },
   "pss-capabilities": { field: "spec.template.spec.containers.0.securityContext.capabilities.add", breakIt: (o) => void (backend(o).securityContext.capabilities.add = ["NET_ADMIN"]) },
   "pss-privileged": { field: "spec.template.spec.hostNetwork", breakIt: (o) => void (backendPod(o).hostNetwork = true) },
+  "pss-host-ports": { field: "spec.template.spec.containers.0.ports.0.hostPort", breakIt: (o) => void (backend(o).ports[0].hostPort = 8000) },
   "pss-volume-types": { field: "spec.template.spec.volumes.1.hostPath", breakIt: (o) => void backendPod(o).volumes.push({ name: "host", hostPath: { path: "/var/run" } }) },
   resources: { field: "spec.template.spec.containers.0.resources.limits.memory", breakIt: (o) => void delete backend(o).resources.limits.memory },
   probes: { field: "spec.template.spec.containers.0.readinessProbe", breakIt: (o) => void delete backend(o).readinessProbe },
@@ -64,6 +65,23 @@ describe("policies", () => {
     expect(violations.every((violation) => violation.fix.length > 0)).toBe(true);
     // Nothing else breaks from this one change (references aside, which the same change affects).
     expect(new Set(violations.map((violation) => violation.policy))).toEqual(new Set([id]));
+  });
+
+  it("pss-run-as-user checks the pod's value even when every container overrides it", () => {
+    const objects = renderedBase();
+    backendPod(objects).securityContext.runAsUser = 0;
+    backend(objects).securityContext.runAsUser = 1000;
+    expect(policyViolations(objects as RenderedObject[], context).map((violation) => `${violation.policy} ${violation.field}`)).toEqual([
+      "pss-run-as-user spec.template.spec.securityContext.runAsUser",
+    ]);
+  });
+
+  it("references also follow projected volumes", () => {
+    const objects = renderedBase();
+    backendPod(objects).volumes.push({ name: "certs", projected: { sources: [{ secret: { name: "argusai-certs" } }] } });
+    expect(policyViolations(objects as RenderedObject[], context).map((violation) => `${violation.policy} ${violation.field}`)).toEqual([
+      "references spec.template.spec.volumes.1.projected.sources.0.secret.name",
+    ]);
   });
 
   it("images-pinned and no-secret-literals only apply to production environments", () => {
