@@ -145,6 +145,20 @@ describe("argusai-kustomize CLI", () => {
     expect((await run(["validate", "staging", "--dir", dir])).code).toBe(2);
   });
 
+  it("validate passes on a fresh clone, where dev's secrets.env does not exist yet", async () => {
+    const dir = await tempDir();
+    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    await rm(path.join(dir, "overlays/dev/secrets.env"));
+    const before = await snapshotTree(dir);
+    const result = await run(["validate", "--dir", dir]);
+    expect(result).toEqual({
+      code: 0,
+      stdout: "overlays/dev: 9 objects, valid (with placeholder overlays/dev/secrets.env: none on this machine)\noverlays/prod: 8 objects, valid\n",
+      stderr: "",
+    });
+    expect(await snapshotTree(dir)).toEqual(before);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await run(["frobnicate"])).code).toBe(2);
     expect((await run(["generate", "--no-such-option"])).code).toBe(2);

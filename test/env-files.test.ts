@@ -22,6 +22,14 @@ const BAD_FILES: BadFile[] = [
   { what: "a misspelled nested key", text: `${HEAD}resources:\n  backend:\n    limit:\n      memory: 1Gi\n`, expected: /:7: environment "staging", field resources.backend.limit: unknown field \(did you mean limits\?\)/ },
   { what: "a quantity in MB", text: `${HEAD}resources:\n  backend:\n    limits:\n      memory: 512MB\n`, expected: /:8: environment "staging", field resources.backend.limits.memory: is not a Kubernetes quantity/ },
   { what: "requests above limits", text: `${HEAD}resources:\n  frontend:\n    requests: { cpu: "2" }\n    limits: { cpu: 500m }\n`, expected: /:7: environment "staging", field resources.frontend.requests.cpu: request 2 is above the limit 500m/ },
+  { what: "a request above the base's limit", text: `${HEAD}resources:\n  backend:\n    requests: { memory: 2Gi }\n`, expected: /:7: environment "staging", field resources.backend.requests.memory: request 2Gi is above the limit 1Gi \(a value not given is the base's\)/ },
+  { what: "a limit below the base's request", text: `${HEAD}resources:\n  frontend:\n    limits: { cpu: 50m }\n`, expected: /:7: environment "staging", field resources.frontend.limits.cpu: request 100m is above the limit 50m/ },
+  { what: "a negative quantity", text: `${HEAD}resources:\n  backend:\n    requests: { memory: -1Gi }\n`, expected: /:7: environment "staging", field resources.backend.requests.memory: must not be negative/ },
+  { what: "a zero storage size", text: `${HEAD}storage:\n  size: "0"\n`, expected: /:6: environment "staging", field storage.size: must be above zero/ },
+  { what: "replicas beyond an int32", text: `${HEAD}replicas:\n  frontend: 3000000000\n`, expected: /:6: environment "staging", field replicas.frontend: is above 2147483647/ },
+  { what: "a namespace Kubernetes manages", text: HEAD.replace("namespace: argusai-staging", "namespace: kube-system"), expected: /:2: environment "staging", field namespace: kube-system is managed by Kubernetes: set createNamespace: false/ },
+  { what: "an IP address as ingress host", text: `${HEAD}ingress:\n  host: 10.0.0.1\n`, expected: /:6: environment "staging", field ingress.host: must be a DNS name, not an IP address/ },
+  { what: "a YAML alias", text: `${HEAD}resources:\n  backend:\n    requests: &r { memory: 256Mi }\n  frontend:\n    requests: *r\n`, expected: /file .*: uses a YAML alias \(\*name\); write the values out/ },
   { what: "fractional replicas", text: `${HEAD}replicas:\n  frontend: 1.5\n`, expected: /:6: environment "staging", field replicas.frontend: is not a whole number/ },
   { what: "negative replicas", text: `${HEAD}replicas:\n  frontend: -1\n`, expected: /:6: environment "staging", field replicas.frontend: must be >= 0/ },
   { what: "replicas as a word", text: `${HEAD}replicas:\n  frontend: two\n`, expected: /:6: environment "staging", field replicas.frontend: must be a number/ },
@@ -91,6 +99,15 @@ describe(`${BAD_FILES.length} bad environment files`, () => {
     expect(result.stderr).toContain(file);
     expect(result.stderr).toMatch(bad.expected);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await snapshotTree(tree)).toEqual(pristine);
+  });
+
+  it("the same file given twice: exit 2, names the file", async () => {
+    const file = path.join(filesDir, "twice.yaml");
+    await writeFile(file, HEAD);
+    const result = await run(["generate", "--dir", tree, "--env-file", file, "--env-file", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`argusai-kustomize: USAGE: file ${file}: is given twice with --env-file\n`);
     expect(await snapshotTree(tree)).toEqual(pristine);
   });
 

@@ -3,15 +3,16 @@
  * found before anything moves.
  */
 import { execFile } from "node:child_process";
-import { cp, readdir, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
 import { check, generate } from "../../src/pipeline.js";
 import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/write/layout.js";
+import { readRecord } from "../../src/write/record.js";
 import { recoverTree } from "../../src/write/transaction.js";
-import { renderer, snapshotTree, tempDir } from "../helpers.js";
+import { CLI, renderer, snapshotTree, tempDir } from "../helpers.js";
 
 const INDEX = path.resolve("dist/index.js");
 
@@ -95,6 +96,29 @@ describe("two generates at once", () => {
     expect((await readdir(dir)).filter((entry) => entry.startsWith(STAGING_PREFIX) || entry === LOCK_FILE || entry === JOURNAL_FILE)).toEqual([]);
   });
 
+  it("each build on the other's result: two runs adding different environments keep both", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const files = await tempDir();
+    const envFile = async (name: string) => {
+      const file = path.join(files, `${name}.yaml`);
+      await writeFile(file, `name: ${name}\nnamespace: argusai-${name}\nsecret: { mode: existing }\n`);
+      return file;
+    };
+    const cli = (file: string) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, ["--", CLI, "generate", "--dir", dir, "--env-file", file], (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr }),
+        );
+      });
+    const [qa, uat] = await Promise.all([cli(await envFile("qa")), cli(await envFile("uat"))]);
+    expect(qa.code, qa.stderr).toBe(0);
+    expect(uat.code, uat.stderr).toBe(0);
+    const names = (await readRecord(dir)).environments.map((entry) => ("builtin" in entry ? entry.builtin : "name" in entry ? entry.name : "?"));
+    expect(names.sort()).toEqual(["dev", "prod", "qa", "uat"]);
+    expect(await check({ dir })).toEqual([]);
+  });
+
   it("takes over the lock of a generate that was killed", async () => {
     const dir = await tempDir();
     await generate({ dir, renderer });
@@ -138,6 +162,51 @@ describe("obstacles are found before anything moves", () => {
     expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
     expect((error as ArgusKustomizeError).message).toMatch(/overlays\/dev\/patches is a file, but generate needs a directory there/);
     expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it("a read-only overlay directory fails before the commit, as another user, and changes nothing", async () => {
+    const parent = await tempDir();
+    await chmod(parent, 0o755);
+    const dir = path.join(parent, "tree");
+    await generate({ dir, renderer });
+    // Root writes through any mode bits: as root, hand the tree to nobody and run generate as nobody.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if (asNobody.uid !== undefined) {
+      for (const file of ["", ...(await readdir(dir, { recursive: true }))]) await chown(path.join(dir, file), 65534, 65534);
+    }
+    await chmod(path.join(dir, "overlays/prod"), 0o555);
+    const before = await snapshotTree(dir);
+    const files = await tempDir();
+    await chmod(files, 0o755);
+    const prodFile = path.join(files, "prod.yaml");
+    await writeFile(prodFile, JSON.stringify(prodEnvironment({ image: { tag: "2.0.0" } })));
+    const devFile = path.join(files, "dev.yaml");
+    await writeFile(devFile, JSON.stringify({ ...devEnvironment(), config: { LOG_LEVEL: "WARNING" } }));
+    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--", CLI, "generate", "--dir", dir, "--env-file", devFile, "--env-file", prodFile], { ...asNobody, env: { ...process.env, HOME: parent } }, (error, _stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr }),
+      );
+    });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/WRITE_FAILED: .*overlays\/prod is not writable \(EACCES\), and generate must change overlays\/prod\/kustomization.yaml there; nothing was changed/);
+    const after = await snapshotTree(dir);
+    after.delete(".argusai-kustomize.lock");
+    expect(after).toEqual(before);
+  });
+
+  it("never writes or deletes through a symbolic link out of the tree", async () => {
+    const dir = await tempDir();
+    const outside = await tempDir();
+    await writeFile(path.join(outside, "kustomization.yaml"), "# not ours\n");
+    await generate({ dir, renderer, environments: [devEnvironment()] });
+    await symlink(outside, path.join(dir, "overlays", "prod"));
+    const error = await generate({ dir, renderer, environments: [devEnvironment(), prodEnvironment()] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
+    expect((error as ArgusKustomizeError).message).toMatch(/overlays\/prod is a symbolic link; generate does not write through links/);
+    expect(await readdir(outside)).toEqual(["kustomization.yaml"]);
   });
 
   it("a failed first generate removes the directory it created", async () => {
