@@ -39,7 +39,7 @@ program
       );
     }
     process.stdout.write(
-      `rendered with ${result.renderer}; ${result.written.length} file(s) written, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted` +
+      `rendered with ${result.renderer}, schema and policies valid; ${result.written.length} file(s) written, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted` +
         (result.seeded.length > 0 ? `, created ${result.seeded.join(", ")}` : "") +
         (result.kept.length > 0 ? `, kept ${result.kept.join(", ")} (generate never deletes secrets; remove it yourself)` : "") +
         "\n",

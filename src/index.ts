@@ -29,7 +29,7 @@ export { toYaml } from "./write/yaml.js";
 export { findDrift, treeContents } from "./write/tree.js";
 export type { TreeContents, TreeDrift } from "./write/tree.js";
 export { recoverTree, writeTree } from "./write/transaction.js";
-export type { WriteTreeOptions, WriteTreeResult } from "./write/transaction.js";
+export type { TreeWrite, WriteTreeOptions, WriteTreeResult } from "./write/transaction.js";
 export { readRecord, RECORD_FILE } from "./write/record.js";
 export type { RecordedEnvironment, TreeRecord } from "./write/record.js";
 export { isSafeRelative, resolveInside } from "./write/layout.js";

@@ -2,8 +2,8 @@ import { cp, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ArgusKustomizeError } from "./errors.js";
-import { compileTree, overlayDir, type SeedFile, type TreePlan } from "./kustomize/compile.js";
-import { resolveEnvironments, type ResolvedEnvironments, type TreeOptions } from "./inputs.js";
+import { compileTree, overlayDir, type SeedFile } from "./kustomize/compile.js";
+import { resolveEnvironments, type TreeOptions } from "./inputs.js";
 import { argusBase } from "./model/base.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./write/layout.js";
@@ -45,40 +45,36 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   const overlays: OverlaySummary[] = [];
-  let environments: ResolvedEnvironments | undefined;
-  let plan: TreePlan | undefined;
   const result = await writeTree(
     dir,
     async () => {
       // ...and the plan that counts is made under the lock, from the record as it now is, so two
       // generates at once each build on the other's result instead of undoing it.
-      environments = await resolveEnvironments(options);
-      plan = compileTree(options.base ?? argusBase(), environments.specs);
-      return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds };
+      const environments = await resolveEnvironments(options);
+      const plan = compileTree(options.base ?? argusBase(), environments.specs);
+      return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds, plan, specs: environments.specs };
     },
     {
-    ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
-    verify: async (staging) => {
-      if (plan === undefined || environments === undefined) throw new Error("verify ran before plan");
-      const specs = environments.specs;
-      const renders = await Promise.all(
-        plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
-      );
-      const violations: string[] = [];
-      for (const [index, { overlay, rendered }] of renders.entries()) {
-        if (rendered.warnings.length > 0) {
-          throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
-            location: { environment: overlay.environment, file: overlay.dir },
-          });
+      ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
+      verify: async (staging, { plan, specs }) => {
+        const renders = await Promise.all(
+          plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
+        );
+        const violations: string[] = [];
+        for (const [index, { overlay, rendered }] of renders.entries()) {
+          if (rendered.warnings.length > 0) {
+            throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
+              location: { environment: overlay.environment, file: overlay.dir },
+            });
+          }
+          const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!));
+          violations.push(...found.map((violation) => `${overlay.dir}: ${formatViolation(violation)}`));
+          overlays.push(summarize(overlay.environment, overlay.dir, rendered));
         }
-        const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!));
-        violations.push(...found.map((violation) => `${overlay.dir}: ${formatViolation(violation)}`));
-        overlays.push(summarize(overlay.environment, overlay.dir, rendered));
-      }
-      if (violations.length > 0) {
-        throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written:\n  ${violations.join("\n  ")}`, { problems: violations });
-      }
-    },
+        if (violations.length > 0) {
+          throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written:\n  ${violations.join("\n  ")}`, { problems: violations });
+        }
+      },
     },
   );
   return { ...result, dir, renderer: renderer.label, overlays };

@@ -21,9 +21,9 @@ import type { TreeContents } from "./tree.js";
  */
 
 /** Options of {@link writeTree}. */
-export interface WriteTreeOptions {
-  /** Runs on the staged tree before anything in the target changes; a throw leaves it untouched. */
-  readonly verify?: (stagingDir: string) => Promise<void>;
+export interface WriteTreeOptions<P extends TreeWrite = TreeWrite> {
+  /** Runs on the staged tree (and the plan it was written from) before anything in the target changes; a throw leaves it untouched. */
+  readonly verify?: (stagingDir: string, planned: P) => Promise<void>;
   /**
    * How long to wait for another generate on the same tree.
    * @default 60000
@@ -62,7 +62,7 @@ export interface TreeWrite {
  *
  * @throws ArgusKustomizeError WRITE_FAILED when `dir` cannot be written, a file of yours or a link is in the way, or another generate holds the lock too long
  */
-export async function writeTree(dir: string, plan: () => Promise<TreeWrite>, options: WriteTreeOptions = {}): Promise<WriteTreeResult> {
+export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Promise<P>, options: WriteTreeOptions<P> = {}): Promise<WriteTreeResult> {
   const root = path.resolve(dir);
   const createdRoot = await prepareRoot(root);
   let stage: "prepare" | "recover" | "committed" = "prepare";
@@ -72,7 +72,8 @@ export async function writeTree(dir: string, plan: () => Promise<TreeWrite>, opt
       await rollForward(root);
       stage = "prepare";
       await removeStaleStaging(root);
-      const { contents, seeds } = await plan();
+      const planned = await plan();
+      const { contents, seeds } = planned;
       const record = await readRecord(root);
       const owned = new Set(record.files);
       await refuseObstacles(root, contents, seeds, owned);
@@ -90,7 +91,7 @@ export async function writeTree(dir: string, plan: () => Promise<TreeWrite>, opt
           // Secrets: readable by the owner only.
           await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600);
         }
-        await options.verify?.(staging);
+        await options.verify?.(staging, planned);
 
         const written: string[] = [];
         const unchanged: string[] = [];
