@@ -4,21 +4,9 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStream } from "../src/render/kustomize.js";
-import { CLI, renderer, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
+import { CLI, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env });
 
 describe("argusai-kustomize CLI", () => {
   it("generate exits 0 and prints one line per overlay: objects, namespace, images", async () => {

@@ -2,11 +2,10 @@
  * Bad environment files through the CLI: each exits 2 with a message naming the file, the line
  * (where it has one), the environment and the field, and leaves every byte of the tree unchanged.
  */
-import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLI, snapshotTree, tempDir } from "./helpers.js";
+import { runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
 
@@ -68,13 +67,7 @@ let tree: string;
 let filesDir: string;
 let pristine: Map<string, string>;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 beforeAll(async () => {
   tree = await tempDir();

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,6 +42,26 @@ export function findObject(objects: readonly KObject[], kind: string, name: stri
   );
   if (matches.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${matches.length}`);
   return matches[0]!;
+}
+
+/** What a CLI run returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the shipped bin with `node -- BIN args` (as its shebang does). `asNobody` runs it as uid
+ * 65534 when the tests run as root, so file modes count (root writes through them).
+ */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean } = {}): Promise<CliRun> {
+  const user = options.asNobody === true && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--", CLI, ...args], { ...user, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
+    });
+  });
 }
 
 /** Path to the bin as shipped: the bundled CLI (npm test builds before it runs vitest). */

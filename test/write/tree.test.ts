@@ -1,6 +1,5 @@
 import { chmod, cp, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { argusBase } from "../../src/model/base.js";
@@ -10,7 +9,7 @@ import { kubectlRenderer } from "../../src/render/kustomize.js";
 import { resolveInside } from "../../src/write/layout.js";
 import { RECORD_FILE, readRecord } from "../../src/write/record.js";
 import { toYaml } from "../../src/write/yaml.js";
-import { CLI, renderer, snapshotTree, tempDir } from "../helpers.js";
+import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
   const error = await promise.then(
@@ -172,12 +171,7 @@ describe("generate writes a deterministic, owned tree", () => {
     await writeFile(path.join(readOnly, "mine.txt"), "mine\n");
     await chmod(readOnly, 0o555);
     // Root writes through any mode bits: as root, run the CLI as nobody so the bits count.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(process.execPath, ["--", CLI, "generate", "--dir", readOnly], { ...asNobody, env: { ...process.env, HOME: parent } }, (error, _stdout, stderr) =>
-        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr }),
-      );
-    });
+    const result = await runCli(["generate", "--dir", readOnly], { asNobody: true, env: { HOME: parent } });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^argusai-kustomize: WRITE_FAILED: the target directory .*tree is not writable \(EACCES\)\n$/);
     expect(await snapshotTree(readOnly)).toEqual(new Map([["mine.txt", "mine\n"]]));
