@@ -80,7 +80,9 @@ export async function resolveEnvironments(options: TreeOptions = {}): Promise<Re
     const source = await readEnvironmentFile(absolute, file);
     const name = String(nameOf(source.spec));
     const entry: Entry = { recorded: { file: relative, name }, name, load: async () => source };
-    const replaced = entries.findIndex((other) => !given.has(other) && (("file" in other.recorded && other.recorded.file === relative) || other.name === name));
+    // The same file first (its environment may have been renamed), else the same name.
+    const sameFile = entries.findIndex((other) => !given.has(other) && "file" in other.recorded && other.recorded.file === relative);
+    const replaced = sameFile !== -1 ? sameFile : entries.findIndex((other) => !given.has(other) && other.name === name);
     if (replaced !== -1) entries.splice(replaced, 1, entry);
     else entries.push(entry);
     given.add(entry);

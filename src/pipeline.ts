@@ -7,8 +7,8 @@ import { resolveEnvironments, type TreeOptions } from "./inputs.js";
 import { argusBase } from "./model/base.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./write/layout.js";
-import { readRecord } from "./write/record.js";
-import { writeTree, type WriteTreeResult } from "./write/transaction.js";
+import { RECORD_FILE, readRecord } from "./write/record.js";
+import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
@@ -40,6 +40,9 @@ export interface GenerateResult extends WriteTreeResult {
  */
 export async function generate(options: TreeOptions & { readonly renderer?: Renderer; readonly lockTimeoutMs?: number } = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
+  // A generate killed mid-swap is finished first, so its options are judged against its result
+  // (re-running the interrupted command then works, a --remove-env included).
+  if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) await recoverTree(dir, options.lockTimeoutMs);
   // Bad input fails here, before the tree is locked or touched...
   compileTree(options.base ?? argusBase(), (await resolveEnvironments(options)).specs);
   const renderer = options.renderer ?? findRenderer();
@@ -58,7 +61,7 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       verify: async (staging, { plan, specs }) => {
         const renders = await Promise.all(
-          plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderKustomization(path.join(staging, overlay.dir), renderer) })),
+          plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderStaged(staging, overlay, renderer) })),
         );
         const violations: string[] = [];
         for (const [index, { overlay, rendered }] of renders.entries()) {
@@ -93,7 +96,7 @@ export async function check(options: TreeOptions = {}): Promise<TreeDrift[]> {
   }
   const environments = await resolveEnvironments(options);
   const plan = compileTree(options.base ?? argusBase(), environments.specs);
-  return findDrift(dir, treeContents(plan, environments.recorded));
+  return findDrift(dir, treeContents(plan, environments.recorded), plan.seeds.map((seed) => seed.path));
 }
 
 /** The result of validating one overlay. */
@@ -133,7 +136,7 @@ export async function validate(
         });
       }
       const seeds = plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));
-      const rendered = await renderWithSeeds(dir, name, seeds, renderer);
+      const rendered = await renderConsistently(dir, () => renderWithSeeds(dir, name, seeds, renderer));
       return {
         environment: name,
         dir: overlayDir(name),
@@ -180,8 +183,11 @@ export async function render(environment: string, options: { readonly dir?: stri
       { location: { environment } },
     );
   }
-  await assertComplete(dir, environment);
-  return renderKustomization(path.join(dir, overlayDir(environment)), options.renderer ?? findRenderer());
+  const renderer = options.renderer ?? findRenderer();
+  return renderConsistently(dir, async () => {
+    await assertComplete(dir, environment);
+    return renderKustomization(path.join(dir, overlayDir(environment)), renderer);
+  });
 }
 
 async function assertNotInterrupted(dir: string, environment?: string): Promise<void> {
@@ -204,6 +210,35 @@ async function assertComplete(dir: string, environment: string): Promise<void> {
         { location: { environment, file: seed } },
       );
     }
+  }
+}
+
+/**
+ * Runs a read of the tree without taking the lock (so it works on a read-only checkout), and
+ * repeats it if a generate changed the tree meanwhile: the record changed or a journal appeared.
+ */
+async function renderConsistently<T>(dir: string, read: () => Promise<T>): Promise<T> {
+  const state = async () => `${(await readIfExists(path.join(dir, JOURNAL_FILE))) ?? ""}\0${(await readIfExists(path.join(dir, RECORD_FILE))) ?? ""}`;
+  for (let attempt = 1; ; attempt += 1) {
+    const before = await state();
+    const result = await read();
+    if ((await state()) === before) return result;
+    if (attempt === 3) {
+      throw new ArgusKustomizeError("TREE_INCOMPLETE", "the tree kept changing while it was read (a generate is running); try again when it is done", { location: { file: dir } });
+    }
+  }
+}
+
+/** Renders an overlay of the staged tree; a failure names the overlay, not the staging path. */
+async function renderStaged(staging: string, overlay: { environment: string; dir: string }, renderer: Renderer): Promise<Rendered> {
+  try {
+    return await renderKustomization(path.join(staging, overlay.dir), renderer);
+  } catch (error) {
+    if (!(error instanceof ArgusKustomizeError) || error.code !== "KUSTOMIZE_BUILD_FAILED") throw error;
+    throw new ArgusKustomizeError(error.code, error.message.replaceAll(`${staging}${path.sep}`, ""), {
+      cause: error,
+      location: { environment: overlay.environment, file: overlay.dir },
+    });
   }
 }
 

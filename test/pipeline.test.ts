@@ -90,6 +90,17 @@ describe("the record", () => {
     expect(await check({ dir })).toEqual([]);
   });
 
+  it("an environment file replaces its own recorded entry first, even after its environment was renamed", async () => {
+    const dir = await tempDir();
+    const envFile = path.join(dir, "qa.yaml");
+    await writeFile(envFile, "name: qa\nnamespace: argusai-qa\nsecret: { mode: existing }\n");
+    await generate({ dir, envFiles: [envFile], renderer });
+    await writeFile(envFile, "name: uat\nnamespace: argusai-uat\nsecret: { mode: existing }\n");
+    const result = await generate({ dir, envFiles: [envFile], renderer });
+    expect(result.overlays.map((overlay) => overlay.environment)).toEqual(["dev", "prod", "uat"]);
+    expect(result.deleted).toContain("overlays/qa/kustomization.yaml");
+  });
+
   it("refuses a damaged record instead of forgetting environments", async () => {
     const dir = await tempDir();
     await generate({ dir, environments: [devEnvironment(), prodEnvironment(), staging], renderer });

@@ -69,8 +69,12 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     text = await readFile(path.join(dir, RECORD_FILE), "utf8");
   } catch (error) {
     // No record (or no directory yet): a new tree.
-    if (["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return { environments: [], files: [], seeds: [] };
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (["ENOENT", "ENOTDIR"].includes(code)) return { environments: [], files: [], seeds: [] };
+    throw new ArgusKustomizeError("INVALID_SPEC", `the record cannot be read (${code || (error as Error).message}); restore it (git checkout -- ${RECORD_FILE})`, {
+      cause: error,
+      location: { file: path.join(dir, RECORD_FILE) },
+    });
   }
   const damaged = (why: string, cause?: unknown) =>
     new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {

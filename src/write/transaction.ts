@@ -1,6 +1,7 @@
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { access, link, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
+import { access, link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
@@ -102,19 +103,23 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         // Seeds hold secrets and may be yours: never deleted. Their .gitignore stays with them.
         const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
         const keptWithSeeds = new Set(keptSeeds.map((file) => `${file.slice(0, file.lastIndexOf("/") + 1)}.gitignore`));
+        const seedPaths = new Set([...record.seeds, ...seeds.map((seed) => seed.path)]);
         const deleted: string[] = [];
         for (const file of [...owned].sort()) {
-          if (!contents.has(file) && !keptWithSeeds.has(file) && (await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
+          if (contents.has(file) || keptWithSeeds.has(file) || seedPaths.has(file)) continue;
+          if ((await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
         }
         // The record moves last: until it lands, the old record still lists every owned file.
         const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
         await refuseUnwritable(root, [...moves, ...seedsToCreate, ...deleted]);
         const journal: Journal = { staging: path.basename(staging), moves, seeds: seedsToCreate, deletes: deleted };
-
-        await writeJournal(root, journal);
-        stage = "committed";
-        faultPoint();
-        await applyJournal(root, journal);
+        if (moves.length + seedsToCreate.length + deleted.length > 0) {
+          await syncFiles([...moves, ...seedsToCreate].map((file) => resolveInside(staging, file)));
+          await writeJournal(root, journal);
+          stage = "committed";
+          faultPoint();
+          await applyJournal(root, journal);
+        }
         const kept = (await Promise.all(keptSeeds.map(async (file) => ((await readIfExists(resolveInside(root, file))) !== undefined ? [file] : [])))).flat();
         return { written, unchanged, deleted, seeded: seedsToCreate, kept };
       } finally {
@@ -122,7 +127,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
       }
     });
   } catch (error) {
-    if (stage === "prepare" && createdRoot !== undefined) await rm(createdRoot, { recursive: true, force: true });
+    if (stage === "prepare" && createdRoot !== undefined) await removeCreatedDirectories(root, createdRoot);
     if (error instanceof ArgusKustomizeError) throw error;
     const advice = {
       prepare: "; nothing was changed",
@@ -148,8 +153,25 @@ export async function recoverTree(dir: string, lockTimeoutMs = 60_000): Promise<
   });
 }
 
+/**
+ * Removes the directories a failed first generate created, deepest first, stopping at the first
+ * that is not empty: another generate may have written into a shared parent meanwhile.
+ */
+async function removeCreatedDirectories(root: string, createdRoot: string): Promise<void> {
+  for (let dir = root; dir.startsWith(createdRoot); dir = path.dirname(dir)) {
+    if (!(await rmdir(dir).then(() => true, () => false))) return;
+    if (dir === createdRoot) return;
+  }
+}
+
 /** Creates `root` if missing (returning the first directory created) and checks it is writable. */
 async function prepareRoot(root: string): Promise<string | undefined> {
+  const info = await lstat(root).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory()) {
+    throw new ArgusKustomizeError("WRITE_FAILED", `${root} is ${info.isSymbolicLink() ? "a symbolic link" : "a file"}, not a directory; give a directory with --dir`, {
+      location: { file: root },
+    });
+  }
   try {
     const created = await mkdir(root, { recursive: true });
     await access(root, fsConstants.W_OK);
@@ -163,10 +185,10 @@ async function prepareRoot(root: string): Promise<string | undefined> {
 
 async function withLock<T>(root: string, timeoutMs: number, work: () => Promise<T>): Promise<T> {
   const lock = path.join(root, LOCK_FILE);
-  // The lock appears with its pid already in it (written aside, then linked into place), so a
+  // The lock appears with its holder already in it (written aside, then linked into place), so a
   // waiter never sees an empty lock it could mistake for a stale one.
   const mine = path.join(root, `${LOCK_FILE}.${process.pid}.${randomBytes(4).toString("hex")}`);
-  await writeFile(mine, `${process.pid}\n`);
+  await writeFile(mine, lockText(process.pid));
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
@@ -176,39 +198,79 @@ async function withLock<T>(root: string, timeoutMs: number, work: () => Promise<
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
-      const holder = Number.parseInt((await readIfExists(lock)) ?? "", 10);
-      if (Number.isInteger(holder) && !isAlive(holder)) {
+      const holder = await readIfExists(lock);
+      if (holder !== undefined && isStale(holder)) {
         await breakStaleLock(lock, holder);
         continue;
       }
       if (Date.now() > deadline) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `another generate (pid ${holder}) is writing ${root}; waited ${Math.round(timeoutMs / 1000)} s for its lock ${LOCK_FILE}`);
+        throw new ArgusKustomizeError(
+          "WRITE_FAILED",
+          `another generate (${(holder ?? "").trim() || "unknown holder"}) is writing ${root}; waited ${Math.round(timeoutMs / 1000)} s for ${LOCK_FILE}. ` +
+            `If no generate is running (a crash on another machine or container), delete ${path.join(root, LOCK_FILE)}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  } finally {
-    await unlink(mine).catch(() => undefined);
-  }
-  try {
     return await work();
   } finally {
-    await unlink(lock).catch(() => undefined);
+    // Release only our own lock: the same inode as the file we linked in.
+    const [held, ours] = await Promise.all([lstat(lock).catch(() => undefined), lstat(mine).catch(() => undefined)]);
+    if (held !== undefined && ours !== undefined && held.ino === ours.ino) await unlink(lock).catch(() => undefined);
+    await unlink(mine).catch(() => undefined);
+  }
+}
+
+/** `pid host start-time`: enough to tell a live holder from a dead one whose pid was reused. */
+function lockText(pid: number): string {
+  return `${pid} ${hostname()} ${processStartTime(pid) ?? "?"}\n`;
+}
+
+/**
+ * Whether a lock's holder is gone: its pid is not running, is this process (a pid reused in a
+ * new container or PID namespace), or runs a different process than the one that took the lock.
+ * A holder on another host cannot be checked and counts as alive; so does an unreadable lock's
+ * writer only when it could still be writing (never: locks appear complete).
+ */
+function isStale(text: string): boolean {
+  const [pidText, host, startTime] = text.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (host !== undefined && host !== hostname()) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return true;
+  }
+  const now = processStartTime(pid);
+  return startTime !== undefined && startTime !== "?" && now !== undefined && now !== startTime;
+}
+
+/** The start time of a process (Linux /proc, in clock ticks since boot), if it can be read. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 22, counted after the ")" that ends the command name (which may hold spaces).
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * Removes the lock of a process that died. It is renamed aside first and checked: if another
+ * Removes the lock of a process that is gone. It is renamed aside first and checked: if another
  * generate took the lock over in between, its lock is put back.
  */
-async function breakStaleLock(lock: string, deadHolder: number): Promise<void> {
+async function breakStaleLock(lock: string, staleText: string): Promise<void> {
   const aside = `${lock}.${process.pid}.stale-${randomBytes(4).toString("hex")}`;
   try {
     await rename(lock, aside);
   } catch {
     return; // gone already: someone else broke it
   }
-  const holder = Number.parseInt((await readIfExists(aside)) ?? "", 10);
-  if (holder !== deadHolder && Number.isInteger(holder) && isAlive(holder)) {
+  const taken = await readIfExists(aside);
+  if (taken !== undefined && taken !== staleText && !isStale(taken)) {
     await link(aside, lock).catch(() => undefined);
   }
   await unlink(aside).catch(() => undefined);
@@ -294,8 +356,11 @@ async function exists(file: string): Promise<boolean> {
 
 async function writeJournal(root: string, journal: Journal): Promise<void> {
   const temporary = path.join(root, `${JOURNAL_FILE}.${process.pid}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(journal)}\n`);
+  await rm(temporary, { force: true });
+  await writeNew(temporary, `${JSON.stringify(journal)}\n`);
+  await syncFiles([temporary]);
   await rename(temporary, path.join(root, JOURNAL_FILE));
+  await syncDirectory(root);
 }
 
 /** Puts every file of a committed journal in place. Idempotent: a rerun after a kill finishes it. */
@@ -358,6 +423,25 @@ async function removeStaleStaging(root: string): Promise<void> {
 async function writeNew(file: string, text: string, mode = 0o644): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text, { flag: "wx", mode });
+}
+
+/** Flushes files to disk, all at once: after a power loss the journal must not point at empty files. */
+async function syncFiles(files: readonly string[]): Promise<void> {
+  await Promise.all(
+    files.map(async (file) => {
+      const handle = await open(file, "r");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
+}
+
+/** Flushes a directory's entries (a rename is durable only once its directory is). */
+async function syncDirectory(dir: string): Promise<void> {
+  await syncFiles([dir]);
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {

@@ -22,6 +22,16 @@ export function treeContents(plan: TreePlan, environments: readonly RecordedEnvi
   return new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** A file's text for comparison; a directory standing where a file belongs reads as such. */
+async function readForCheck(dir: string, file: string): Promise<string | undefined> {
+  try {
+    return await readIfExists(resolveInside(dir, file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EISDIR") return "(a directory is here)\n";
+    throw error;
+  }
+}
+
 function serialize(file: PlannedFile): string {
   return "text" in file ? file.text : toYaml(file.documents);
 }
@@ -37,19 +47,21 @@ export interface TreeDrift {
   readonly expected: string | undefined;
 }
 
-/** Compares the tree in `dir` with `contents`; seeds and files not owned are ignored. */
-export async function findDrift(dir: string, contents: TreeContents): Promise<TreeDrift[]> {
+/** Compares the tree in `dir` with `contents`; seeds (`seedPaths` and recorded ones) and files not owned are ignored. */
+export async function findDrift(dir: string, contents: TreeContents, seedPaths: readonly string[] = []): Promise<TreeDrift[]> {
   const drift: TreeDrift[] = [];
   const journal = await readIfExists(path.join(dir, JOURNAL_FILE));
   if (journal !== undefined) drift.push({ path: JOURNAL_FILE, status: "interrupted", actual: journal, expected: undefined });
   for (const [file, expected] of contents) {
-    const actual = await readIfExists(resolveInside(dir, file));
+    const actual = await readForCheck(dir, file);
     if (actual === undefined) drift.push({ path: file, status: "missing", actual, expected });
     else if (actual !== expected) drift.push({ path: file, status: "changed", actual, expected });
   }
-  for (const file of (await readRecord(dir)).files) {
-    if (contents.has(file) || !isSafeRelative(file)) continue;
-    const actual = await readIfExists(resolveInside(dir, file));
+  const record = await readRecord(dir);
+  for (const file of record.files) {
+    // Seeds hold secrets: never compared, never shown in a diff.
+    if (contents.has(file) || !isSafeRelative(file) || record.seeds.includes(file) || seedPaths.includes(file)) continue;
+    const actual = await readForCheck(dir, file);
     if (actual !== undefined) drift.push({ path: file, status: "stale", actual, expected: undefined });
   }
   return drift;

@@ -2,8 +2,9 @@
  * All-or-nothing writes: a generate killed at any step, two generates at once, and obstacles
  * found before anything moves.
  */
-import { execFile } from "node:child_process";
-import { chmod, chown, cp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { hostname } from "node:os";
+import { chmod, chown, cp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
@@ -114,28 +115,42 @@ describe("two generates at once", () => {
     expect(await check({ dir })).toEqual([]);
   });
 
-  it("takes over the lock of a generate that was killed", async () => {
+  it.each([
+    ["a dead process", `${2 ** 22 + 1} ${hostname()} 1\n`], // above Linux's pid_max: no process has it
+    ["this very process (a pid reused in a new container)", `${process.pid} ${hostname()} 1\n`],
+    ["a live pid now running another program", `1 ${hostname()} 999999999999\n`],
+    ["nothing readable", "garbage\n"],
+  ])("takes over a lock held by %s", async (_, lock) => {
     const dir = await tempDir();
     await generate({ dir, renderer });
-    // pid 2^22 + 1 is above Linux's pid_max, so no process has it.
-    await writeFile(path.join(dir, LOCK_FILE), `${2 ** 22 + 1}\n`);
-    const result = await generate({ dir, environments: [devEnvironment(), prodEnvironment({ image: { tag: "3.0.0" } })], renderer });
+    await writeFile(path.join(dir, LOCK_FILE), lock);
+    const result = await generate({ dir, environments: [devEnvironment(), prodEnvironment({ image: { tag: "3.0.0" } })], renderer, lockTimeoutMs: 2000 });
     expect(result.written).toContain("overlays/prod/kustomization.yaml");
+    expect(await readdir(dir)).not.toContain(LOCK_FILE);
+  });
+
+  it("waits for a lock held on another host, which it cannot check", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    await writeFile(path.join(dir, LOCK_FILE), `${2 ** 22 + 1} some-other-host 1\n`);
+    await expect(generate({ dir, renderer, environments: [devEnvironment()], lockTimeoutMs: 300 })).rejects.toThrow(/another generate \(\d+ some-other-host 1\)/);
   });
 
   it("gives up with WRITE_FAILED when a live generate holds the lock too long", async () => {
     const dir = await tempDir();
     await generate({ dir, renderer });
-    await writeFile(path.join(dir, LOCK_FILE), `${process.pid}\n`);
+    const holder = spawn("sleep", ["30"]);
+    await writeFile(path.join(dir, LOCK_FILE), `${holder.pid}\n`);
     const before = await snapshotTree(dir);
     const error = await generate({ dir, renderer, environments: [devEnvironment()], lockTimeoutMs: 500 }).then(
       () => undefined,
       (e: unknown) => e,
     );
+    holder.kill();
     await rm(path.join(dir, LOCK_FILE));
     expect(error).toBeInstanceOf(ArgusKustomizeError);
     expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
-    expect((error as ArgusKustomizeError).message).toMatch(/another generate \(pid \d+\) is writing/);
+    expect((error as ArgusKustomizeError).message).toMatch(/another generate \(\d+\) is writing .*If no generate is running .*, delete .*\.argusai-kustomize\.lock/);
     before.delete(LOCK_FILE);
     expect(await snapshotTree(dir)).toEqual(before);
   });
@@ -199,11 +214,49 @@ describe("obstacles are found before anything moves", () => {
     expect(await readdir(outside)).toEqual(["kustomization.yaml"]);
   });
 
-  it("a failed first generate removes the directory it created", async () => {
+  it("a failed first generate removes the directory it created, but only while empty", async () => {
     const parent = await tempDir();
-    const dir = path.join(parent, "new", "tree");
     const failing = { ...renderer, binary: "/nonexistent/kubectl" };
-    await expect(generate({ dir, renderer: failing })).rejects.toThrow(ArgusKustomizeError);
+    await expect(generate({ dir: path.join(parent, "new", "tree"), renderer: failing })).rejects.toThrow(ArgusKustomizeError);
     expect(await readdir(parent)).toEqual([]);
+    // A shared parent that another tree was written into meanwhile stays, with that tree.
+    await generate({ dir: path.join(parent, "deploy", "b"), renderer, environments: [prodEnvironment()] });
+    await expect(generate({ dir: path.join(parent, "deploy", "a"), renderer: failing })).rejects.toThrow(ArgusKustomizeError);
+    expect(await readdir(path.join(parent, "deploy"))).toEqual(["b"]);
+  });
+
+  it("never deletes a seed, even one a damaged record lists among its files", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const recordFile = path.join(dir, ".argusai-kustomize.json");
+    const record = JSON.parse(await readFile(recordFile, "utf8")) as { files: string[] };
+    await writeFile(recordFile, JSON.stringify({ ...record, files: [...record.files, "overlays/dev/secrets.env"] }));
+    const secrets = await readFile(path.join(dir, "overlays/dev/secrets.env"), "utf8");
+    // check does not show the secret in a diff, generate does not delete it.
+    expect((await check({ dir })).map((drift) => drift.path)).toEqual([".argusai-kustomize.json"]);
+    const result = await generate({ dir, renderer, removeEnvironments: ["dev"] });
+    expect(result.deleted).not.toContain("overlays/dev/secrets.env");
+    expect(await readFile(path.join(dir, "overlays/dev/secrets.env"), "utf8")).toBe(secrets);
+  });
+
+  it("re-running a command that was killed mid-swap finishes it", async () => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const script = `
+      import { generate } from ${JSON.stringify(INDEX)};
+      await generate({ dir: ${JSON.stringify(dir)}, removeEnvironments: ["dev"] });
+    `;
+    const kill = (killAt: string) =>
+      new Promise<string | null>((resolve) => {
+        const child = execFile(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, ARGUSAI_KUSTOMIZE_KILL_AT: killAt, KUBECTL: renderer.binary } }, () =>
+          resolve(child.signalCode),
+        );
+      });
+    // 10 staged files, the journal (11), the record moved (12), one deletion (13): then killed.
+    expect(await kill("13")).toBe("SIGKILL");
+    expect(await readdir(dir)).toContain(JOURNAL_FILE);
+    await expect(generate({ dir, renderer, removeEnvironments: ["dev"] })).rejects.toThrow(/there is no environment "dev" to remove \(have: prod\)/);
+    expect(await readdir(dir)).not.toContain(JOURNAL_FILE);
+    expect(await check({ dir })).toEqual([]);
   });
 });
