@@ -81,6 +81,8 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
 
       const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
       try {
+        // Should a crash leave it behind until the next generate, git ignores all of it.
+        await writeFile(path.join(staging, ".gitignore"), "*\n");
         for (const [file, text] of contents) {
           await writeNew(resolveInside(staging, file), text);
           faultPoint();
