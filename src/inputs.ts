@@ -3,7 +3,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "./errors.js";
 import type { ArgusBase } from "./model/base.js";
-import { loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "./model/environment.js";
+import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "./model/environment.js";
 import { environmentSourceFromText } from "./model/environment-file.js";
 import { builtInEnvironments } from "./model/environments.js";
 import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./write/record.js";
@@ -78,7 +78,7 @@ export async function resolveEnvironments(options: TreeOptions = {}): Promise<Re
       throw new ArgusKustomizeError("USAGE", "is given twice with --env-file", { location: { file } });
     }
     const source = await readEnvironmentFile(absolute, file);
-    const name = String(nameOf(source.spec));
+    const name = environmentName(source.spec);
     const entry: Entry = { recorded: { file: relative, name }, name, load: async () => source };
     // The same file first (its environment may have been renamed), else the same name.
     const sameFile = entries.findIndex((other) => !given.has(other) && "file" in other.recorded && other.recorded.file === relative);
@@ -146,7 +146,7 @@ function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: reado
       },
     };
   }
-  return { recorded: entry, name: String(nameOf(entry.spec)), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };
+  return { recorded: entry, name: environmentName(entry.spec), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };
 }
 
 async function readEnvironmentFile(absolute: string, shown: string): Promise<EnvironmentSource> {
@@ -160,8 +160,4 @@ async function readEnvironmentFile(absolute: string, shown: string): Promise<Env
     });
   }
   return environmentSourceFromText(text, shown);
-}
-
-function nameOf(spec: unknown): unknown {
-  return typeof spec === "object" && spec !== null ? (spec as { name?: unknown }).name : undefined;
 }

@@ -187,7 +187,7 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
   const lines: string[] = [];
   const names = new Map<string, string>();
   for (const source of sources) {
-    const name = nameOf(source.spec);
+    const name = environmentName(source.spec);
     const problems = validateEnvironment(source.spec);
     const previous = names.get(name);
     if (previous !== undefined) {
@@ -202,7 +202,7 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
     const only = sources.length === 1 ? sources[0] : undefined;
     throw new ArgusKustomizeError("INVALID_SPEC", `${lines.length} problem(s) in the environments:\n  ${lines.join("\n  ")}`, {
       problems: lines,
-      ...(only !== undefined ? { location: { environment: nameOf(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
+      ...(only !== undefined ? { location: { environment: environmentName(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
     });
   }
   return sources.map((source) => source.spec as EnvironmentSpec);
@@ -219,7 +219,8 @@ function formatProblem(source: EnvironmentSource, name: string, problem: SpecPro
   return `${where}environment "${name}", field ${dotted(problem.field) || "(top level)"}: ${problem.message}`;
 }
 
-function nameOf(spec: unknown): string {
+/** The `name` of a spec that may be malformed, for messages and matching; "(unnamed)" when it has none. */
+export function environmentName(spec: unknown): string {
   const name = typeof spec === "object" && spec !== null ? (spec as { name?: unknown }).name : undefined;
   return typeof name === "string" ? name : "(unnamed)";
 }

@@ -278,32 +278,11 @@ async function breakStaleLock(lock: string, staleText: string): Promise<void> {
   await unlink(aside).catch(() => undefined);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Refuses, before anything is written, every case that would make a move fail halfway. */
 async function refuseObstacles(root: string, contents: TreeContents, seeds: readonly SeedFile[], owned: ReadonlySet<string>): Promise<void> {
-  const checkedParents = new Set<string>();
-  for (const file of [...contents.keys(), ...seeds.map((seed) => seed.path)]) {
-    const parts = file.split("/");
-    for (let depth = 1; depth < parts.length; depth += 1) {
-      const parent = parts.slice(0, depth).join("/");
-      if (checkedParents.has(parent)) continue;
-      checkedParents.add(parent);
-      const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
-      if (info?.isSymbolicLink() === true) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a symbolic link; generate does not write through links (it could land outside the tree)`, { location: { file: parent } });
-      }
-      if (info !== undefined && !info.isDirectory()) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, { location: { file: parent } });
-      }
-    }
+  const files = [...contents.keys(), ...seeds.map((seed) => seed.path)];
+  await refuseBadParents(root, files);
+  for (const file of files) {
     const info = await lstat(resolveInside(root, file)).catch(() => undefined);
     if (info === undefined) continue;
     if (!info.isFile()) {
@@ -319,19 +298,38 @@ async function refuseObstacles(root: string, contents: TreeContents, seeds: read
 }
 
 /**
- * Refuses, before the commit, a move or deletion into a directory this process cannot write
- * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
+ * Refuses a path whose directories include a symbolic link (a write or deletion could land
+ * outside the tree) or a file (the move would fail halfway). Each directory is checked once.
  */
-async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
+async function refuseBadParents(root: string, files: readonly string[]): Promise<void> {
   const checked = new Set<string>();
   for (const file of files) {
     const parts = file.split("/");
     for (let depth = 1; depth < parts.length; depth += 1) {
-      const info = await lstat(resolveInside(root, parts.slice(0, depth).join("/"))).catch(() => undefined);
+      const parent = parts.slice(0, depth).join("/");
+      if (checked.has(parent)) continue;
+      checked.add(parent);
+      const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
       if (info?.isSymbolicLink() === true) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `${parts.slice(0, depth).join("/")} is a symbolic link; generate does not write or delete through links`, { location: { file } });
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a symbolic link; generate does not write through links, nor delete (it could land outside the tree)`, {
+          location: { file: parent },
+        });
+      }
+      if (info !== undefined && !info.isDirectory()) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, { location: { file: parent } });
       }
     }
+  }
+}
+
+/**
+ * Refuses, before the commit, a move or deletion into a directory this process cannot write
+ * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
+ */
+async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
+  await refuseBadParents(root, files);
+  const checked = new Set<string>();
+  for (const file of files) {
     // The nearest existing directory receives the file (or the directories leading to it).
     let dir = path.dirname(resolveInside(root, file));
     while (!(await exists(dir))) dir = path.dirname(dir);
@@ -412,13 +410,14 @@ async function rollForward(root: string): Promise<boolean> {
 
 async function removeStaleStaging(root: string): Promise<void> {
   for (const entry of await readdir(root)) {
-    if (entry.startsWith(STAGING_PREFIX)) await rm(path.join(root, entry), { recursive: true, force: true });
-  }
-  for (const entry of await readdir(root)) {
-    if (entry.startsWith(`${JOURNAL_FILE}.`) && entry.endsWith(".tmp")) await rm(path.join(root, entry), { force: true });
-    // Lock candidates of processes that died before cleaning up (ours is named with our pid).
-    const pid = entry.startsWith(`${LOCK_FILE}.`) ? Number.parseInt(entry.slice(LOCK_FILE.length + 1), 10) : Number.NaN;
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(path.join(root, entry), { force: true });
+    const file = path.join(root, entry);
+    if (entry.startsWith(STAGING_PREFIX)) await rm(file, { recursive: true, force: true });
+    else if (entry.startsWith(`${JOURNAL_FILE}.`) && entry.endsWith(".tmp")) await rm(file, { force: true });
+    else if (entry.startsWith(`${LOCK_FILE}.`) && !entry.startsWith(`${LOCK_FILE}.${process.pid}.`)) {
+      // Lock candidates (and set-aside locks) of processes that are gone; ours carries our pid.
+      const holder = await readIfExists(file);
+      if (holder === undefined || isStale(holder)) await rm(file, { force: true });
+    }
   }
 }
 
