@@ -9,11 +9,11 @@ export { argusBase, baseResources, BASE_CONFIG, DATA_MOUNT_PATH, IMAGE_REPOSITOR
 export type { ArgusBase, KubeObject, Modeled } from "./model/base.js";
 export { COMPONENTS, componentLabels, selectorLabels } from "./model/labels.js";
 export type { Component } from "./model/labels.js";
-export { environmentSpecSchema, loadEnvironments, validateEnvironment } from "./model/environment.js";
-export type { EnvironmentSource, EnvironmentSpec, FieldPath, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment.js";
+export { environmentSpecSchema, loadEnvironments, validateEnvironment } from "./model/environment-spec.js";
+export type { EnvironmentSource, EnvironmentSpec, FieldPath, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment-spec.js";
 export { environmentSourceFromText } from "./model/environment-file.js";
-export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/environments.js";
-export type { ProdOptions } from "./model/environments.js";
+export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/built-in-environments.js";
+export type { ProdOptions } from "./model/built-in-environments.js";
 export { quantityValue } from "./model/quantity.js";
 
 export { applyOperations, ContainerPatch, ResourcePatch, targetOf } from "./patch/json6902.js";
@@ -30,9 +30,9 @@ export { findDrift, treeContents } from "./write/tree.js";
 export type { TreeContents, TreeDrift } from "./write/tree.js";
 export { recoverTree, writeTree } from "./write/transaction.js";
 export type { TreeWrite, WriteTreeOptions, WriteTreeResult } from "./write/transaction.js";
-export { readRecord, RECORD_FILE } from "./write/record.js";
-export type { RecordedEnvironment, TreeRecord } from "./write/record.js";
-export { isSafeRelative, resolveInside } from "./write/layout.js";
+export { readRecord, RECORD_FILE } from "./tree/record.js";
+export type { RecordedEnvironment, TreeRecord } from "./tree/record.js";
+export { isSafeRelative, resolveInside } from "./tree/layout.js";
 
 export { findKubectl, findRenderer, findStandaloneKustomize, kubectlRenderer, kustomizeRenderer, parseStream, renderKustomization } from "./render/kustomize.js";
 export type { Rendered, Renderer } from "./render/kustomize.js";
@@ -44,7 +44,8 @@ export { policyContextOf, validateRendered } from "./validate/validate.js";
 export { formatViolation } from "./validate/violation.js";
 export type { Violation } from "./validate/violation.js";
 
-export { resolveEnvironments } from "./inputs.js";
-export type { ResolvedEnvironments, TreeOptions } from "./inputs.js";
+export { resolveEnvironments } from "./tree/resolve-environments.js";
+export type { ResolvedEnvironments, TreeOptions } from "./tree/resolve-environments.js";
 export { check, generate, render, validate } from "./pipeline.js";
-export type { GenerateResult, OverlaySummary, OverlayValidation } from "./pipeline.js";
+export type { GenerateResult, OverlayValidation } from "./pipeline.js";
+export type { OverlaySummary } from "./render/on-disk.js";

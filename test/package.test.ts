@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { environmentJsonSchema, environmentSpecSchema } from "../src/model/environment.js";
+import { environmentJsonSchema, environmentSpecSchema } from "../src/model/environment-spec.js";
 
 describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {
@@ -11,7 +11,7 @@ describe("package", () => {
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/pipeline.js"]));
     expect(files).toContain("schema/environment.schema.json");
     expect(files.filter((file) => !file.startsWith("dist/") && !file.startsWith("schema/") && file !== "package.json" && file !== "README.md")).toEqual([]);
-    expect(files.filter((file) => /test|spec/.test(file))).toEqual([]);
+    expect(files.filter((file) => /(^|\/)test\/|\.(test|spec)\.[cm]?[jt]s$/.test(file))).toEqual([]);
     expect(files.filter((file) => file.startsWith("dist/cli."))).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import type { Ingress } from "kubernetes-types/networking/v1.js";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
 import { baseResources, IMAGE_REPOSITORIES, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
-import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment.js";
+import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment-spec.js";
 import { quantityValue } from "../model/quantity.js";
 import { COMPONENTS, componentLabels, selectorLabels, sharedLabels, type Component } from "../model/labels.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";

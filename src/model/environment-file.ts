@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from "yaml";
 import { ArgusKustomizeError } from "../errors.js";
-import type { EnvironmentSource, FieldPath } from "./environment.js";
+import type { EnvironmentSource, FieldPath } from "./environment-spec.js";
 
 /**
  * Reads one environment from the text of a YAML or JSON file (JSON is YAML 1.2). Pure: the

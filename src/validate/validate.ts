@@ -1,4 +1,4 @@
-import type { EnvironmentSpec } from "../model/environment.js";
+import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { NAMES } from "../model/base.js";
 import { policyViolations, type PolicyContext, type RenderedObject } from "./policies.js";
 import { BUNDLED_KINDS, preloadValidators, schemaViolations } from "./schema.js";

@@ -5,8 +5,8 @@ import { access, link, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, r
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
-import { JOURNAL_FILE, LOCK_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "./layout.js";
-import { RECORD_FILE, readRecord } from "./record.js";
+import { JOURNAL_FILE, LOCK_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
+import { RECORD_FILE, readRecord } from "../tree/record.js";
 import type { TreeContents } from "./tree.js";
 
 /*

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { PlannedFile, TreePlan } from "../kustomize/compile.js";
-import { isSafeRelative, JOURNAL_FILE, readIfExists, resolveInside } from "./layout.js";
-import { RECORD_FILE, readRecord, recordText, type RecordedEnvironment } from "./record.js";
+import { isSafeRelative, JOURNAL_FILE, readIfExists, resolveInside } from "../tree/layout.js";
+import { RECORD_FILE, readRecord, recordText, type RecordedEnvironment } from "../tree/record.js";
 import { toYaml } from "./yaml.js";
 
 /** The bytes of every owned file of a plan, by POSIX path, including the record. Sorted by path. */

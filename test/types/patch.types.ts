@@ -5,7 +5,7 @@
  */
 import { argusBase } from "../../src/model/base.js";
 import { ResourcePatch } from "../../src/patch/json6902.js";
-import type { EnvironmentSpec } from "../../src/model/environment.js";
+import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 
 const base = argusBase();
 

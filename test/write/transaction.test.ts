@@ -8,10 +8,10 @@ import { chmod, chown, cp, readdir, readFile, rm, symlink, writeFile } from "nod
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
-import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
 import { check, generate } from "../../src/pipeline.js";
-import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/write/layout.js";
-import { readRecord } from "../../src/write/record.js";
+import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
+import { readRecord } from "../../src/tree/record.js";
 import { recoverTree } from "../../src/write/transaction.js";
 import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 

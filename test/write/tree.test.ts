@@ -3,11 +3,11 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { argusBase } from "../../src/model/base.js";
-import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
 import { check, generate } from "../../src/pipeline.js";
 import { kubectlRenderer } from "../../src/render/kustomize.js";
-import { resolveInside } from "../../src/write/layout.js";
-import { RECORD_FILE, readRecord } from "../../src/write/record.js";
+import { resolveInside } from "../../src/tree/layout.js";
+import { RECORD_FILE, readRecord } from "../../src/tree/record.js";
 import { toYaml } from "../../src/write/yaml.js";
 import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 

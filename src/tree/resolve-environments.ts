@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { ArgusKustomizeError } from "./errors.js";
-import type { ArgusBase } from "./model/base.js";
-import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "./model/environment.js";
-import { environmentSourceFromText } from "./model/environment-file.js";
-import { builtInEnvironments } from "./model/environments.js";
-import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./write/record.js";
+import { ArgusKustomizeError } from "../errors.js";
+import type { ArgusBase } from "../model/base.js";
+import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
+import { environmentSourceFromText } from "../model/environment-file.js";
+import { builtInEnvironments } from "../model/built-in-environments.js";
+import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./record.js";
 
 /*
  * Where a run's environments come from: a script's list, or the tree's record (built-ins by name,

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
-import type { EnvironmentSpec } from "../model/environment.js";
+import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { isSafeRelative } from "./layout.js";
 
 /**

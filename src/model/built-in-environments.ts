@@ -1,4 +1,4 @@
-import type { EnvironmentSpec, ImageVersion } from "./environment.js";
+import type { EnvironmentSpec, ImageVersion } from "./environment-spec.js";
 
 /**
  * The version prod pins both images to until you set yours. A placeholder on purpose: it is a

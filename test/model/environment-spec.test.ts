@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { compileTree } from "../../src/kustomize/compile.js";
 import { argusBase } from "../../src/model/base.js";
-import { dotted, loadEnvironments, validateEnvironment, type EnvironmentSpec } from "../../src/model/environment.js";
-import { devEnvironment, prodEnvironment } from "../../src/model/environments.js";
+import { dotted, loadEnvironments, validateEnvironment, type EnvironmentSpec } from "../../src/model/environment-spec.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
 import { quantityValue } from "../../src/model/quantity.js";
 
 const valid: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" } };
