@@ -4,12 +4,28 @@
 // `--env-file` would never arrive; "--" ends Node's options.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ArgusKustomizeError } from "./errors.js";
+import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
 import { check, generate, render, validate } from "./pipeline.js";
 import { formatViolation } from "./validate/violation.js";
 
 /** Exit codes of the CLI contract (DESIGN.md §1). */
-const EXIT = { ok: 0, drift: 1, usage: 2 } as const;
+const EXIT = { ok: 0, drift: 1, usage: 2, tool: 3 } as const;
+
+/** The exit code of each error code: 1 a failed check, 2 bad input or usage, 3 an external tool. */
+const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  INVALID_SPEC: EXIT.usage,
+  VALIDATION_FAILED: EXIT.drift,
+  USAGE: EXIT.usage,
+  PATCH_CONTAINER_NOT_FOUND: EXIT.usage,
+  PATCH_PATH_UNRESOLVABLE: EXIT.usage,
+  PATCH_TEST_FAILED: EXIT.usage,
+  PATCH_NO_EFFECT: EXIT.usage,
+  TARGET_NOT_FOUND: EXIT.usage,
+  WRITE_FAILED: EXIT.usage,
+  TREE_INCOMPLETE: EXIT.usage,
+  KUBECTL_NOT_FOUND: EXIT.tool,
+  KUSTOMIZE_BUILD_FAILED: EXIT.tool,
+};
 
 const version = packageVersion();
 
@@ -124,7 +140,7 @@ function exitCodeFor(error: unknown): number {
   }
   if (error instanceof ArgusKustomizeError) {
     process.stderr.write(`argusai-kustomize: ${error.code}: ${error.message}\n`);
-    return error.exitCode;
+    return EXIT_CODES[error.code];
   }
   // Not a condition the contract names: a bug. Show everything so it can be reported.
   process.stderr.write(`argusai-kustomize: unexpected error: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,45 +1,54 @@
 /**
  * The one error class of argusai-kustomize. Every failure a user can cause or meet carries a
- * `code` from the closed list below, so scripts can branch on it and the CLI can map it to an
- * exit code without parsing messages.
+ * `code` from the closed list below, so scripts can branch on it without parsing messages, and
+ * its problems as data (file, line, environment, field, message), from which the text is made.
+ * Exit codes are the CLI's business (src/cli.ts), not the library's.
  */
 
-/** Every code an {@link ArgusKustomizeError} can carry, with the CLI exit code it maps to. */
-export const ERROR_EXIT_CODES = {
-  /** An EnvironmentSpec (from a script or a file) is invalid. */
-  INVALID_SPEC: 2,
-  /** A rendered overlay breaks the Kubernetes schema or a policy (validate, and generate before it writes). */
-  VALIDATION_FAILED: 1,
-  /** The command line is wrong (unknown command, option or environment). */
-  USAGE: 2,
-  /** A patch names a container the target resource does not have. */
-  PATCH_CONTAINER_NOT_FOUND: 2,
-  /** A patch path does not resolve in the resource it targets. */
-  PATCH_PATH_UNRESOLVABLE: 2,
-  /** A patch's `test` guard failed: the base is not what the patch was built against. */
-  PATCH_TEST_FAILED: 2,
-  /** A patch (or one of its operations) would change nothing. */
-  PATCH_NO_EFFECT: 2,
-  /** A patch, image or replica entry targets a resource or image the base does not have. */
-  TARGET_NOT_FOUND: 2,
-  /** The target directory cannot be written as asked (a file in the way, not writable). */
-  WRITE_FAILED: 2,
-  /** The tree on disk cannot be used as it is (an interrupted generate, a missing seed file): run generate. */
-  TREE_INCOMPLETE: 2,
-  /** No kubectl (nor standalone kustomize) could be started. */
-  KUBECTL_NOT_FOUND: 3,
-  /** kubectl kustomize / kustomize build exited non-zero or printed a warning. */
-  KUSTOMIZE_BUILD_FAILED: 3,
+/** Every code an {@link ArgusKustomizeError} can carry, with what it means. */
+export const ERROR_CODES = {
+  INVALID_SPEC: "An EnvironmentSpec (from a script or a file) is invalid.",
+  VALIDATION_FAILED: "A rendered overlay breaks the Kubernetes schema or a policy (validate, and generate before it writes).",
+  USAGE: "The command line or a call is wrong (unknown command, option or environment).",
+  PATCH_CONTAINER_NOT_FOUND: "A patch names a container the target resource does not have.",
+  PATCH_PATH_UNRESOLVABLE: "A patch path does not resolve in the resource it targets.",
+  PATCH_TEST_FAILED: "A patch's `test` guard failed: the base is not what the patch was built against.",
+  PATCH_NO_EFFECT: "A patch (or one of its operations) would change nothing.",
+  TARGET_NOT_FOUND: "A patch, image or replica entry targets a resource or image the base does not have.",
+  WRITE_FAILED: "The target directory cannot be written as asked (a file in the way, not writable, a lock held too long).",
+  TREE_INCOMPLETE: "The tree on disk cannot be used as it is (an interrupted generate, a missing seed file): run generate.",
+  KUBECTL_NOT_FOUND: "No kubectl (nor standalone kustomize) could be started.",
+  KUSTOMIZE_BUILD_FAILED: "kubectl kustomize / kustomize build exited non-zero or printed a warning.",
 } as const;
 
 /** The closed list of error codes. */
-export type ErrorCode = keyof typeof ERROR_EXIT_CODES;
+export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Where a problem is: which environment, file and field, as far as known. */
+/** Where a problem is: which environment, file, line and field, as far as known. */
 export interface ErrorLocation {
   environment?: string;
   file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
   field?: string;
+}
+
+/** One problem, as data: where it is and what is wrong. */
+export interface Problem extends ErrorLocation {
+  readonly message: string;
+}
+
+/**
+ * A problem as one line: `file:line: environment "x", field y: message` (the parts that are
+ * known; control characters in input-derived parts are shown escaped).
+ */
+export function formatProblem(problem: Problem): string {
+  const file = problem.file !== undefined ? `${problem.file}${problem.line !== undefined ? `:${problem.line}` : ""}: ` : "";
+  const where = [
+    problem.environment !== undefined ? `environment "${problem.environment}"` : undefined,
+    problem.field !== undefined ? `field ${problem.field}` : undefined,
+  ].filter((part) => part !== undefined);
+  return `${file}${where.length > 0 ? `${where.join(", ")}: ` : ""}${problem.message}`;
 }
 
 /**
@@ -47,38 +56,23 @@ export interface ErrorLocation {
  *
  * @example
  * try { await generate({ dir }) } catch (e) {
- *   if (e instanceof ArgusKustomizeError && e.code === "KUBECTL_NOT_FOUND") installKubectl();
+ *   if (e instanceof ArgusKustomizeError && e.code === "INVALID_SPEC") for (const p of e.problems) console.log(p.file, p.line, p.field);
  * }
  */
 export class ArgusKustomizeError extends Error {
   override readonly name = "ArgusKustomizeError";
   readonly code: ErrorCode;
+  /** Where the error is, when it is about one place. */
   readonly location: ErrorLocation;
-  /** Further problems found in the same pass (all problems of a spec are reported at once). */
-  readonly problems: readonly string[];
+  /** Every problem found in the same pass (all problems of every spec are reported at once). */
+  readonly problems: readonly Problem[];
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; location?: ErrorLocation; problems?: readonly string[] } = {},
-  ) {
-    super(withLocation(message, options.location ?? {}), { cause: options.cause });
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; location?: ErrorLocation; problems?: readonly Problem[] } = {}) {
+    const problems = options.problems ?? [];
+    const text = formatProblem({ ...(options.location ?? {}), message });
+    super(problems.length > 0 ? `${text}:\n  ${problems.map(formatProblem).join("\n  ")}` : text, { cause: options.cause });
     this.code = code;
     this.location = options.location ?? {};
-    this.problems = options.problems ?? [];
+    this.problems = problems;
   }
-
-  /** The exit code of the CLI contract for this error. */
-  get exitCode(): number {
-    return ERROR_EXIT_CODES[this.code];
-  }
-}
-
-function withLocation(message: string, location: ErrorLocation): string {
-  const where = [
-    location.environment !== undefined ? `environment "${location.environment}"` : undefined,
-    location.file !== undefined ? `file ${location.file}` : undefined,
-    location.field !== undefined ? `field ${location.field}` : undefined,
-  ].filter((part) => part !== undefined);
-  return where.length > 0 ? `${where.join(", ")}: ${message}` : message;
 }

@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { ArgusKustomizeError } from "./errors.js";
+import { ArgusKustomizeError, type Problem } from "./errors.js";
 import { compileTree, overlayDir } from "./kustomize/compile.js";
-import { resolveEnvironments, type TreeOptions } from "./tree/resolve-environments.js";
-import { argusBase } from "./model/base.js";
+import { baseOf, resolveEnvironments, type TreeOptions } from "./tree/resolve-environments.js";
+import type { ArgusBase } from "./model/base.js";
+import type { ComponentRegistry } from "./model/components.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderStaged, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
 import { JOURNAL_FILE, readIfExists } from "./tree/layout.js";
@@ -11,6 +12,49 @@ import { recoverTree, writeTree, type WriteTreeResult } from "./write/transactio
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
+
+/** Options of {@link generate}. */
+export interface GenerateOptions extends TreeOptions {
+  /**
+   * The program that renders each overlay to verify it before anything is written.
+   * @default kubectl from KUBECTL or PATH, else the standalone kustomize from KUSTOMIZE or PATH
+   */
+  readonly renderer?: Renderer;
+  /**
+   * How long to wait for another generate holding the tree's lock, in milliseconds.
+   * @default 60000
+   */
+  readonly lockTimeoutMs?: number;
+}
+
+/** Options of {@link check}. */
+export type CheckOptions = TreeOptions;
+
+/** Options of {@link validate} and {@link render}: which tree, which renderer. */
+export interface ReadTreeOptions {
+  /**
+   * The directory holding `base/` and `overlays/`.
+   * @default process.cwd()
+   */
+  readonly dir?: string;
+  /**
+   * The program that renders the overlays.
+   * @default kubectl from KUBECTL or PATH, else the standalone kustomize from KUSTOMIZE or PATH
+   */
+  readonly renderer?: Renderer;
+  /**
+   * The component registry the tree was generated with.
+   * @default ARGUSAI_COMPONENTS
+   */
+  readonly components?: ComponentRegistry;
+  /** The base, when a script edited it. @default argusBase(components) */
+  readonly base?: ArgusBase<string>;
+}
+
+/** Options of {@link validate}. */
+export type ValidateOptions = ReadTreeOptions;
+/** Options of {@link render}. */
+export type RenderOptions = ReadTreeOptions;
 
 /** The result of {@link generate}. */
 export interface GenerateResult extends WriteTreeResult {
@@ -28,13 +72,13 @@ export interface GenerateResult extends WriteTreeResult {
  * import { generate, devEnvironment, prodEnvironment } from "argusai-kustomize";
  * await generate({ dir: "deploy", environments: [devEnvironment(), prodEnvironment({ image: { tag: "1.4.2" } })] });
  */
-export async function generate(options: TreeOptions & { readonly renderer?: Renderer; readonly lockTimeoutMs?: number } = {}): Promise<GenerateResult> {
+export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   const dir = path.resolve(options.dir ?? process.cwd());
   // A generate killed mid-swap is finished first, so its options are judged against its result
   // (re-running the interrupted command then works, a --remove-env included).
   if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) await recoverTree(dir, options.lockTimeoutMs);
   // Bad input fails here, before the tree is locked or touched...
-  compileTree(options.base ?? argusBase(), (await resolveEnvironments(options)).specs);
+  compileTree(baseOf(options), (await resolveEnvironments(options)).specs, { validated: true });
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   const overlays: OverlaySummary[] = [];
@@ -44,7 +88,7 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
       // ...and the plan that counts is made under the lock, from the record as it now is, so two
       // generates at once each build on the other's result instead of undoing it.
       const environments = await resolveEnvironments(options);
-      const plan = compileTree(options.base ?? argusBase(), environments.specs);
+      const plan = compileTree(baseOf(options), environments.specs, { validated: true });
       return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds, plan, specs: environments.specs };
     },
     {
@@ -53,19 +97,19 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
         const renders = await Promise.all(
           plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderStaged(staging, overlay, renderer) })),
         );
-        const violations: string[] = [];
+        const violations: Problem[] = [];
         for (const [index, { overlay, rendered }] of renders.entries()) {
           if (rendered.warnings.length > 0) {
             throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
               location: { environment: overlay.environment, file: overlay.dir },
             });
           }
-          const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!));
-          violations.push(...found.map((violation) => `${overlay.dir}: ${formatViolation(violation)}`));
+          const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!, baseOf(options).components));
+          violations.push(...found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) })));
           overlays.push(summarize(overlay.environment, overlay.dir, rendered));
         }
         if (violations.length > 0) {
-          throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written:\n  ${violations.join("\n  ")}`, { problems: violations });
+          throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written`, { problems: violations });
         }
       },
     },
@@ -78,14 +122,14 @@ export async function generate(options: TreeOptions & { readonly renderer?: Rend
  *
  * @returns every file that differs, is missing, or is stale (owned but no longer generated)
  */
-export async function check(options: TreeOptions = {}): Promise<TreeDrift[]> {
+export async function check(options: CheckOptions = {}): Promise<TreeDrift[]> {
   const dir = path.resolve(options.dir ?? process.cwd());
   const info = await stat(dir).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
     throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
   }
   const environments = await resolveEnvironments(options);
-  const plan = compileTree(options.base ?? argusBase(), environments.specs);
+  const plan = compileTree(baseOf(options), environments.specs, { validated: true });
   return findDrift(dir, treeContents(plan, environments.recorded), plan.seeds.map((seed) => seed.path));
 }
 
@@ -108,15 +152,15 @@ export interface OverlayValidation {
  */
 export async function validate(
   environments: readonly string[] = [],
-  options: { readonly dir?: string; readonly renderer?: Renderer } = {},
+  options: ValidateOptions = {},
 ): Promise<OverlayValidation[]> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const { specs } = await resolveEnvironments({ dir });
+  const { specs } = await resolveEnvironments({ ...options, dir });
   const wanted = environments.length > 0 ? environments : specs.map((spec) => spec.name);
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   await assertNotInterrupted(dir);
-  const plan = compileTree(argusBase(), specs);
+  const plan = compileTree(baseOf(options), specs, { validated: true });
   return Promise.all(
     wanted.map(async (name) => {
       const spec = specs.find((candidate) => candidate.name === name);
@@ -131,7 +175,7 @@ export async function validate(
         environment: name,
         dir: overlayDir(name),
         objects: rendered.objects.length,
-        violations: await validateRendered(rendered.objects, policyContextOf(spec)),
+        violations: await validateRendered(rendered.objects, policyContextOf(spec, baseOf(options).components)),
         placeholderSeeds: rendered.placeholderSeeds,
       };
     }),
@@ -144,7 +188,7 @@ export async function validate(
  * @throws ArgusKustomizeError USAGE when there is no such overlay, TREE_INCOMPLETE when a generate was
  * interrupted or this machine lacks the overlay's seed files (dev's secrets.env)
  */
-export async function render(environment: string, options: { readonly dir?: string; readonly renderer?: Renderer } = {}): Promise<Rendered> {
+export async function render(environment: string, options: RenderOptions = {}): Promise<Rendered> {
   const dir = path.resolve(options.dir ?? process.cwd());
   const existing = await listOverlays(dir);
   if (!existing.includes(environment)) {

@@ -28,11 +28,11 @@ const BAD_FILES: BadFile[] = [
   { what: "replicas beyond an int32", text: `${HEAD}replicas:\n  frontend: 3000000000\n`, expected: /:6: environment "staging", field replicas.frontend: is above 2147483647/ },
   { what: "a namespace Kubernetes manages", text: HEAD.replace("namespace: argusai-staging", "namespace: kube-system"), expected: /:2: environment "staging", field namespace: kube-system is managed by Kubernetes: set createNamespace: false/ },
   { what: "an IP address as ingress host", text: `${HEAD}ingress:\n  host: 10.0.0.1\n`, expected: /:6: environment "staging", field ingress.host: must be a DNS name, not an IP address/ },
-  { what: "a YAML alias", text: `${HEAD}resources:\n  backend:\n    requests: &r { memory: 256Mi }\n  frontend:\n    requests: *r\n`, expected: /file .*: uses a YAML alias \(\*name\); write the values out/ },
+  { what: "a YAML alias", text: `${HEAD}resources:\n  backend:\n    requests: &r { memory: 256Mi }\n  frontend:\n    requests: *r\n`, expected: /yaml: uses a YAML alias \(\*name\); write the values out/ },
   { what: "fractional replicas", text: `${HEAD}replicas:\n  frontend: 1.5\n`, expected: /:6: environment "staging", field replicas.frontend: is not a whole number/ },
   { what: "negative replicas", text: `${HEAD}replicas:\n  frontend: -1\n`, expected: /:6: environment "staging", field replicas.frontend: must be >= 0/ },
   { what: "replicas as a word", text: `${HEAD}replicas:\n  frontend: two\n`, expected: /:6: environment "staging", field replicas.frontend: must be a number/ },
-  { what: "two backend writers", text: `${HEAD}replicas:\n  backend: 2\n`, expected: /:6: environment "staging", field replicas.backend: must be 0 or 1: the backend is the single writer/ },
+  { what: "two backend writers", text: `${HEAD}replicas:\n  backend: 2\n`, expected: /:6: environment "staging", field replicas.backend: must be 0 or 1: the backend is the single writer of its data/ },
   { what: "a name with capitals", text: HEAD.replace("name: staging", "name: Staging"), expected: /:1: environment "Staging", field name: is not a DNS-1123 label/ },
   { what: "a name with an underscore", text: HEAD.replace("name: staging", "name: my_env"), expected: /:1: environment "my_env", field name: is not a DNS-1123 label/ },
   { what: "a name with '..'", text: HEAD.replace("name: staging", "name: a..b"), expected: /:1: environment "a..b", field name: is not a DNS-1123 label/ },
@@ -100,14 +100,14 @@ describe(`${BAD_FILES.length} bad environment files`, () => {
     await writeFile(file, HEAD);
     const result = await run(["generate", "--dir", tree, "--env-file", file, "--env-file", file]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`argusai-kustomize: USAGE: file ${file}: is given twice with --env-file\n`);
+    expect(result.stderr).toBe(`argusai-kustomize: USAGE: ${file}: is given twice with --env-file\n`);
     expect(await snapshotTree(tree)).toEqual(pristine);
   });
 
   it("a file that does not exist: exit 2, names the file", async () => {
     const result = await run(["generate", "--dir", tree, "--env-file", path.join(filesDir, "nope.yaml")]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/INVALID_SPEC: file .*nope.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/INVALID_SPEC: .*nope.yaml: cannot read the environment file \(ENOENT\)/);
     expect(await snapshotTree(tree)).toEqual(pristine);
   });
 

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Namespace } from "kubernetes-types/core/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
-import { baseResources, IMAGE_REPOSITORIES, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
-import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment-spec.js";
+import { baseResources, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
+import type { ComponentDefinition } from "../model/components.js";
+import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spec.js";
 import { quantityValue } from "../model/quantity.js";
-import { COMPONENTS, componentLabels, selectorLabels, sharedLabels, type Component } from "../model/labels.js";
+import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
@@ -34,13 +34,14 @@ export interface TreePlan {
 }
 
 /** Kustomize's files for the base and one overlay per environment, verified in-process. */
-export function compileTree(base: ArgusBase, environments: readonly EnvironmentSpec[]): TreePlan {
-  // Scripts' specs pass the same validator as environment files (the CLI validated those already).
-  loadEnvironments(environments.map((spec) => ({ spec })));
-  const files: PlannedFile[] = [...compileBase(base)];
+export function compileTree<C extends string>(base: ArgusBase<C>, environments: readonly EnvironmentSpec<C>[], options: { readonly validated?: boolean } = {}): TreePlan {
+  // Specs are validated once per run: resolveEnvironments did it for files and the record; a
+  // script calling this directly gets the same validator here.
+  if (options.validated !== true) loadEnvironments(environments.map((spec) => ({ spec })), base.components);
+  const files: PlannedFile[] = [...compileBase(base as ArgusBase<string>)];
   const seeds: SeedFile[] = [];
   for (const spec of environments) {
-    const overlay = compileOverlay(base, spec);
+    const overlay = compileOverlay(base as ArgusBase<string>, spec as EnvironmentSpec<string>);
     files.push(...overlay.files);
     seeds.push(...overlay.seeds);
   }
@@ -52,7 +53,7 @@ export function overlayDir(environment: string): string {
   return `overlays/${environment}`;
 }
 
-function compileBase(base: ArgusBase): PlannedFile[] {
+function compileBase(base: ArgusBase<string>): PlannedFile[] {
   const resources = baseResources(base);
   const kustomization: Kustomization = {
     ...KUSTOMIZATION_HEADER,
@@ -71,20 +72,20 @@ function compileBase(base: ArgusBase): PlannedFile[] {
   ];
 }
 
-function compileOverlay(base: ArgusBase, spec: EnvironmentSpec): { files: PlannedFile[]; seeds: SeedFile[] } {
+function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>): { files: PlannedFile[]; seeds: SeedFile[] } {
   const dir = overlayDir(spec.name);
   const files: PlannedFile[] = [];
   const seeds: SeedFile[] = [];
   const extraResources: Array<{ file: string; object: KubeObject }> = [];
 
   if (spec.createNamespace !== false) extraResources.push({ file: "namespace.yaml", object: namespace(spec.namespace) });
-  for (const component of COMPONENTS) {
-    const budget = spec.disruptionBudgets?.[component];
+  for (const component of base.components) {
+    const budget = spec.disruptionBudgets?.[component.name];
     if (budget !== undefined) {
-      extraResources.push({ file: `${component}-pdb.yaml`, object: disruptionBudget(component, budget.minAvailable) });
+      extraResources.push({ file: `${component.name}-pdb.yaml`, object: disruptionBudget(component, budget.minAvailable) });
     }
   }
-  if (spec.ingress !== undefined) extraResources.push({ file: "ingress.yaml", object: ingress(spec) });
+  if (spec.ingress !== undefined) extraResources.push({ file: "ingress.yaml", object: ingress(base.components, spec) });
 
   const patches = overlayPatches(base, spec);
   const kustomization: Kustomization = {
@@ -94,18 +95,18 @@ function compileOverlay(base: ArgusBase, spec: EnvironmentSpec): { files: Planne
     // Not includeSelectors: selectors are immutable on live Deployments and belong to the base.
     labels: [{ pairs: { environment: spec.name }, includeSelectors: false, includeTemplates: true }],
   };
-  const images = COMPONENTS.flatMap((component) => {
-    const version = spec.images?.[component];
+  const images = base.components.flatMap((component) => {
+    const version = spec.images?.[component.name];
     if (version === undefined) return [];
-    const name = IMAGE_REPOSITORIES[component];
+    const name = component.imageRepository;
     assertBaseHasImage(base, name, spec.name);
     return [{ name, ...("digest" in version ? { digest: version.digest } : { newTag: version.tag }) }];
   });
   if (images.length > 0) kustomization.images = images;
 
-  const replicas = COMPONENTS.flatMap((component) => {
-    const count = spec.replicas?.[component];
-    return count === undefined || count === base[component].object.spec?.replicas ? [] : [{ name: NAMES[component], count }];
+  const replicas = base.components.flatMap((component) => {
+    const count = spec.replicas?.[component.name];
+    return count === undefined || count === base.workloads[component.name]?.object.spec?.replicas ? [] : [{ name: component.deploymentName, count }];
   });
   if (replicas.length > 0) kustomization.replicas = replicas;
 
@@ -128,7 +129,7 @@ function compileOverlay(base: ArgusBase, spec: EnvironmentSpec): { files: Planne
 }
 
 /** The typed patches an environment needs, each built (and so verified) against the base. */
-function overlayPatches(base: ArgusBase, spec: EnvironmentSpec): Array<{ file: string; patch: Json6902Patch }> {
+function overlayPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>): Array<{ file: string; patch: Json6902Patch }> {
   const built: Array<{ file: string; patch: Json6902Patch }> = [];
   const add = (modeled: Modeled<KubeObject, string>, patch: ResourcePatch<KubeObject, string>) => {
     if (patch.isEmpty) return;
@@ -136,13 +137,12 @@ function overlayPatches(base: ArgusBase, spec: EnvironmentSpec): Array<{ file: s
     built.push({ file: `patches/${modeled.file}`, patch: withEnvironment(spec.name, () => patch.build()) });
   };
 
-  const backend = ResourcePatch.of(base.backend);
-  backend.container("backend", (container) => setResources(base.backend, "backend", spec, (path, value) => container.set(path, value)));
-  add(base.backend, backend);
-
-  const frontend = ResourcePatch.of(base.frontend);
-  frontend.container("frontend", (container) => setResources(base.frontend, "frontend", spec, (path, value) => container.set(path, value)));
-  add(base.frontend, frontend);
+  for (const component of base.components) {
+    const workload = base.workloads[component.name]!;
+    const patch = ResourcePatch.of(workload);
+    patch.container(component.name, (container) => setResources(component, spec, (path, value) => container.set(path, value)));
+    add(workload, patch);
+  }
 
   const data = ResourcePatch.of(base.data);
   const size = spec.storage?.size;
@@ -154,28 +154,20 @@ function overlayPatches(base: ArgusBase, spec: EnvironmentSpec): Array<{ file: s
   return built;
 }
 
-/** Calls `set` for every request and limit the spec changes, after checking requests <= limits. */
+/** Calls `set` for every request and limit the spec changes (the validator checked requests <= limits). */
 function setResources(
-  modeled: Modeled<Deployment, Component>,
-  component: Component,
-  spec: EnvironmentSpec,
+  component: ComponentDefinition,
+  spec: EnvironmentSpec<string>,
   set: (path: ["resources", "requests" | "limits", string], value: string) => void,
 ): void {
-  const wanted = spec.resources?.[component];
+  const wanted = spec.resources?.[component.name];
   if (wanted === undefined) return;
-  const current = modeled.object.spec?.template.spec?.containers.find((container) => container.name === component)?.resources ?? {};
-  const conflict = requestAboveLimit(wanted, current);
-  if (conflict !== undefined) {
-    throw new ArgusKustomizeError("INVALID_SPEC", `request ${conflict.request} is above the limit ${conflict.limit} (limits not given are the base's)`, {
-      location: { environment: spec.name, field: `resources.${component}.requests.${conflict.name}` },
-    });
-  }
   for (const name of ["cpu", "memory"] as const) {
     for (const kind of ["requests", "limits"] as const) {
       const value = wanted[kind]?.[name];
-      const base = current[kind]?.[name];
+      const base = component.resources[kind][name];
       // "1" and "1000m" are the same CPU: no patch for a value the base already has.
-      if (value !== undefined && (base === undefined || quantityValue(value) !== quantityValue(base))) set(["resources", kind, name], value);
+      if (value !== undefined && quantityValue(value) !== quantityValue(base)) set(["resources", kind, name], value);
     }
   }
 }
@@ -191,7 +183,7 @@ function withEnvironment<T>(environment: string, build: () => T): T {
   }
 }
 
-function assertBaseHas(base: ArgusBase, object: KubeObject, environment: string): void {
+function assertBaseHas(base: ArgusBase<string>, object: KubeObject, environment: string): void {
   const found = baseResources(base).some(
     (resource) => resource.object.kind === object.kind && resource.object.metadata?.name === object.metadata?.name,
   );
@@ -203,8 +195,8 @@ function assertBaseHas(base: ArgusBase, object: KubeObject, environment: string)
 }
 
 /** kustomize silently ignores an `images:` entry that matches nothing; here it is an error. */
-function assertBaseHasImage(base: ArgusBase, repository: string, environment: string): void {
-  const images = [base.backend, base.frontend].flatMap(
+function assertBaseHasImage(base: ArgusBase<string>, repository: string, environment: string): void {
+  const images = Object.values(base.workloads).flatMap(
     (modeled) => modeled.object.spec?.template.spec?.containers.map((container) => container.image ?? "") ?? [],
   );
   if (!images.some((image) => image === repository || image.startsWith(`${repository}:`) || image.startsWith(`${repository}@`))) {
@@ -236,30 +228,32 @@ function namespace(name: string): Namespace {
   };
 }
 
-function disruptionBudget(component: Component, minAvailable: number): PodDisruptionBudget {
+function disruptionBudget(component: ComponentDefinition, minAvailable: number): PodDisruptionBudget {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
-    metadata: { name: NAMES[component], labels: componentLabels(component) },
-    spec: { minAvailable, selector: { matchLabels: selectorLabels(component) } },
+    metadata: { name: component.deploymentName, labels: componentLabels(component.name) },
+    spec: { minAvailable, selector: { matchLabels: selectorLabels(component.name) } },
   };
 }
 
-function ingress(spec: EnvironmentSpec): Ingress {
-  const { host, tlsSecretName, className } = spec.ingress ?? { host: "" };
-  const route = (path: string, component: Component) => ({
-    path,
-    pathType: "Prefix",
-    backend: { service: { name: NAMES[component], port: { name: "http" } } },
-  });
+function ingress(components: readonly ComponentDefinition[], spec: EnvironmentSpec<string>): Ingress {
+  const { host, tlsSecretName, className, exposeMetrics } = spec.ingress ?? { host: "" };
+  // One host for everything: the frontend image is built with NEXT_PUBLIC_API_URL="" (relative
+  // URLs), so the browser reaches the API, the WebSocket and the docs on the host it loaded from.
+  const paths = components.flatMap((component) =>
+    (component.routes ?? [])
+      .filter((route) => route.optIn === undefined || (route.optIn === "metrics" && exposeMetrics === true))
+      .map((route) => ({ path: route.path, pathType: "Prefix", backend: { service: { name: component.deploymentName, port: { name: "http" } } } })),
+  );
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: { name: "argusai", labels: sharedLabels() },
+    metadata: { name: NAMES.ingress, labels: sharedLabels() },
     spec: {
       ...(className !== undefined ? { ingressClassName: className } : {}),
       ...(tlsSecretName !== undefined ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
-      rules: [{ host, http: { paths: [route("/api", "backend"), route("/ws", "backend"), route("/", "frontend")] } }],
+      rules: [{ host, http: { paths } }],
     },
   };
 }

@@ -1,14 +1,7 @@
 import type { Deployment } from "kubernetes-types/apps/v1.js";
-import type {
-  Container,
-  PersistentVolumeClaim,
-  PodSecurityContext,
-  Probe,
-  SecurityContext,
-  Service,
-  ServiceAccount,
-} from "kubernetes-types/core/v1.js";
-import { componentLabels, selectorLabels, sharedLabels, type Component } from "./labels.js";
+import type { Container, PersistentVolumeClaim, PodSecurityContext, Probe, SecurityContext, Service, ServiceAccount } from "kubernetes-types/core/v1.js";
+import { ARGUSAI_COMPONENTS, componentOf, resourceRequirements, type ArgusComponent, type ComponentDefinition, type ComponentRegistry } from "./components.js";
+import { componentLabels, selectorLabels, sharedLabels } from "./labels.js";
 
 /** A Kubernetes object as far as kustomize cares: it has a kind, an apiVersion and a name. */
 export interface KubeObject {
@@ -28,41 +21,33 @@ export interface Modeled<T extends KubeObject, C extends string = never> {
   readonly containerNames: readonly C[];
 }
 
-/** Names of every object in the base; overlays and patches refer to these, never to rendered names. */
+/** Names of the objects the components share; overlays and patches refer to these, never to rendered names. */
 export const NAMES = {
-  backend: "argusai-backend",
-  frontend: "argusai-frontend",
   serviceAccount: "argusai",
   config: "argusai-config",
   secret: "argusai-secrets",
   data: "argusai-data",
+  ingress: "argusai",
 } as const;
-
-/** Image repositories, without tag: the `name` an overlay's `images:` entry must match. */
-export const IMAGE_REPOSITORIES: Readonly<Record<Component, string>> = {
-  backend: "ghcr.io/bbengt1/argusai-backend",
-  frontend: "ghcr.io/bbengt1/argusai-frontend",
-};
-
-/** The port each component listens on, named `http` in the container and the Service. */
-export const PORTS: Readonly<Record<Component, number>> = { backend: 8000, frontend: 3000 };
-
-/** Where the backend keeps its SQLite database, thumbnails, frames and certs. */
-export const DATA_MOUNT_PATH = "/app/data";
 
 /** Keys of `argusai-config` in the base; environments merge their own values over these. */
 export const BASE_CONFIG: Readonly<Record<string, string>> = {
-  DATABASE_URL: `sqlite:///${DATA_MOUNT_PATH}/app.db`,
+  DATABASE_URL: "sqlite:////app/data/app.db",
   DEBUG: "false",
   LOG_LEVEL: "INFO",
 };
 
-/** The base's resources and generators, as typed data. */
-export interface ArgusBase {
-  readonly backend: Modeled<Deployment, "backend">;
-  readonly frontend: Modeled<Deployment, "frontend">;
-  readonly backendService: Modeled<Service>;
-  readonly frontendService: Modeled<Service>;
+/** The data volume's size in the base. */
+export const BASE_STORAGE_SIZE = "10Gi";
+
+/** The base's resources and generators, as typed data, derived from a component registry. */
+export interface ArgusBase<C extends string = ArgusComponent> {
+  /** The registry the base was built from. */
+  readonly components: ComponentRegistry<C>;
+  /** One Deployment per component, whose only container has the component's name. */
+  readonly workloads: { readonly [K in C]: Modeled<Deployment, K> };
+  /** A ClusterIP Service per component that has a port. */
+  readonly services: { readonly [K in C]?: Modeled<Service> };
   readonly data: Modeled<PersistentVolumeClaim>;
   readonly serviceAccount: Modeled<ServiceAccount>;
   /** Literals of the `argusai-config` configMapGenerator (hash-suffixed, so a change rolls the pods). */
@@ -70,173 +55,134 @@ export interface ArgusBase {
 }
 
 /** Pod-level hardening for the Pod Security Standards "restricted" profile. */
-function restrictedPodSecurity(runAsUser: number, fsGroup?: number): PodSecurityContext {
+function restrictedPodSecurity(user: ComponentDefinition["user"]): PodSecurityContext {
   return {
     runAsNonRoot: true,
-    runAsUser,
-    ...(fsGroup !== undefined ? { fsGroup } : {}),
+    runAsUser: user.runAsUser,
+    ...(user.fsGroup !== undefined
+      ? // OnRootMismatch: the kubelet chowns the volume only when its root is not already the
+        // pod's group, instead of walking every thumbnail and frame on every start.
+        { fsGroup: user.fsGroup, fsGroupChangePolicy: "OnRootMismatch" }
+      : {}),
     seccompProfile: { type: "RuntimeDefault" },
   };
 }
 
 /** Container-level hardening for the Pod Security Standards "restricted" profile. */
 function restrictedContainerSecurity(): SecurityContext {
+  return { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } };
+}
+
+function probes(component: ComponentDefinition): Pick<Container, "livenessProbe" | "readinessProbe" | "startupProbe"> {
+  const { action, startup } = component.probes;
+  if ("httpGet" in action && component.port === undefined) throw new Error(`component "${component.name}" has an HTTP probe but no port`);
+  const handler = (timing: Omit<Probe, "httpGet" | "exec">): Probe =>
+    "httpGet" in action ? { httpGet: { path: action.httpGet.path, port: component.port! }, ...timing } : { exec: { command: [...action.exec.command] }, ...timing };
   return {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: { drop: ["ALL"] },
+    ...(startup !== undefined ? { startupProbe: handler({ periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold }) } : {}),
+    livenessProbe: handler({ initialDelaySeconds: component.probes.livenessInitialDelaySeconds, periodSeconds: component.probes.livenessPeriodSeconds }),
+    readinessProbe: handler({ initialDelaySeconds: component.probes.readinessInitialDelaySeconds }),
   };
 }
 
-function httpProbe(path: string, port: number, timing: Omit<Probe, "httpGet">): Probe {
-  return { httpGet: { path, port }, ...timing };
-}
-
-/** The probes of the story: liveness after 15 s every 20 s, readiness after 5 s. */
-function storyProbes(path: string, port: number): Pick<Container, "livenessProbe" | "readinessProbe"> {
-  return {
-    livenessProbe: httpProbe(path, port, { initialDelaySeconds: 15, periodSeconds: 20 }),
-    readinessProbe: httpProbe(path, port, { initialDelaySeconds: 5 }),
+function deployment<C extends string>(registry: ComponentRegistry<C>, component: ComponentDefinition<C>): Deployment {
+  const labels = componentLabels(component.name);
+  const service = (name: string) => {
+    const target = componentOf(registry, name);
+    if (target.port === undefined) throw new Error(`component "${name}" has no port, so no Service to point at`);
+    return { host: target.deploymentName, port: target.port };
   };
-}
-
-function deployment(
-  component: Component,
-  podSpec: NonNullable<NonNullable<Deployment["spec"]>["template"]["spec"]>,
-  strategy: NonNullable<Deployment["spec"]>["strategy"],
-): Deployment {
-  const labels = componentLabels(component);
+  const env = component.env?.(service) ?? [];
+  const container: Container = {
+    name: component.name,
+    image: `${component.imageRepository}:latest`,
+    imagePullPolicy: "IfNotPresent",
+    ...(component.port !== undefined ? { ports: [{ name: "http", containerPort: component.port, protocol: "TCP" }] } : {}),
+    ...(component.readsConfig ? { envFrom: [{ configMapRef: { name: NAMES.config } }, { secretRef: { name: NAMES.secret } }] } : {}),
+    ...(env.length > 0 ? { env: env.map((variable) => ({ ...variable })) } : {}),
+    resources: resourceRequirements(component),
+    ...probes(component),
+    securityContext: restrictedContainerSecurity(),
+    ...(component.dataMountPath !== undefined ? { volumeMounts: [{ name: "data", mountPath: component.dataMountPath }] } : {}),
+  };
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: NAMES[component], labels },
+    metadata: { name: component.deploymentName, labels },
     spec: {
       replicas: 1,
-      selector: { matchLabels: selectorLabels(component) },
-      strategy,
+      selector: { matchLabels: selectorLabels(component.name) },
+      // A single writer is never RollingUpdate: the new pod would start while the old one still
+      // writes (two writers on one SQLite file), and a surge pod on another node can never attach
+      // the ReadWriteOnce volume, so the rollout deadlocks. Recreate stops the old pod first.
+      strategy: component.singleWriter ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: { labels },
         spec: {
           serviceAccountName: NAMES.serviceAccount,
           automountServiceAccountToken: false,
-          ...podSpec,
+          ...(component.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: component.terminationGracePeriodSeconds } : {}),
+          securityContext: restrictedPodSecurity(component.user),
+          containers: [container],
+          ...(component.dataMountPath !== undefined ? { volumes: [{ name: "data", persistentVolumeClaim: { claimName: NAMES.data } }] } : {}),
         },
       },
     },
   };
 }
 
-const BACKEND_HEALTH_PATH = "/api/v1/system/health";
-
-function backendDeployment(): Deployment {
-  return deployment(
-    "backend",
-    {
-      securityContext: restrictedPodSecurity(1000, 1000),
-      containers: [
-        {
-          name: "backend",
-          image: `${IMAGE_REPOSITORIES.backend}:latest`,
-          imagePullPolicy: "IfNotPresent",
-          ports: [{ name: "http", containerPort: PORTS.backend, protocol: "TCP" }],
-          envFrom: [{ configMapRef: { name: NAMES.config } }, { secretRef: { name: NAMES.secret } }],
-          resources: {
-            requests: { memory: "512Mi", cpu: "250m" },
-            limits: { memory: "1Gi", cpu: "1000m" },
-          },
-          // The backend loads its models before it answers; the startup probe gives it up to
-          // 5 minutes without stretching the liveness probe that guards it afterwards.
-          startupProbe: httpProbe(BACKEND_HEALTH_PATH, PORTS.backend, { periodSeconds: 10, failureThreshold: 30 }),
-          ...storyProbes(BACKEND_HEALTH_PATH, PORTS.backend),
-          securityContext: restrictedContainerSecurity(),
-          volumeMounts: [{ name: "data", mountPath: DATA_MOUNT_PATH }],
-        },
-      ],
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: NAMES.data } }],
-    },
-    // Not RollingUpdate: the backend is the single writer of a SQLite file on a ReadWriteOnce
-    // volume. A rolling update starts the new pod while the old one still runs (two writers on one
-    // file), and a surge pod scheduled on another node can never attach the volume, so the rollout
-    // deadlocks. Recreate stops the old pod before the new one starts.
-    { type: "Recreate" },
-  );
-}
-
-function frontendDeployment(): Deployment {
-  const backendUrl = `${NAMES.backend}:${PORTS.backend}`;
-  return deployment(
-    "frontend",
-    {
-      securityContext: restrictedPodSecurity(1001),
-      containers: [
-        {
-          name: "frontend",
-          image: `${IMAGE_REPOSITORIES.frontend}:latest`,
-          imagePullPolicy: "IfNotPresent",
-          ports: [{ name: "http", containerPort: PORTS.frontend, protocol: "TCP" }],
-          // The backend Service's short name resolves inside the namespace the overlay puts both in.
-          env: [
-            { name: "NEXT_PUBLIC_API_URL", value: `http://${backendUrl}` },
-            { name: "NEXT_PUBLIC_WS_URL", value: `ws://${backendUrl}` },
-          ],
-          resources: {
-            requests: { memory: "256Mi", cpu: "100m" },
-            limits: { memory: "512Mi", cpu: "500m" },
-          },
-          ...storyProbes("/", PORTS.frontend),
-          securityContext: restrictedContainerSecurity(),
-        },
-      ],
-    },
-    { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-  );
-}
-
-function clusterIpService(component: Component): Service {
+function clusterIpService(component: ComponentDefinition & { port: number }): Service {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: NAMES[component], labels: componentLabels(component) },
+    metadata: { name: component.deploymentName, labels: componentLabels(component.name) },
     spec: {
       type: "ClusterIP",
-      selector: selectorLabels(component),
-      ports: [{ name: "http", port: PORTS[component], targetPort: "http", protocol: "TCP" }],
+      selector: selectorLabels(component.name),
+      ports: [{ name: "http", port: component.port, targetPort: "http", protocol: "TCP" }],
     },
   };
 }
 
 /**
- * Builds the ArgusAI base: both Deployments with every value of the story, their Services, the
- * data PVC, the ServiceAccount and the config generator. Pure data; nothing is written.
+ * Builds the base from a component registry: a Deployment per component with every value of the
+ * story (as corrected by the application's source), a Service per component with a port, the data
+ * PVC, the ServiceAccount and the config generator. Pure data; nothing is written.
  *
  * @example
  * const base = argusBase();
- * base.backend.object.spec?.strategy?.type; // "Recreate"
+ * base.workloads.backend.object.spec?.strategy?.type; // "Recreate"
  */
-export function argusBase(): ArgusBase {
+export function argusBase(): ArgusBase;
+export function argusBase<C extends string>(components: ComponentRegistry<C>): ArgusBase<C>;
+export function argusBase(components: ComponentRegistry = ARGUSAI_COMPONENTS): ArgusBase<string> {
+  const workloads: Record<string, Modeled<Deployment, string>> = {};
+  const services: Record<string, Modeled<Service>> = {};
+  // The volume is labelled as part of the component that mounts it (the backend's database).
+  const dataOwner = components.find((component) => component.dataMountPath !== undefined);
+  for (const component of components) {
+    workloads[component.name] = { file: `${component.name}-deployment.yaml`, object: deployment(components, component), containerNames: [component.name] };
+    if (component.port !== undefined) {
+      services[component.name] = { file: `${component.name}-service.yaml`, object: clusterIpService({ ...component, port: component.port }), containerNames: [] };
+    }
+  }
   return {
-    backend: { file: "backend-deployment.yaml", object: backendDeployment(), containerNames: ["backend"] },
-    frontend: { file: "frontend-deployment.yaml", object: frontendDeployment(), containerNames: ["frontend"] },
-    backendService: { file: "backend-service.yaml", object: clusterIpService("backend"), containerNames: [] },
-    frontendService: { file: "frontend-service.yaml", object: clusterIpService("frontend"), containerNames: [] },
+    components,
+    workloads,
+    services,
     data: {
       file: "data-pvc.yaml",
       object: {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: NAMES.data, labels: componentLabels("backend") },
-        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+        metadata: { name: NAMES.data, labels: dataOwner !== undefined ? componentLabels(dataOwner.name) : sharedLabels() },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: BASE_STORAGE_SIZE } } },
       },
       containerNames: [],
     },
     serviceAccount: {
       file: "serviceaccount.yaml",
-      object: {
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: { name: NAMES.serviceAccount, labels: sharedLabels() },
-        automountServiceAccountToken: false,
-      },
+      object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: NAMES.serviceAccount, labels: sharedLabels() }, automountServiceAccountToken: false },
       containerNames: [],
     },
     config: BASE_CONFIG,
@@ -244,6 +190,13 @@ export function argusBase(): ArgusBase {
 }
 
 /** Every resource of the base, in the order they are listed in `base/kustomization.yaml`. */
-export function baseResources(base: ArgusBase): ReadonlyArray<Modeled<KubeObject, string>> {
-  return [base.serviceAccount, base.data, base.backend, base.backendService, base.frontend, base.frontendService];
+export function baseResources(base: ArgusBase<string>): ReadonlyArray<Modeled<KubeObject, string>> {
+  return [
+    base.serviceAccount,
+    base.data,
+    ...base.components.flatMap((component) => {
+      const service = base.services[component.name];
+      return [base.workloads[component.name]!, ...(service !== undefined ? [service] : [])];
+    }),
+  ];
 }

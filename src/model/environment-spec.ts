@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { ArgusKustomizeError } from "../errors.js";
-import { argusBase } from "./base.js";
-import { COMPONENTS, type Component } from "./labels.js";
+import { ArgusKustomizeError, type Problem } from "../errors.js";
+import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "./components.js";
+import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
 import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 
 /*
@@ -12,8 +12,7 @@ import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 const dnsLabel = (what: string) =>
@@ -48,8 +47,10 @@ const resourceSpecSchema = z
   .strictObject({ requests: cpuMemory("250m", "512Mi").optional(), limits: cpuMemory("1000m", "1Gi").optional() })
   .describe("CPU and memory of a container; only the keys given change the base");
 
-const perComponent = <T extends z.ZodType>(schema: T) =>
-  z.strictObject({ backend: schema.optional(), frontend: schema.optional() });
+/** An object with one optional field per component of the registry. */
+function perComponent<C extends string, T extends z.ZodType>(names: readonly C[], schema: T) {
+  return z.strictObject(Object.fromEntries(names.map((name) => [name, schema.optional()])) as { [K in C]: z.ZodOptional<T> });
+}
 
 const secretSpecSchema = z
   .discriminatedUnion("mode", [
@@ -65,25 +66,29 @@ const ingressSpecSchema = z
       .describe("Public hostname"),
     tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
     className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
+    exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend on the public host. Default false"),
   })
   .describe("An Ingress: /api and /ws to the backend, the rest to the frontend");
 
 /**
- * The schema of an environment (the single definition of {@link EnvironmentSpec}).
+ * The schema of an environment for a component registry (the single definition of
+ * {@link EnvironmentSpec}): every per-component field has one optional key per component.
  *
  * @example
- * environmentSpecSchema.safeParse(JSON.parse(text));
+ * environmentSchemaFor(ARGUSAI_COMPONENTS).safeParse(JSON.parse(text));
  */
-export const environmentSpecSchema = z
+export function environmentSchemaFor<C extends string>(registry: ComponentRegistry<C>) {
+  const names = componentNames(registry);
+  return z
   .strictObject({
     $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored"),
     name: dnsLabel("Overlay directory name (overlays/<name>)"),
     namespace: dnsLabel("Namespace of every object of the overlay"),
     production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated. Default false"),
     createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard. Default true"),
-    images: perComponent(imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
-    replicas: perComponent(wholeNumber).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
-    resources: perComponent(resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
+    images: perComponent(names, imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
+    replicas: perComponent(names, wholeNumber).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
+    resources: perComponent(names, resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
     config: z
       .record(
         z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"),
@@ -105,9 +110,13 @@ export const environmentSpecSchema = z
       })
       .optional()
       .describe("The data volume's StorageClass (cluster default when absent) and size (base 10Gi)"),
-    disruptionBudgets: perComponent(z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
+    disruptionBudgets: perComponent(names, z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
+}
+
+/** The schema of an ArgusAI environment (backend and frontend). */
+export const environmentSpecSchema = environmentSchemaFor(ARGUSAI_COMPONENTS);
 
 /**
  * One environment, as data: everything its overlay differs in from the base. The same shape
@@ -121,7 +130,7 @@ export const environmentSpecSchema = z
  *   secret: { mode: "existing" },
  * };
  */
-export type EnvironmentSpec = z.infer<typeof environmentSpecSchema>;
+export type EnvironmentSpec<C extends string = ArgusComponent> = z.infer<ReturnType<typeof environmentSchemaFor<C>>>;
 /** An image version: a tag, or a digest (`sha256:` + 64 hex digits), never both. */
 export type ImageVersion = z.infer<typeof imageVersionSchema>;
 /** CPU and memory of a container; only the keys given change the base. */
@@ -160,18 +169,19 @@ export interface EnvironmentSource {
  * validateEnvironment({ ...prodEnvironment(), replicas: { backend: 2 } });
  * // [{ field: ["replicas", "backend"], message: "must be 0 or 1: ..." }]
  */
-export function validateEnvironment(input: unknown): SpecProblem[] {
-  const parsed = environmentSpecSchema.safeParse(input, { reportInput: true });
+export function validateEnvironment(input: unknown, registry: ComponentRegistry = ARGUSAI_COMPONENTS): SpecProblem[] {
+  const schema = schemaOf(registry);
+  const parsed = schema.safeParse(input, { reportInput: true });
   const problems: SpecProblem[] = [];
   const reported = new Set<string>();
   // One problem per field: the first (a value that is no quantity need not also be "not above zero").
-  for (const problem of parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue))) {
+  for (const problem of parsed.success ? [] : parsed.error.issues.flatMap((issue) => describeIssue(issue, schema))) {
     if (!reported.has(dotted(problem.field))) problems.push(problem);
     reported.add(dotted(problem.field));
   }
   // Cross-field rules also run on a spec with shape problems, so all problems come at once; a
   // field that already has a problem is not reported twice.
-  for (const problem of crossFieldProblems(input)) {
+  for (const problem of crossFieldProblems(input, registry)) {
     if (![...reported].some((field) => dotted(problem.field).startsWith(field))) problems.push(problem);
   }
   return problems;
@@ -183,29 +193,32 @@ export function validateEnvironment(input: unknown): SpecProblem[] {
  *
  * @throws ArgusKustomizeError INVALID_SPEC listing each problem as `file:line: environment "x", field y: message`
  */
-export function loadEnvironments(sources: readonly EnvironmentSource[]): EnvironmentSpec[] {
-  const lines: string[] = [];
+export function loadEnvironments<C extends string = ArgusComponent>(
+  sources: readonly EnvironmentSource[],
+  registry: ComponentRegistry<C> = ARGUSAI_COMPONENTS as unknown as ComponentRegistry<C>,
+): EnvironmentSpec<C>[] {
+  const found: Problem[] = [];
   const names = new Map<string, string>();
   for (const source of sources) {
     const name = environmentName(source.spec);
-    const problems = validateEnvironment(source.spec);
+    const problems = validateEnvironment(source.spec, registry);
     const previous = names.get(name);
     if (previous !== undefined) {
       problems.push({ field: ["name"], message: `"${name}" is already the name of the environment from ${previous}` });
     }
     names.set(name, source.file ?? "a script");
     // In file order where lines are known, so the list reads top to bottom.
-    const byLine = problems.map((problem) => ({ problem, line: source.lineOf?.(problem.field) ?? 0 })).sort((a, b) => a.line - b.line);
-    for (const { problem } of byLine) lines.push(formatProblem(source, name, problem));
+    const located = problems.map((problem) => locate(source, name, problem)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    found.push(...located);
   }
-  if (lines.length > 0) {
+  if (found.length > 0) {
     const only = sources.length === 1 ? sources[0] : undefined;
-    throw new ArgusKustomizeError("INVALID_SPEC", `${lines.length} problem(s) in the environments:\n  ${lines.join("\n  ")}`, {
-      problems: lines,
+    throw new ArgusKustomizeError("INVALID_SPEC", `${found.length} problem(s) in the environments`, {
+      problems: found,
       ...(only !== undefined ? { location: { environment: environmentName(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
     });
   }
-  return sources.map((source) => source.spec as EnvironmentSpec);
+  return sources.map((source) => source.spec as EnvironmentSpec<C>);
 }
 
 /** `replicas.backend`, `config.LOG_LEVEL`, `images.backend.tag`. */
@@ -213,10 +226,16 @@ export function dotted(field: FieldPath): string {
   return field.join(".");
 }
 
-function formatProblem(source: EnvironmentSource, name: string, problem: SpecProblem): string {
+/** A spec problem as an error's problem: file, line, environment and dotted field. */
+function locate(source: EnvironmentSource, name: string, problem: SpecProblem): Problem {
   const line = source.lineOf?.(problem.field);
-  const where = source.file === undefined ? "" : `${source.file}${line !== undefined ? `:${line}` : ""}: `;
-  return `${where}environment "${name}", field ${dotted(problem.field) || "(top level)"}: ${problem.message}`;
+  return {
+    ...(source.file !== undefined ? { file: source.file } : {}),
+    ...(line !== undefined ? { line } : {}),
+    environment: name,
+    field: dotted(problem.field) || "(top level)",
+    message: problem.message,
+  };
 }
 
 /** The `name` of a spec that may be malformed, for messages and matching; "(unnamed)" when it has none. */
@@ -225,27 +244,51 @@ export function environmentName(spec: unknown): string {
   return typeof name === "string" ? name : "(unnamed)";
 }
 
-const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  "": Object.keys(environmentSpecSchema.shape),
-  images: COMPONENTS,
-  replicas: COMPONENTS,
-  resources: COMPONENTS,
-  disruptionBudgets: COMPONENTS,
-  "resources.*": ["requests", "limits"],
-  "resources.*.*": ["cpu", "memory"],
-  storage: ["className", "size"],
-  ingress: ["host", "tlsSecretName", "className"],
-};
+const schemas = new WeakMap<ComponentRegistry, z.ZodType>();
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: FieldPath = []): SpecProblem[] {
+/** The schema of a registry, built once per registry. */
+function schemaOf(registry: ComponentRegistry): z.ZodType {
+  let schema = schemas.get(registry);
+  if (schema === undefined) {
+    schema = environmentSchemaFor(registry);
+    schemas.set(registry, schema);
+  }
+  return schema;
+}
+
+/** The field names the schema knows at `field` (for "did you mean"), read from the schema itself. */
+function knownKeysAt(schema: z.ZodType, field: FieldPath): string[] {
+  const unwrap = (node: z.core.$ZodType): z.core.$ZodType[] => {
+    const def = node._zod.def as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+    if (def.innerType !== undefined) return unwrap(def.innerType);
+    if (def.options !== undefined) return def.options.flatMap(unwrap);
+    return [node];
+  };
+  const child = (node: z.core.$ZodType, key: string | number): z.core.$ZodType[] => {
+    const def = node._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; valueType?: z.core.$ZodType; element?: z.core.$ZodType };
+    if (def.type === "object") return def.shape?.[key] !== undefined ? [def.shape[key]] : [];
+    if (def.type === "record" && def.valueType !== undefined) return [def.valueType];
+    if (def.type === "array" && def.element !== undefined) return [def.element];
+    return [];
+  };
+  let nodes: z.core.$ZodType[] = [schema];
+  for (const key of field) nodes = nodes.flatMap(unwrap).flatMap((node) => child(node, key));
+  const keys = nodes.flatMap(unwrap).flatMap((node) => {
+    const def = node._zod.def as { type: string; shape?: Record<string, unknown> };
+    return def.type === "object" && def.shape !== undefined ? Object.keys(def.shape) : [];
+  });
+  return [...new Set(keys)];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix: FieldPath = []): SpecProblem[] {
   const field = [...prefix, ...issue.path.filter((key): key is string | number => typeof key !== "symbol")];
   switch (issue.code) {
     case "unrecognized_keys":
-      return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(field, key)}` }));
+      return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(knownKeysAt(schema, field), key)}` }));
     case "invalid_union": {
       // The branch whose keys matched (a tag, or a digest) knows what is wrong with the value.
       const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0));
-      if (matched.length === 1) return matched[0]!.flatMap((nested) => describeIssue(nested, field));
+      if (matched.length === 1) return matched[0]!.flatMap((nested) => describeIssue(nested, schema, field));
       if (field[0] === "images") return [{ field, message: "give exactly one of tag or digest" }];
       if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
       return [{ field, message: issue.message }];
@@ -263,9 +306,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: FieldPath = []): SpecPro
   }
 }
 
-function suggestion(field: FieldPath, key: string): string {
-  const pattern = field.map((part, index) => (index === 0 ? part : "*")).join(".");
-  const known = KNOWN_KEYS[pattern] ?? KNOWN_KEYS[field.join(".")] ?? [];
+function suggestion(known: readonly string[], key: string): string {
   const close = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
   return close !== undefined ? ` (did you mean ${close}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";
 }
@@ -285,22 +326,23 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Rules that span fields; written against possibly malformed input, so every access is guarded. */
-function crossFieldProblems(input: unknown): SpecProblem[] {
+function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const spec = asRecord(input);
   const production = spec["production"] === true;
-  for (const component of COMPONENTS) {
+  for (const definition of registry) {
+    const component = definition.name;
     const image = asRecord(asRecord(spec["images"])[component]);
     const tag = image["tag"];
     if (production && (Object.keys(image).length === 0 || tag === "latest")) {
       problems.push({ field: ["images", component], message: "a production environment must pin the image to a version tag or digest, never latest" });
     }
     const replicas = asRecord(spec["replicas"])[component];
-    if (component === "backend" && typeof replicas === "number" && replicas > 1) {
-      problems.push({ field: ["replicas", "backend"], message: "must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume" });
+    if (definition.singleWriter && typeof replicas === "number" && replicas > 1) {
+      problems.push({ field: ["replicas", component], message: `must be 0 or 1: the ${component} is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)` });
     }
     const resources = resourceSpecSchema.safeParse(asRecord(spec["resources"])[component]);
-    const conflict = resources.success ? requestAboveLimit(resources.data, baseResourcesOf(component)) : undefined;
+    const conflict = resources.success ? requestAboveLimit(resources.data, definition.resources) : undefined;
     if (conflict !== undefined) {
       const fromSpec = resources.success && resources.data.requests?.[conflict.name] !== undefined ? "requests" : "limits";
       problems.push({
@@ -329,12 +371,6 @@ function crossFieldProblems(input: unknown): SpecProblem[] {
 /** Namespaces every cluster has and manages itself. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** The requests and limits of a component's container in the base. */
-function baseResourcesOf(component: Component): { requests?: Record<string, string>; limits?: Record<string, string> } {
-  const container = argusBase()[component].object.spec?.template.spec?.containers.find((candidate) => candidate.name === component);
-  return container?.resources ?? {};
-}
-
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
@@ -342,7 +378,7 @@ function asRecord(value: unknown): Record<string, unknown> {
 /** Whether a component's resources, merged over `base`, keep every request within its limit. */
 export function requestAboveLimit(
   wanted: ResourceSpec | undefined,
-  base: { requests?: Record<string, string>; limits?: Record<string, string> },
+  base: { readonly requests?: Readonly<Record<string, string>>; readonly limits?: Readonly<Record<string, string>> },
 ): { name: "cpu" | "memory"; request: string; limit: string } | undefined {
   for (const name of ["cpu", "memory"] as const) {
     const request = wanted?.requests?.[name] ?? base.requests?.[name];

@@ -1,20 +1,14 @@
-/** The two ArgusAI components. */
-export type Component = "backend" | "frontend";
-
-/** Both components, in the order they are written and reported. */
-export const COMPONENTS: readonly Component[] = ["backend", "frontend"];
-
 /**
  * The selector of a component's pods. These two labels are immutable once a Deployment exists
  * (a selector change needs delete + create), so they live in the base and no environment ever
  * adds to them: per-environment labels are written with `includeSelectors: false`.
  */
-export function selectorLabels(component: Component): Record<string, string> {
+export function selectorLabels(component: string): Record<string, string> {
   return { app: "argusai", component };
 }
 
 /** Selector labels plus the recommended `app.kubernetes.io/*` labels, for metadata and pods. */
-export function componentLabels(component: Component): Record<string, string> {
+export function componentLabels(component: string): Record<string, string> {
   return {
     ...selectorLabels(component),
     "app.kubernetes.io/name": "argusai",
@@ -23,7 +17,7 @@ export function componentLabels(component: Component): Record<string, string> {
   };
 }
 
-/** Labels for resources shared by both components (ServiceAccount, ConfigMap). */
+/** Labels for resources shared by every component (ServiceAccount, ConfigMap, Ingress). */
 export function sharedLabels(): Record<string, string> {
   return {
     app: "argusai",

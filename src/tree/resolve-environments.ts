@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
-import type { ArgusBase } from "../model/base.js";
+import { argusBase, type ArgusBase } from "../model/base.js";
+import { ARGUSAI_COMPONENTS, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
 import { environmentSourceFromText } from "../model/environment-file.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
@@ -33,13 +34,28 @@ export interface TreeOptions {
   readonly envFiles?: readonly string[];
   /** Names of recorded environments to drop (their overlays are deleted). @default [] */
   readonly removeEnvironments?: readonly string[];
-  /** The base model; tests and scripts may pass a modified one. @default argusBase() */
-  readonly base?: ArgusBase;
+  /**
+   * The component registry the base and the environment schema are derived from; a script may add
+   * components (pass the same registry to check, render and validate).
+   * @default ARGUSAI_COMPONENTS (backend and frontend)
+   */
+  readonly components?: ComponentRegistry;
+  /**
+   * The base itself, for a script that edits it beyond what the registry says (its registry is
+   * then the one used).
+   * @default argusBase(components)
+   */
+  readonly base?: ArgusBase<string>;
+}
+
+/** The registry and base a run uses. */
+export function baseOf(options: Pick<TreeOptions, "components" | "base">): ArgusBase<string> {
+  return options.base ?? argusBase(options.components ?? ARGUSAI_COMPONENTS);
 }
 
 /** The environments of a run, validated, and how the record will remember them. */
 export interface ResolvedEnvironments {
-  readonly specs: readonly EnvironmentSpec[];
+  readonly specs: readonly EnvironmentSpec<string>[];
   readonly recorded: readonly RecordedEnvironment[];
 }
 
@@ -99,7 +115,7 @@ export async function resolveEnvironments(options: TreeOptions = {}): Promise<Re
   }
 
   const sources = await Promise.all(entries.map((entry) => entry.load()));
-  const specs = loadEnvironments(sources);
+  const specs = loadEnvironments(sources, baseOf(options).components);
   return { specs, recorded: entries.map((entry) => entry.recorded) };
 }
 

@@ -1,4 +1,5 @@
 import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
+import { isPinnedImage } from "../model/images.js";
 import type { Violation } from "./violation.js";
 
 /** A rendered object, as parsed from kustomize's output. */
@@ -14,6 +15,8 @@ export interface PolicyContext {
   readonly externalConfigMaps: readonly string[];
   /** PersistentVolumeClaims provided outside the overlay. */
   readonly externalClaims: readonly string[];
+  /** Deployments that are single writers (from the component registry): Recreate, at most one replica, never autoscaled. */
+  readonly singleWriters: readonly string[];
 }
 
 /** A policy: a stable id, what it demands, how to fix a violation, and the check. */
@@ -233,6 +236,27 @@ export const POLICIES: readonly Policy[] = [
     },
   },
   {
+    id: "single-writer",
+    summary: "a single-writer Deployment (the backend: SQLite on a ReadWriteOnce volume) uses Recreate, runs at most one replica and is not autoscaled",
+    fix: "keep strategy Recreate and replicas 0 or 1 for it, and remove any HorizontalPodAutoscaler targeting it",
+    check: (objects, context) =>
+      objects.flatMap((object) => {
+        const name = nameOf(object);
+        if (object["kind"] === "HorizontalPodAutoscaler") {
+          const target = (object["spec"] as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
+          return target?.kind === "Deployment" && context.singleWriters.includes(target.name ?? "")
+            ? [{ object: `HorizontalPodAutoscaler/${name}`, field: "spec.scaleTargetRef.name", message: `autoscales ${target.name ?? ""}, a single writer` }]
+            : [];
+        }
+        if (object["kind"] !== "Deployment" || !context.singleWriters.includes(name)) return [];
+        const spec = object["spec"] as { replicas?: number; strategy?: { type?: string } } | undefined;
+        return [
+          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type ?? "RollingUpdate (the default)"}, not Recreate` }] : []),
+          ...((spec?.replicas ?? 1) > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec?.replicas}: two writers of one database` }] : []),
+        ];
+      }),
+  },
+  {
     id: "images-pinned",
     summary: "in a production environment every image has a version tag or digest, never latest",
     fix: "pin the image: images.<component>.tag or .digest in the environment",
@@ -240,7 +264,7 @@ export const POLICIES: readonly Policy[] = [
       !context.production
         ? []
         : containers(objects)
-            .filter(({ container }) => !isPinned(container.image ?? ""))
+            .filter(({ container }) => !isPinnedImage(container.image ?? ""))
             .map(({ pod, container, at }) => ({ object: pod.object, field: `${at}.image`, message: `${container.image ?? "(none)"} is not pinned to a version` })),
   },
   {
@@ -269,13 +293,6 @@ function hasKeys(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.keys(value).length > 0;
 }
 
-/** A tag other than latest, or a digest; an image with neither is not pinned. */
-function isPinned(image: string): boolean {
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const colon = lastSegment.lastIndexOf(":");
-  return colon !== -1 && lastSegment.slice(colon + 1) !== "latest";
-}
 
 /** Every pod template of the rendered workloads (and bare Pods). */
 function pods(objects: readonly RenderedObject[]): Pod[] {

@@ -1,5 +1,6 @@
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { NAMES } from "../model/base.js";
+import { ARGUSAI_COMPONENTS, type ComponentRegistry } from "../model/components.js";
 import { policyViolations, type PolicyContext, type RenderedObject } from "./policies.js";
 import { BUNDLED_KINDS, preloadValidators, schemaViolations } from "./schema.js";
 import type { Violation } from "./violation.js";
@@ -10,8 +11,9 @@ export function prepareValidation(): void {
 }
 
 /** What the policies know of an environment: production or not, and what it provides from outside. */
-export function policyContextOf(spec: EnvironmentSpec): PolicyContext {
+export function policyContextOf(spec: EnvironmentSpec<string>, components: ComponentRegistry = ARGUSAI_COMPONENTS): PolicyContext {
   return {
+    singleWriters: components.filter((component) => component.singleWriter).map((component) => component.deploymentName),
     production: spec.production === true,
     externalSecrets: [
       ...(spec.secret.mode === "existing" ? [NAMES.secret] : []),

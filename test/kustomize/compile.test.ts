@@ -111,6 +111,9 @@ describe("an environment defined from a script", () => {
             paths: [
               { path: "/api", pathType: "Prefix", backend: { service: { name: "argusai-backend", port: { name: "http" } } } },
               { path: "/ws", pathType: "Prefix", backend: { service: { name: "argusai-backend", port: { name: "http" } } } },
+              { path: "/health", pathType: "Prefix", backend: { service: { name: "argusai-backend", port: { name: "http" } } } },
+              { path: "/docs", pathType: "Prefix", backend: { service: { name: "argusai-backend", port: { name: "http" } } } },
+              { path: "/openapi.json", pathType: "Prefix", backend: { service: { name: "argusai-backend", port: { name: "http" } } } },
               { path: "/", pathType: "Prefix", backend: { service: { name: "argusai-frontend", port: { name: "http" } } } },
             ],
           },

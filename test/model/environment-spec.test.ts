@@ -26,7 +26,7 @@ describe("validateEnvironment", () => {
     ["tag and digest", { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } }, "images.frontend", /give exactly one of tag or digest/],
     ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /is not a whole number/],
     ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /must be >= 0/],
-    ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of a SQLite file/],
+    ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of its data \(the backend: a SQLite file/],
     ["bad quantity", { resources: { backend: { limits: { memory: "512MB" } } } }, "resources.backend.limits.memory", /not a Kubernetes quantity/],
     ["requests above limits", { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } }, "resources.frontend.requests.cpu", /above the limit/],
     ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /not a valid hostname/],
@@ -50,12 +50,12 @@ describe("validateEnvironment", () => {
       expect(error).toBeInstanceOf(ArgusKustomizeError);
       const e = error as ArgusKustomizeError;
       expect(e.code).toBe("INVALID_SPEC");
-      expect(e.exitCode).toBe(2);
       expect(e.problems).toEqual([
-        "environment \"staging\", field namespace: is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
-        'environment "staging", field storage.size: is not a Kubernetes quantity (like 10Gi)',
-        'environment "staging", field replicas.backend: must be 0 or 1: the backend is the single writer of a SQLite file on a ReadWriteOnce volume',
+        { environment: "staging", field: "namespace", message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)" },
+        { environment: "staging", field: "storage.size", message: "is not a Kubernetes quantity (like 10Gi)" },
+        { environment: "staging", field: "replicas.backend", message: "must be 0 or 1: the backend is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)" },
       ]);
+      expect(e.message).toContain('\n  environment "staging", field storage.size: is not a Kubernetes quantity (like 10Gi)');
     }
   });
 

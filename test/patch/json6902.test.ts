@@ -22,7 +22,7 @@ function codeOf(run: () => unknown): string | undefined {
 describe("ResourcePatch", () => {
   it("addresses a container by name, resolves it to its index and guards it with a test op", () => {
     const base = argusBase();
-    const patch = ResourcePatch.of(base.backend)
+    const patch = ResourcePatch.of(base.workloads.backend)
       .container("backend", (c) => c.set(["resources", "requests", "memory"], "300Mi"))
       .build();
     expect(patch.target).toEqual({ group: "apps", version: "v1", kind: "Deployment", name: "argusai-backend" });
@@ -49,14 +49,14 @@ describe("ResourcePatch", () => {
 
   it("does not change the base model it was built from", () => {
     const base = argusBase();
-    ResourcePatch.of(base.backend).set(["spec", "replicas"], 0).build();
-    expect(base.backend.object.spec?.replicas).toBe(1);
+    ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], 0).build();
+    expect(base.workloads.backend.object.spec?.replicas).toBe(1);
   });
 
   it("rejects a container name the base does not have with PATCH_CONTAINER_NOT_FOUND", () => {
     const base = argusBase();
     // Past the type system (as a script in plain JS could): the check at build time still holds.
-    const loose = base.backend as unknown as Modeled<Deployment, string>;
+    const loose = base.workloads.backend as unknown as Modeled<Deployment, string>;
     const run = () => ResourcePatch.of(loose).container("api", (c) => c.set(["image"], "x:1")).build();
     expect(codeOf(run)).toBe("PATCH_CONTAINER_NOT_FOUND");
     expect(run).toThrow(/no container named "api" \(containers: backend\)/);
@@ -64,34 +64,34 @@ describe("ResourcePatch", () => {
 
   it("rejects a path that does not resolve with PATCH_PATH_UNRESOLVABLE", () => {
     const base = argusBase();
-    expect(codeOf(() => ResourcePatch.of(base.backend).remove(["spec", "paused"]).build())).toBe("PATCH_PATH_UNRESOLVABLE");
+    expect(codeOf(() => ResourcePatch.of(base.workloads.backend).remove(["spec", "paused"]).build())).toBe("PATCH_PATH_UNRESOLVABLE");
     expect(
-      codeOf(() => ResourcePatch.of(base.backend).container("backend", (c) => c.set(["ports", 3, "containerPort"], 9000)).build()),
+      codeOf(() => ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["ports", 3, "containerPort"], 9000)).build()),
     ).toBe("PATCH_PATH_UNRESOLVABLE");
     // Through a scalar: the type system forbids it, a plain-JS caller can still try.
-    const loose = ResourcePatch.of(base.backend) as unknown as { set(path: string[], value: unknown): { build(): unknown } };
+    const loose = ResourcePatch.of(base.workloads.backend) as unknown as { set(path: string[], value: unknown): { build(): unknown } };
     expect(codeOf(() => loose.set(["spec", "replicas", "x"], 1).build())).toBe("PATCH_PATH_UNRESOLVABLE");
   });
 
   it("rejects a patch or an operation that changes nothing with PATCH_NO_EFFECT", () => {
     const base = argusBase();
-    expect(codeOf(() => ResourcePatch.of(base.backend).build())).toBe("PATCH_NO_EFFECT");
-    const run = () => ResourcePatch.of(base.backend).container("backend", (c) => c.set(["resources", "limits", "memory"], "1Gi")).build();
+    expect(codeOf(() => ResourcePatch.of(base.workloads.backend).build())).toBe("PATCH_NO_EFFECT");
+    const run = () => ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["resources", "limits", "memory"], "1Gi")).build();
     expect(codeOf(run)).toBe("PATCH_NO_EFFECT");
     expect(run).toThrow(/field Deployment argusai-backend \/spec\/template\/spec\/containers\/0\/resources\/limits\/memory/);
-    expect(codeOf(() => ResourcePatch.of(base.backend).set(["spec", "replicas"], 1).build())).toBe("PATCH_NO_EFFECT");
+    expect(codeOf(() => ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], 1).build())).toBe("PATCH_NO_EFFECT");
   });
 
   it("rejects operations that cancel out with PATCH_NO_EFFECT", () => {
     const base = argusBase();
-    const run = () => ResourcePatch.of(base.backend).set(["spec", "replicas"], 3).set(["spec", "replicas"], 1).build();
+    const run = () => ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], 3).set(["spec", "replicas"], 1).build();
     expect(codeOf(run)).toBe("PATCH_NO_EFFECT");
     expect(run).toThrow(/cancel out/);
   });
 
   it("refuses to address a container by index, so every container edit is guarded by name", () => {
     const base = argusBase();
-    const run = () => ResourcePatch.of(base.backend).set(["spec", "template", "spec", "containers", 0, "image"], "x:1").build();
+    const run = () => ResourcePatch.of(base.workloads.backend).set(["spec", "template", "spec", "containers", 0, "image"], "x:1").build();
     expect(codeOf(run)).toBe("PATCH_PATH_UNRESOLVABLE");
     expect(run).toThrow(/addressed by name/);
   });
@@ -99,7 +99,7 @@ describe("ResourcePatch", () => {
   it("resolves a container's index after earlier operations, as kustomize applies them", () => {
     const base = argusBase();
     // An earlier op adds a sidecar in front: the container edit must then address index 1.
-    const patch = ResourcePatch.of(base.backend)
+    const patch = ResourcePatch.of(base.workloads.backend)
       .set(["spec", "template", "spec", "initContainers"], [{ name: "migrate", image: "ghcr.io/bbengt1/argusai-backend:latest" }])
       .container("backend", (c) => c.set(["image"], "ghcr.io/bbengt1/argusai-backend:2.0.0"))
       .build();
@@ -108,26 +108,26 @@ describe("ResourcePatch", () => {
       "/spec/template/spec/containers/0/name",
       "/spec/template/spec/containers/0/image",
     ]);
-    const patched = structuredClone(base.backend.object);
+    const patched = structuredClone(base.workloads.backend.object);
     applyOperations(patched, patch.operations, { field: "test" });
     expect(patched.spec?.template.spec?.containers[0]?.image).toBe("ghcr.io/bbengt1/argusai-backend:2.0.0");
   });
 
   it("fails through the test guard in-process when the base's containers were reordered", () => {
     const base = argusBase();
-    const patch = ResourcePatch.of(base.backend)
+    const patch = ResourcePatch.of(base.workloads.backend)
       .container("backend", (c) => c.set(["resources", "requests", "cpu"], "300m"))
       .build();
-    const reordered = structuredClone(base.backend.object);
+    const reordered = structuredClone(base.workloads.backend.object);
     reordered.spec!.template.spec!.containers.unshift({ name: "sidecar", image: "busybox:1.36" });
     expect(codeOf(() => applyOperations(reordered, patch.operations, { field: "test" }))).toBe("PATCH_TEST_FAILED");
     // And the untouched base still takes it.
-    expect(codeOf(() => applyOperations(structuredClone(base.backend.object), patch.operations, { field: "test" }))).toBeUndefined();
+    expect(codeOf(() => applyOperations(structuredClone(base.workloads.backend.object), patch.operations, { field: "test" }))).toBeUndefined();
   });
 
   it("makes the real kustomize fail on a reordered base, instead of patching the wrong container", async () => {
     const base = argusBase();
-    const patch = ResourcePatch.of(base.backend)
+    const patch = ResourcePatch.of(base.workloads.backend)
       .container("backend", (c) => c.set(["resources", "requests", "cpu"], "300m"))
       .build();
     const dir = await tempDir();
@@ -144,12 +144,12 @@ describe("ResourcePatch", () => {
 
     await write("good/kustomization.yaml", [kustomization(["deployment.yaml"])]);
     await write("good/patch.yaml", [patch.operations]);
-    await write("good/deployment.yaml", [base.backend.object]);
+    await write("good/deployment.yaml", [base.workloads.backend.object]);
     const good = await renderKustomization(path.join(dir, "good"), renderer);
     const container = findObject(good.objects, "Deployment", "argusai-backend")["spec"].template.spec.containers[0];
     expect(container.resources.requests.cpu).toBe("300m");
 
-    const reordered = structuredClone(base.backend.object);
+    const reordered = structuredClone(base.workloads.backend.object);
     reordered.spec!.template.spec!.containers.unshift({ name: "sidecar", image: "busybox:1.36" });
     await write("bad/kustomization.yaml", [kustomization(["deployment.yaml"])]);
     await write("bad/patch.yaml", [patch.operations]);

@@ -67,7 +67,8 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's backend"
 
   it("meets the restricted Pod Security Standard", () => {
     const pod = deployment()["spec"].template.spec;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+    // OnRootMismatch: no recursive chown of the data volume on every start.
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe("argusai");
     expect(container(deployment())["securityContext"]).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
@@ -78,11 +79,15 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's backend"
     expect(container(deployment())["resources"]).toEqual({ requests, limits: { memory: "1Gi", cpu: "1000m" } });
   });
 
-  it("probes /api/v1/system/health on 8000: liveness 15s/20s, readiness 5s, a startup probe", () => {
+  it("probes /health on 8000 (the story's /api/v1/system/health does not exist): liveness 15s/20s, readiness 5s, a 30 x 5 s startup probe", () => {
     const c = container(deployment());
-    expect(c["livenessProbe"]).toEqual({ httpGet: { path: "/api/v1/system/health", port: 8000 }, initialDelaySeconds: 15, periodSeconds: 20 });
-    expect(c["readinessProbe"]).toEqual({ httpGet: { path: "/api/v1/system/health", port: 8000 }, initialDelaySeconds: 5 });
-    expect(c["startupProbe"]).toEqual({ httpGet: { path: "/api/v1/system/health", port: 8000 }, periodSeconds: 10, failureThreshold: 30 });
+    expect(c["livenessProbe"]).toEqual({ httpGet: { path: "/health", port: 8000 }, initialDelaySeconds: 15, periodSeconds: 20 });
+    expect(c["readinessProbe"]).toEqual({ httpGet: { path: "/health", port: 8000 }, initialDelaySeconds: 5 });
+    expect(c["startupProbe"]).toEqual({ httpGet: { path: "/health", port: 8000 }, periodSeconds: 5, failureThreshold: 30 });
+  });
+
+  it("gives the queue drain 45 s before SIGKILL", () => {
+    expect(deployment()["spec"].template.spec.terminationGracePeriodSeconds).toBe(45);
   });
 
   it("takes its config from the rendered ConfigMap and Secret names", () => {

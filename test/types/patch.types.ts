@@ -10,38 +10,38 @@ import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 const base = argusBase();
 
 // Well-typed patches compile.
-ResourcePatch.of(base.backend).set(["spec", "replicas"], 2);
-ResourcePatch.of(base.backend).set(["spec", "template", "spec", "securityContext", "runAsUser"], 1002);
-ResourcePatch.of(base.backend).container("backend", (c) => c.set(["resources", "limits", "memory"], "2Gi"));
+ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], 2);
+ResourcePatch.of(base.workloads.backend).set(["spec", "template", "spec", "securityContext", "runAsUser"], 1002);
+ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["resources", "limits", "memory"], "2Gi"));
 ResourcePatch.of(base.data).set(["spec", "storageClassName"], "fast");
-ResourcePatch.of(base.frontend).container("frontend", (c) => c.set(["ports", 0, "containerPort"], 3001));
-ResourcePatch.of(base.backend).remove(["spec", "strategy"]);
+ResourcePatch.of(base.workloads.frontend).container("frontend", (c) => c.set(["ports", 0, "containerPort"], 3001));
+ResourcePatch.of(base.workloads.backend).remove(["spec", "strategy"]);
 
 // A misspelled field does not compile.
 // @ts-expect-error "replica" is not a field of DeploymentSpec
-ResourcePatch.of(base.backend).set(["spec", "replica"], 2);
+ResourcePatch.of(base.workloads.backend).set(["spec", "replica"], 2);
 // @ts-expect-error "resource" is not a field of Container
-ResourcePatch.of(base.backend).container("backend", (c) => c.set(["resource", "limits", "memory"], "2Gi"));
+ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["resource", "limits", "memory"], "2Gi"));
 // @ts-expect-error "storageClass" is not a field of PersistentVolumeClaimSpec
 ResourcePatch.of(base.data).set(["spec", "storageClass"], "fast");
 // @ts-expect-error a misspelled path cannot be removed either
-ResourcePatch.of(base.backend).remove(["spec", "stratgy"]);
+ResourcePatch.of(base.workloads.backend).remove(["spec", "stratgy"]);
 
 // A wrong value type does not compile.
 // @ts-expect-error replicas is a number
-ResourcePatch.of(base.backend).set(["spec", "replicas"], "2");
+ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], "2");
 // @ts-expect-error runAsNonRoot is a boolean
-ResourcePatch.of(base.backend).set(["spec", "template", "spec", "securityContext", "runAsNonRoot"], "true");
+ResourcePatch.of(base.workloads.backend).set(["spec", "template", "spec", "securityContext", "runAsNonRoot"], "true");
 // @ts-expect-error containerPort is a number
-ResourcePatch.of(base.frontend).container("frontend", (c) => c.set(["ports", 0, "containerPort"], "3001"));
+ResourcePatch.of(base.workloads.frontend).container("frontend", (c) => c.set(["ports", 0, "containerPort"], "3001"));
 // @ts-expect-error an array is indexed by number, not by name
-ResourcePatch.of(base.frontend).container("frontend", (c) => c.set(["ports", "http", "containerPort"], 3001));
+ResourcePatch.of(base.workloads.frontend).container("frontend", (c) => c.set(["ports", "http", "containerPort"], 3001));
 // @ts-expect-error nothing below a scalar
-ResourcePatch.of(base.backend).set(["spec", "replicas", "toFixed"], 2);
+ResourcePatch.of(base.workloads.backend).set(["spec", "replicas", "toFixed"], 2);
 
 // A container name that is not in the model does not compile.
 // @ts-expect-error the backend Deployment has no container "frontend"
-ResourcePatch.of(base.backend).container("frontend", () => {});
+ResourcePatch.of(base.workloads.backend).container("frontend", () => {});
 // @ts-expect-error the PVC has no containers at all
 ResourcePatch.of(base.data).container("backend", () => {});
 

@@ -8,7 +8,7 @@ import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } f
 
 type Mutable = Record<string, any>;
 
-const context: PolicyContext = { production: true, externalSecrets: ["argusai-secrets"], externalConfigMaps: [], externalClaims: [] };
+const context: PolicyContext = { production: true, externalSecrets: ["argusai-secrets"], externalConfigMaps: [], externalClaims: [], singleWriters: ["argusai-backend"] };
 
 /** The base as kustomize would render it for a production environment: pinned images, the ConfigMap present. */
 function renderedBase(): Mutable[] {
@@ -38,6 +38,7 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
   "service-selector": { field: "spec.selector", breakIt: (o) => void (o.find((x) => x["kind"] === "Service")!["spec"].selector.component = "api") },
   "service-target-port": { field: "spec.ports.0.targetPort", breakIt: (o) => void (o.find((x) => x["kind"] === "Service")!["spec"].ports[0].targetPort = "metrics") },
   references: { field: "spec.template.spec.containers.0.envFrom.1.secretRef.name", breakIt: () => undefined, context: { externalSecrets: [] } },
+  "single-writer": { field: "spec.strategy.type", breakIt: (o) => void (o.find((x) => x["metadata"].name === "argusai-backend" && x["kind"] === "Deployment")!["spec"].strategy = { type: "RollingUpdate" }) },
   "images-pinned": { field: "spec.template.spec.containers.0.image", breakIt: (o) => void (backend(o).image = "ghcr.io/bbengt1/argusai-backend:latest") },
   "no-secret-literals": {
     field: "stringData",

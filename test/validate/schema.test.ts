@@ -9,7 +9,7 @@ import { renderer, tempDir } from "../helpers.js";
 
 type Mutable = Record<string, any>;
 
-const backend = () => structuredClone(argusBase().backend.object) as Mutable;
+const backend = () => structuredClone(argusBase().workloads.backend.object) as Mutable;
 const brief = async (object: Mutable) => (await schemaViolations(object)).map((violation) => `${violation.policy} ${violation.field}: ${violation.message}`);
 
 describe("schema validation", () => {
@@ -22,7 +22,7 @@ describe("schema validation", () => {
   it("catches a misspelled field that kustomize merged from a strategic-merge patch", async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, "base"));
-    await writeFile(path.join(dir, "base/deployment.yaml"), toYaml([argusBase().backend.object]));
+    await writeFile(path.join(dir, "base/deployment.yaml"), toYaml([argusBase().workloads.backend.object]));
     await writeFile(path.join(dir, "base/kustomization.yaml"), toYaml([{ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["deployment.yaml"] }]));
     const smp = {
       apiVersion: "apps/v1",

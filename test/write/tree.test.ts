@@ -134,16 +134,24 @@ describe("generate writes a deterministic, owned tree", () => {
     await generate({ dir, renderer });
     const before = await snapshotTree(dir);
     const base = argusBase();
-    const container = base.backend.object.spec!.template.spec!.containers[0]!;
+    const container = base.workloads.backend.object.spec!.template.spec!.containers[0]!;
     container.securityContext = { ...container.securityContext, privileged: true };
     (container as unknown as Record<string, unknown>)["imagePullPolicyy"] = "Always";
     const error = await failureOf(generate({ dir, base, renderer }));
     expect(error.code).toBe("VALIDATION_FAILED");
-    expect(error.exitCode).toBe(1);
     expect(error.problems).toEqual(
       expect.arrayContaining([
-        "overlays/dev: [schema-unknown-field] Deployment/argusai-backend spec.template.spec.containers.0.imagePullPolicyy: is not a field of the Kubernetes schema (kustomize merges a misspelled field silently; the API server drops or rejects it) (fix: fix the spelling, or remove the field)",
-        "overlays/prod: [pss-privileged] Deployment/argusai-backend spec.template.spec.containers.0.securityContext.privileged: is true (fix: remove privileged: true, hostNetwork, hostPID and hostIPC)",
+        {
+          environment: "dev",
+          file: "overlays/dev",
+          message:
+            "[schema-unknown-field] Deployment/argusai-backend spec.template.spec.containers.0.imagePullPolicyy: is not a field of the Kubernetes schema (kustomize merges a misspelled field silently; the API server drops or rejects it) (fix: fix the spelling, or remove the field)",
+        },
+        {
+          environment: "prod",
+          file: "overlays/prod",
+          message: "[pss-privileged] Deployment/argusai-backend spec.template.spec.containers.0.securityContext.privileged: is true (fix: remove privileged: true, hostNetwork, hostPID and hostIPC)",
+        },
       ]),
     );
     expect(await snapshotTree(dir)).toEqual(before);
