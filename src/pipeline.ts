@@ -4,7 +4,7 @@ import { ArgusKustomizeError, type Problem } from "./errors.js";
 import { compileTree, overlayDir } from "./kustomize/compile.js";
 import { baseOf, resolveEnvironments, type TreeOptions } from "./tree/resolve-environments.js";
 import type { ArgusBase } from "./model/base.js";
-import type { ComponentRegistry } from "./model/components.js";
+import type { ArgusComponent, ComponentRegistry } from "./model/components.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderStaged, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
 import { JOURNAL_FILE, readIfExists } from "./tree/layout.js";
@@ -14,7 +14,7 @@ import { policyContextOf, prepareValidation, validateRendered } from "./validate
 import { formatViolation, type Violation } from "./validate/violation.js";
 
 /** Options of {@link generate}. */
-export interface GenerateOptions extends TreeOptions {
+export interface GenerateOptions<C extends string = ArgusComponent> extends TreeOptions<C> {
   /**
    * The program that renders each overlay to verify it before anything is written.
    * @default kubectl from KUBECTL or PATH, else the standalone kustomize from KUSTOMIZE or PATH
@@ -28,7 +28,7 @@ export interface GenerateOptions extends TreeOptions {
 }
 
 /** Options of {@link check}. */
-export type CheckOptions = TreeOptions;
+export type CheckOptions<C extends string = ArgusComponent> = TreeOptions<C>;
 
 /** Options of {@link validate} and {@link render}: which tree, which renderer. */
 export interface ReadTreeOptions {
@@ -72,7 +72,9 @@ export interface GenerateResult extends WriteTreeResult {
  * import { generate, devEnvironment, prodEnvironment } from "argusai-kustomize";
  * await generate({ dir: "deploy", environments: [devEnvironment(), prodEnvironment({ image: { tag: "1.4.2" } })] });
  */
-export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
+export async function generate<C extends string = ArgusComponent>(typedOptions: GenerateOptions<C> = {}): Promise<GenerateResult> {
+  // Generic in the registry's names for callers; one shape inside.
+  const options = typedOptions as GenerateOptions<string>;
   const dir = path.resolve(options.dir ?? process.cwd());
   // A generate killed mid-swap is finished first, so its options are judged against its result
   // (re-running the interrupted command then works, a --remove-env included).
@@ -122,7 +124,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
  *
  * @returns every file that differs, is missing, or is stale (owned but no longer generated)
  */
-export async function check(options: CheckOptions = {}): Promise<TreeDrift[]> {
+export async function check<C extends string = ArgusComponent>(typedOptions: CheckOptions<C> = {}): Promise<TreeDrift[]> {
+  const options = typedOptions as CheckOptions<string>;
   const dir = path.resolve(options.dir ?? process.cwd());
   const info = await stat(dir).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {

@@ -33,7 +33,7 @@ const INSTALL_HINT =
  *
  * @throws ArgusKustomizeError KUBECTL_NOT_FOUND naming what to install
  */
-export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
+export function findRenderer(env: Readonly<Record<string, string | undefined>> = process.env): Renderer {
   const kubectl = findKubectl(env);
   if (kubectl !== undefined) return kubectlRenderer(kubectl);
   const kustomize = findStandaloneKustomize(env);
@@ -46,7 +46,7 @@ export function findRenderer(env: NodeJS.ProcessEnv = process.env): Renderer {
  *
  * @throws ArgusKustomizeError KUBECTL_NOT_FOUND when KUBECTL names something that cannot run
  */
-export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findKubectl(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   return env["KUBECTL"] ? requireExecutable(env["KUBECTL"], "KUBECTL", env) : whichSync("kubectl", env);
 }
 
@@ -55,7 +55,7 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): string | unde
  *
  * @throws ArgusKustomizeError KUBECTL_NOT_FOUND when KUSTOMIZE names something that cannot run
  */
-export function findStandaloneKustomize(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findStandaloneKustomize(env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   return env["KUSTOMIZE"] ? requireExecutable(env["KUSTOMIZE"], "KUSTOMIZE", env) : whichSync("kustomize", env);
 }
 
@@ -118,7 +118,7 @@ export function parseStream(yaml: string, source: string): Array<Record<string, 
   });
 }
 
-function requireExecutable(binary: string, variable: string, env: NodeJS.ProcessEnv): string {
+function requireExecutable(binary: string, variable: string, env: Readonly<Record<string, string | undefined>>): string {
   const found = binary.includes("/") ? (isExecutable(binary) ? binary : undefined) : whichSync(binary, env);
   if (found === undefined) {
     throw new ArgusKustomizeError("KUBECTL_NOT_FOUND", `${variable}=${binary} is not an executable file: ${INSTALL_HINT}`);
@@ -126,7 +126,7 @@ function requireExecutable(binary: string, variable: string, env: NodeJS.Process
   return found;
 }
 
-function whichSync(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function whichSync(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
   for (const dir of (env["PATH"] ?? "").split(path.delimiter)) {
     if (dir === "") continue;
     const candidate = path.join(dir, name);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
 import { argusBase, type ArgusBase } from "../model/base.js";
-import { ARGUSAI_COMPONENTS, type ComponentRegistry } from "../model/components.js";
+import { ARGUSAI_COMPONENTS, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
 import { environmentSourceFromText } from "../model/environment-file.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
@@ -15,7 +15,7 @@ import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./record.js";
  */
 
 /** Options shared by generate and check. */
-export interface TreeOptions {
+export interface TreeOptions<C extends string = ArgusComponent> {
   /**
    * The directory holding `base/` and `overlays/`.
    * @default process.cwd()
@@ -25,7 +25,7 @@ export interface TreeOptions {
    * The environments to write, one overlay each. Replaces those recorded in the tree.
    * @default the environments recorded in the tree's `.argusai-kustomize.json`, or dev and prod for a new tree
    */
-  readonly environments?: readonly EnvironmentSpec[];
+  readonly environments?: readonly EnvironmentSpec<C>[];
   /**
    * Environment files (YAML or JSON, one environment each, paths relative to the working
    * directory). Each replaces a recorded environment of the same name or file, or is added.
@@ -39,7 +39,7 @@ export interface TreeOptions {
    * components (pass the same registry to check, render and validate).
    * @default ARGUSAI_COMPONENTS (backend and frontend)
    */
-  readonly components?: ComponentRegistry;
+  readonly components?: ComponentRegistry<C>;
   /**
    * The base itself, for a script that edits it beyond what the registry says (its registry is
    * then the one used).
@@ -49,7 +49,7 @@ export interface TreeOptions {
 }
 
 /** The registry and base a run uses. */
-export function baseOf(options: Pick<TreeOptions, "components" | "base">): ArgusBase<string> {
+export function baseOf(options: Pick<TreeOptions<string>, "components" | "base">): ArgusBase<string> {
   return options.base ?? argusBase(options.components ?? ARGUSAI_COMPONENTS);
 }
 
@@ -66,7 +66,7 @@ export interface ResolvedEnvironments {
  *
  * @throws ArgusKustomizeError INVALID_SPEC (a bad spec or file), USAGE (removing an unknown environment)
  */
-export async function resolveEnvironments(options: TreeOptions = {}): Promise<ResolvedEnvironments> {
+export async function resolveEnvironments(options: TreeOptions<string> = {}): Promise<ResolvedEnvironments> {
   const root = path.resolve(options.dir ?? process.cwd());
   const builtIns = builtInEnvironments();
   // Recorded entries are loaded only if they survive the files and removals of this run, so a

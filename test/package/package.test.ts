@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { environmentJsonSchema, environmentSpecSchema } from "../src/model/environment-spec.js";
+import { environmentJsonSchema, environmentSpecSchema } from "../../src/model/environment-spec.js";
 
 describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {

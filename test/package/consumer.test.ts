@@ -1,0 +1,59 @@
+/**
+ * The public types as a TypeScript consumer sees them: a project with `"types": []` (no Node
+ * types; the default lib) and `skipLibCheck: false` (every .d.ts is checked) compiles imports of the
+ * package, and so does every TypeScript example of the README, without type annotations.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../helpers.js";
+
+const TSC = path.resolve("node_modules/typescript/bin/tsc");
+
+async function consumerProject(sources: Record<string, string>): Promise<string> {
+  const dir = await tempDir("argusai-kustomize-consumer-");
+  await mkdir(path.join(dir, "node_modules"), { recursive: true });
+  await symlink(path.resolve("."), path.join(dir, "node_modules", "argusai-kustomize"));
+  await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", type: "module", private: true }));
+  await writeFile(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: [], skipLibCheck: false },
+      include: ["*.ts"],
+    }),
+  );
+  for (const [file, text] of Object.entries(sources)) await writeFile(path.join(dir, file), text);
+  return dir;
+}
+
+function typecheck(dir: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [TSC, "-p", dir], (_error, stdout, stderr) => resolve(`${stdout}${stderr}`));
+  });
+}
+
+describe("the package as a TypeScript consumer sees it", () => {
+  it("compiles with no Node types and skipLibCheck off, and still rejects a wrong spec", async () => {
+    const dir = await consumerProject({
+      "use.ts": [
+        'import { ArgusKustomizeError, defineEnvironment, devEnvironment, generate, prodEnvironment, type GenerateOptions } from "argusai-kustomize";',
+        'const staging = defineEnvironment({ name: "staging", namespace: "argusai-staging", secret: { mode: "existing" }, images: { backend: { tag: "1.4.2" } } });',
+        'const options: GenerateOptions = { dir: "deploy", environments: [devEnvironment(), prodEnvironment(), staging] };',
+        "export const run = () => generate(options).catch((error: unknown) => (error instanceof ArgusKustomizeError ? error.problems : []));",
+        "// @ts-expect-error replicas are numbers",
+        'defineEnvironment({ name: "x", namespace: "x", secret: { mode: "existing" }, replicas: { backend: "1" } });',
+        "",
+      ].join("\n"),
+    });
+    expect(await typecheck(dir)).toBe("");
+  });
+
+  it("compiles every TypeScript example of the README", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    const dir = await consumerProject(Object.fromEntries(blocks.map((block, index) => [`example-${index}.ts`, `${block}\nexport {};\n`])));
+    expect(await typecheck(dir)).toBe("");
+  });
+});
