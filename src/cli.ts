@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
 import { check, generate, render, validate } from "./pipeline.js";
 import { formatViolation } from "./validate/violation.js";
+import type { EnvironmentNotice } from "./model/built-in-environments.js";
 
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2, tool: 3 } as const;
@@ -60,6 +61,7 @@ program
         (result.kept.length > 0 ? `, kept ${result.kept.join(", ")} (generate never deletes secrets; remove it yourself)` : "") +
         "\n",
     );
+    writeNotices(result.notices);
   });
 
 program
@@ -103,9 +105,12 @@ program
   .description("render overlays and check them against the Kubernetes schema and the policies; exit 1 listing each violation")
   .argument("[env...]", "environments to validate (default: all of the tree's)")
   .option("--dir <dir>", "directory holding the tree", ".")
-  .action(async (environments: string[], options: { dir: string }) => {
+  .option("--strict", "also fail (exit 1) on warnings, such as a production image still on the placeholder version")
+  .action(async (environments: string[], options: { dir: string; strict?: boolean }) => {
     let total = 0;
     for (const result of await validate(environments, { dir: options.dir })) {
+      writeNotices(result.notices);
+      if (options.strict === true) total += result.notices.filter((notice) => notice.level === "warning").length;
       total += result.violations.length;
       const placeholders = result.placeholderSeeds.length > 0 ? ` (with placeholder ${result.placeholderSeeds.join(", ")}: none on this machine)` : "";
       process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`);
@@ -118,6 +123,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   process.exitCode = exitCodeFor(error);
+}
+
+/** Warnings and notes on stderr, one line each, in the problem shape. */
+function writeNotices(notices: readonly EnvironmentNotice[]): void {
+  for (const notice of notices) process.stderr.write(`${notice.level}: environment "${notice.environment}", field ${notice.field}: ${notice.message}\n`);
 }
 
 /** The version in this package's package.json, found upwards from this file (bundled or not). */

@@ -66,6 +66,8 @@ export class ArgusKustomizeError extends Error {
   readonly location: ErrorLocation;
   /** Every problem found in the same pass (all problems of every spec are reported at once). */
   readonly problems: readonly Problem[];
+  /** What is wrong, without the location (`message` is this with the location in front). */
+  readonly reason: string;
 
   constructor(code: ErrorCode, message: string, options: { cause?: unknown; location?: ErrorLocation; problems?: readonly Problem[] } = {}) {
     const problems = options.problems ?? [];
@@ -74,5 +76,6 @@ export class ArgusKustomizeError extends Error {
     this.code = code;
     this.location = options.location ?? {};
     this.problems = problems;
+    this.reason = message;
   }
 }

@@ -4,6 +4,7 @@ import { ArgusKustomizeError, type Problem } from "./errors.js";
 import { compileTree, overlayDir } from "./kustomize/compile.js";
 import { baseOf, resolveEnvironments, type TreeOptions } from "./tree/resolve-environments.js";
 import type { ArgusBase } from "./model/base.js";
+import { environmentNotices, type EnvironmentNotice } from "./model/built-in-environments.js";
 import type { ArgusComponent, ComponentRegistry } from "./model/components.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderStaged, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
@@ -61,6 +62,8 @@ export interface GenerateResult extends WriteTreeResult {
   readonly dir: string;
   readonly renderer: string;
   readonly overlays: readonly OverlaySummary[];
+  /** Warnings (a production image on the placeholder version) and notes (trade-offs) about the environments. */
+  readonly notices: readonly EnvironmentNotice[];
 }
 
 /**
@@ -84,6 +87,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   const overlays: OverlaySummary[] = [];
+  const notices: EnvironmentNotice[] = [];
   const result = await writeTree(
     dir,
     async () => {
@@ -96,6 +100,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       verify: async (staging, { plan, specs }) => {
+        notices.push(...specs.flatMap((spec) => environmentNotices(spec)));
         const renders = await Promise.all(
           plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderStaged(staging, overlay, renderer) })),
         );
@@ -116,7 +121,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
       },
     },
   );
-  return { ...result, dir, renderer: renderer.label, overlays };
+  return { ...result, dir, renderer: renderer.label, overlays, notices };
 }
 
 /**
@@ -144,6 +149,8 @@ export interface OverlayValidation {
   readonly violations: readonly Violation[];
   /** Seed files this machine lacks, validated with placeholder values (e.g. dev's secrets.env on a fresh clone). */
   readonly placeholderSeeds: readonly string[];
+  /** Warnings and notes about the environment (`validate --strict` fails on a warning). */
+  readonly notices: readonly EnvironmentNotice[];
 }
 
 /**
@@ -180,6 +187,7 @@ export async function validate(
         objects: rendered.objects.length,
         violations: await validateRendered(rendered.objects, policyContextOf(spec, baseOf(options).components)),
         placeholderSeeds: rendered.placeholderSeeds,
+        notices: environmentNotices(spec),
       };
     }),
   );

@@ -1,14 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Namespace } from "kubernetes-types/core/v1.js";
-import type { Ingress } from "kubernetes-types/networking/v1.js";
-import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
-import { baseResources, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
-import type { ComponentDefinition } from "../model/components.js";
+import { baseResources, NAMES, type ArgusBase, type KubeObject } from "../model/base.js";
 import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spec.js";
-import { quantityValue } from "../model/quantity.js";
-import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
-import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
+import { sharedLabels } from "../model/labels.js";
+import { autoscaler, disruptionBudget, ingress, namespace, networkPolicy } from "./overlay-objects.js";
+import { overlayPatches } from "./overlay-patches.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
 /** A file of the generated tree, by its POSIX path relative to the tree's root. */
@@ -81,8 +77,13 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
   if (spec.createNamespace !== false) extraResources.push({ file: "namespace.yaml", object: namespace(spec.namespace) });
   for (const component of base.components) {
     const budget = spec.disruptionBudgets?.[component.name];
-    if (budget !== undefined) {
-      extraResources.push({ file: `${component.name}-pdb.yaml`, object: disruptionBudget(component, budget.minAvailable) });
+    if (budget !== undefined) extraResources.push({ file: `${component.name}-pdb.yaml`, object: disruptionBudget(component, budget) });
+    const autoscaling = spec.autoscaling?.[component.name];
+    if (autoscaling !== undefined) extraResources.push({ file: `${component.name}-hpa.yaml`, object: autoscaler(component, autoscaling) });
+  }
+  if (spec.networkPolicy !== undefined) {
+    for (const component of base.components) {
+      extraResources.push({ file: `${component.name}-networkpolicy.yaml`, object: networkPolicy(base.components, component, spec.networkPolicy) });
     }
   }
   if (spec.ingress !== undefined) extraResources.push({ file: "ingress.yaml", object: ingress(base.components, spec) });
@@ -96,11 +97,17 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
     labels: [{ pairs: { environment: spec.name }, includeSelectors: false, includeTemplates: true }],
   };
   const images = base.components.flatMap((component) => {
-    const version = spec.images?.[component.name];
-    if (version === undefined) return [];
+    const image = spec.images?.[component.name];
+    if (image === undefined) return [];
     const name = component.imageRepository;
     assertBaseHasImage(base, name, spec.name);
-    return [{ name, ...("digest" in version ? { digest: version.digest } : { newTag: version.tag }) }];
+    return [
+      {
+        name,
+        ...(image.repository !== undefined && image.repository !== name ? { newName: image.repository } : {}),
+        ...(image.digest !== undefined ? { digest: image.digest } : image.tag !== undefined ? { newTag: image.tag } : {}),
+      },
+    ];
   });
   if (images.length > 0) kustomization.images = images;
 
@@ -128,72 +135,6 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
   return { files, seeds };
 }
 
-/** The typed patches an environment needs, each built (and so verified) against the base. */
-function overlayPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>): Array<{ file: string; patch: Json6902Patch }> {
-  const built: Array<{ file: string; patch: Json6902Patch }> = [];
-  const add = (modeled: Modeled<KubeObject, string>, patch: ResourcePatch<KubeObject, string>) => {
-    if (patch.isEmpty) return;
-    assertBaseHas(base, modeled.object, spec.name);
-    built.push({ file: `patches/${modeled.file}`, patch: withEnvironment(spec.name, () => patch.build()) });
-  };
-
-  for (const component of base.components) {
-    const workload = base.workloads[component.name]!;
-    const patch = ResourcePatch.of(workload);
-    patch.container(component.name, (container) => setResources(component, spec, (path, value) => container.set(path, value)));
-    add(workload, patch);
-  }
-
-  const data = ResourcePatch.of(base.data);
-  const size = spec.storage?.size;
-  if (size !== undefined && size !== base.data.object.spec?.resources?.requests?.["storage"]) {
-    data.set(["spec", "resources", "requests", "storage"], size);
-  }
-  if (spec.storage?.className !== undefined) data.set(["spec", "storageClassName"], spec.storage.className);
-  add(base.data, data);
-  return built;
-}
-
-/** Calls `set` for every request and limit the spec changes (the validator checked requests <= limits). */
-function setResources(
-  component: ComponentDefinition,
-  spec: EnvironmentSpec<string>,
-  set: (path: ["resources", "requests" | "limits", string], value: string) => void,
-): void {
-  const wanted = spec.resources?.[component.name];
-  if (wanted === undefined) return;
-  for (const name of ["cpu", "memory"] as const) {
-    for (const kind of ["requests", "limits"] as const) {
-      const value = wanted[kind]?.[name];
-      const base = component.resources[kind][name];
-      // "1" and "1000m" are the same CPU: no patch for a value the base already has.
-      if (value !== undefined && quantityValue(value) !== quantityValue(base)) set(["resources", kind, name], value);
-    }
-  }
-}
-
-function withEnvironment<T>(environment: string, build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof ArgusKustomizeError && error.location.environment === undefined) {
-      throw new ArgusKustomizeError(error.code, error.message, { cause: error, location: { ...error.location, environment } });
-    }
-    throw error;
-  }
-}
-
-function assertBaseHas(base: ArgusBase<string>, object: KubeObject, environment: string): void {
-  const found = baseResources(base).some(
-    (resource) => resource.object.kind === object.kind && resource.object.metadata?.name === object.metadata?.name,
-  );
-  if (!found) {
-    throw new ArgusKustomizeError("TARGET_NOT_FOUND", `the base has no ${object.kind} named ${object.metadata?.name}`, {
-      location: { environment, field: "patches" },
-    });
-  }
-}
-
 /** kustomize silently ignores an `images:` entry that matches nothing; here it is an error. */
 function assertBaseHasImage(base: ArgusBase<string>, repository: string, environment: string): void {
   const images = Object.values(base.workloads).flatMap(
@@ -210,52 +151,6 @@ function literals(values: Readonly<Record<string, string>>): string[] {
   return Object.keys(values)
     .sort()
     .map((key) => `${key}=${values[key]}`);
-}
-
-function namespace(name: string): Namespace {
-  return {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: {
-      name,
-      labels: {
-        ...sharedLabels(),
-        // Every pod of ArgusAI meets the restricted profile; the namespace enforces that it stays so.
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
-      },
-    },
-  };
-}
-
-function disruptionBudget(component: ComponentDefinition, minAvailable: number): PodDisruptionBudget {
-  return {
-    apiVersion: "policy/v1",
-    kind: "PodDisruptionBudget",
-    metadata: { name: component.deploymentName, labels: componentLabels(component.name) },
-    spec: { minAvailable, selector: { matchLabels: selectorLabels(component.name) } },
-  };
-}
-
-function ingress(components: readonly ComponentDefinition[], spec: EnvironmentSpec<string>): Ingress {
-  const { host, tlsSecretName, className, exposeMetrics } = spec.ingress ?? { host: "" };
-  // One host for everything: the frontend image is built with NEXT_PUBLIC_API_URL="" (relative
-  // URLs), so the browser reaches the API, the WebSocket and the docs on the host it loaded from.
-  const paths = components.flatMap((component) =>
-    (component.routes ?? [])
-      .filter((route) => route.optIn === undefined || (route.optIn === "metrics" && exposeMetrics === true))
-      .map((route) => ({ path: route.path, pathType: "Prefix", backend: { service: { name: component.deploymentName, port: { name: "http" } } } })),
-  );
-  return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: { name: NAMES.ingress, labels: sharedLabels() },
-    spec: {
-      ...(className !== undefined ? { ingressClassName: className } : {}),
-      ...(tlsSecretName !== undefined ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
-      rules: [{ host, http: { paths } }],
-    },
-  };
 }
 
 /** Fresh values for the dev Secret: a Fernet key (32 url-safe base64 bytes) and a JWT key. */

@@ -37,6 +37,9 @@ export const BASE_CONFIG: Readonly<Record<string, string>> = {
   LOG_LEVEL: "INFO",
 };
 
+/** The annotation Argo CD reads per-resource sync options from. */
+export const ARGOCD_SYNC_OPTIONS = "argocd.argoproj.io/sync-options";
+
 /** The data volume's size in the base. */
 export const BASE_STORAGE_SIZE = "10Gi";
 
@@ -175,7 +178,13 @@ export function argusBase(components: ComponentRegistry = ARGUSAI_COMPONENTS): A
       object: {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: NAMES.data, labels: dataOwner !== undefined ? componentLabels(dataOwner.name) : sharedLabels() },
+        metadata: {
+          name: NAMES.data,
+          labels: dataOwner !== undefined ? componentLabels(dataOwner.name) : sharedLabels(),
+          // The database lives here. Argo CD must neither prune it (when it leaves the rendered
+          // tree) nor delete it with the Application; only a person deletes data.
+          annotations: { [ARGOCD_SYNC_OPTIONS]: "Prune=false,Delete=false" },
+        },
         spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: BASE_STORAGE_SIZE } } },
       },
       containerNames: [],

@@ -71,3 +71,41 @@ export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
 export function builtInEnvironments(): EnvironmentSpec[] {
   return [devEnvironment(), prodEnvironment()];
 }
+
+/** Something a valid environment should hear about: a `warning` (CI may fail on it) or a `note`. */
+export interface EnvironmentNotice {
+  readonly level: "warning" | "note";
+  readonly environment: string;
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * What generate and validate say about valid environments on every run: a production environment
+ * still on the placeholder version (a warning: the cluster could not pull it), and a disruption
+ * budget of `maxUnavailable: 0` (a note: a trade-off, not a mistake).
+ */
+export function environmentNotices(spec: EnvironmentSpec<string>): EnvironmentNotice[] {
+  const notices: EnvironmentNotice[] = [];
+  for (const [component, image] of Object.entries(spec.images ?? {})) {
+    if (spec.production === true && image?.tag === PROD_IMAGE_VERSION_PLACEHOLDER) {
+      notices.push({
+        level: "warning",
+        environment: spec.name,
+        field: `images.${component}.tag`,
+        message: `is the placeholder ${PROD_IMAGE_VERSION_PLACEHOLDER}, which no registry has: set your release before applying`,
+      });
+    }
+  }
+  for (const [component, budget] of Object.entries(spec.disruptionBudgets ?? {})) {
+    if (budget?.maxUnavailable === 0 || budget?.maxUnavailable === "0%") {
+      notices.push({
+        level: "note",
+        environment: spec.name,
+        field: `disruptionBudgets.${component}.maxUnavailable`,
+        message: `is 0: the ${component} is never evicted voluntarily, so draining its node waits until someone deletes the pod by hand`,
+      });
+    }
+  }
+  return notices;
+}

@@ -1,7 +1,17 @@
 import { z } from "zod";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
 import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "./components.js";
-import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
+import {
+  annotationsSchema,
+  autoscalingSchema,
+  disruptionBudgetSchema,
+  extraPatchSchema,
+  imageSchema,
+  labelsSchema,
+  networkPolicySchema,
+  objectMetadataSchema,
+  schedulingSchema,
+} from "./environment-options.js";
 import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 
 /*
@@ -33,12 +43,7 @@ const quantity = (example: string) =>
 
 const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
-const imageVersionSchema = z
-  .union([
-    z.strictObject({ tag: z.string().regex(IMAGE_TAG, "is not a valid image tag").describe("Image tag, e.g. 1.4.2") }),
-    z.strictObject({ digest: z.string().regex(IMAGE_DIGEST, "is not sha256: followed by 64 lowercase hex digits").describe("Image digest, sha256:<64 hex>") }),
-  ])
-  .describe("An image version: a tag or a digest, never both");
+const imageVersionSchema = imageSchema;
 
 const cpuMemory = (cpu: string, memory: string) =>
   z.strictObject({ cpu: quantity(cpu).optional(), memory: quantity(memory).optional() });
@@ -67,8 +72,10 @@ const ingressSpecSchema = z
     tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
     className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
     exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend on the public host. Default false"),
+    annotations: annotationsSchema.optional().describe("Annotations of the Ingress (ingress-nginx gets WebSocket and upload defaults when className is nginx)"),
+    labels: labelsSchema.optional().describe("Labels added to the Ingress"),
   })
-  .describe("An Ingress: /api and /ws to the backend, the rest to the frontend");
+  .describe("An Ingress on one host: /api, /ws, /health, /docs, /openapi.json (and /metrics when asked) to the backend, the rest to the frontend");
 
 /**
  * The schema of an environment for a component registry (the single definition of
@@ -107,10 +114,26 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
         size: quantity("10Gi")
           .refine((size) => (quantityValue(size) ?? 0) > 0, "must be above zero")
           .optional(),
+        accessMode: z
+          .enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], { error: 'must be "ReadWriteOnce", "ReadWriteOncePod" or "ReadWriteMany"' })
+          .optional()
+          .describe("Access mode of the data volume (base ReadWriteOnce)"),
+        annotations: annotationsSchema.optional().describe("Annotations added to the PVC (e.g. a backup tool's)"),
+        labels: labelsSchema.optional().describe("Labels added to the PVC"),
       })
       .optional()
-      .describe("The data volume's StorageClass (cluster default when absent) and size (base 10Gi)"),
-    disruptionBudgets: perComponent(names, z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
+      .describe("The data volume's StorageClass (cluster default when absent), size (base 10Gi), access mode and metadata"),
+    disruptionBudgets: perComponent(names, disruptionBudgetSchema).optional().describe("A PodDisruptionBudget per component"),
+    autoscaling: perComponent(names, autoscalingSchema).optional().describe("A HorizontalPodAutoscaler per stateless component (never a single writer)"),
+    scheduling: perComponent(names, schedulingSchema).optional().describe("Where each component's pods may run"),
+    imagePullSecrets: z
+      .array(dnsSubdomain("Secret name"))
+      .optional()
+      .describe("Secrets (created outside this tree) the pods pull their images with"),
+    networkPolicy: networkPolicySchema.optional(),
+    serviceAccount: objectMetadataSchema.optional().describe("Labels and annotations of the ServiceAccount (e.g. workload identity)"),
+    services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
+    patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
@@ -199,6 +222,7 @@ export function loadEnvironments<C extends string = ArgusComponent>(
 ): EnvironmentSpec<C>[] {
   const found: Problem[] = [];
   const names = new Map<string, string>();
+  const namespaces = new Map<string, string>();
   for (const source of sources) {
     const name = environmentName(source.spec);
     const problems = validateEnvironment(source.spec, registry);
@@ -207,6 +231,17 @@ export function loadEnvironments<C extends string = ArgusComponent>(
       problems.push({ field: ["name"], message: `"${name}" is already the name of the environment from ${previous}` });
     }
     names.set(name, source.file ?? "a script");
+    // Two overlays in one namespace would own each other's objects: a `kubectl delete -k` or an
+    // Argo CD prune of one would take the other's Deployments (and a generated Namespace) with it.
+    const namespace = asRecord(source.spec)["namespace"];
+    if (typeof namespace === "string") {
+      const owner = namespaces.get(namespace);
+      if (owner !== undefined && previous === undefined) {
+        problems.push({ field: ["namespace"], message: `"${namespace}" is already the namespace of ${owner}; environments must not share a namespace` });
+      } else if (owner === undefined) {
+        namespaces.set(namespace, `environment "${name}"${source.file !== undefined ? ` (${source.file})` : ""}`);
+      }
+    }
     // In file order where lines are known, so the list reads top to bottom.
     const located = problems.map((problem) => locate(source, name, problem)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     found.push(...located);
@@ -334,7 +369,7 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
     const component = definition.name;
     const image = asRecord(asRecord(spec["images"])[component]);
     const tag = image["tag"];
-    if (production && (Object.keys(image).length === 0 || tag === "latest")) {
+    if (production && ((tag === undefined && image["digest"] === undefined) || tag === "latest")) {
       problems.push({ field: ["images", component], message: "a production environment must pin the image to a version tag or digest, never latest" });
     }
     const replicas = asRecord(spec["replicas"])[component];
@@ -350,12 +385,19 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
         message: `request ${conflict.request} is above the limit ${conflict.limit} (a value not given is the base's)`,
       });
     }
+    const autoscaling = asRecord(spec["autoscaling"])[component];
+    if (autoscaling !== undefined && definition.singleWriter) {
+      problems.push({ field: ["autoscaling", component], message: `the ${component} is a single writer: a second pod would write the same data, so it is never autoscaled` });
+    } else if (autoscaling !== undefined && replicas !== undefined) {
+      problems.push({ field: ["replicas", component], message: `the autoscaler (autoscaling.${component}) owns the replica count: remove replicas.${component}` });
+    }
+    const minReplicas = asRecord(autoscaling)["minReplicas"];
+    const count = typeof minReplicas === "number" ? minReplicas : typeof replicas === "number" ? replicas : 1;
     const minAvailable = asRecord(asRecord(spec["disruptionBudgets"])[component])["minAvailable"];
-    const count = typeof replicas === "number" ? replicas : 1;
-    if (typeof minAvailable === "number" && Number.isInteger(minAvailable) && minAvailable >= count && minAvailable > 0) {
+    if ((typeof minAvailable === "number" && Number.isInteger(minAvailable) && minAvailable >= count && minAvailable > 0) || minAvailable === "100%") {
       problems.push({
         field: ["disruptionBudgets", component, "minAvailable"],
-        message: `${minAvailable} with ${count} replica(s) would block every node drain; use fewer than the replicas`,
+        message: `${minAvailable} with ${count} replica(s) would block every node drain; use fewer than the replicas, or say so plainly with maxUnavailable: 0`,
       });
     }
   }

@@ -211,16 +211,25 @@ export function applyOperations(document: unknown, operations: readonly JsonPatc
   }
 }
 
+/**
+ * The container called `name` of a workload and its index: the one place a container is found by
+ * name (patches address containers by name and resolve the index against the object as it is).
+ */
+export function findContainer(workload: KubeObject, name: string): { index: number; container: Container } | undefined {
+  const containers = (workload as PodTemplateWorkload).spec?.template.spec?.containers ?? [];
+  const index = containers.findIndex((container) => container.name === name);
+  return index === -1 ? undefined : { index, container: containers[index]! };
+}
+
 function containerIndex(base: KubeObject, name: string, field: (path: string) => { field: string; file: string }): number {
-  const containers = (base as PodTemplateWorkload).spec?.template.spec?.containers;
-  const index = containers?.findIndex((container) => container.name === name) ?? -1;
-  if (index === -1) {
-    const known = containers?.map((container) => container.name).join(", ") ?? "none";
+  const found = findContainer(base, name);
+  if (found === undefined) {
+    const known = (base as PodTemplateWorkload).spec?.template.spec?.containers.map((container) => container.name).join(", ") ?? "none";
     throw new ArgusKustomizeError("PATCH_CONTAINER_NOT_FOUND", `no container named "${name}" (containers: ${known})`, {
       location: field(toJsonPointer(CONTAINERS_PATH)),
     });
   }
-  return index;
+  return found.index;
 }
 
 function resolveStep(

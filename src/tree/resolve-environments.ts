@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
+import { overlayPatches } from "../kustomize/overlay-patches.js";
 import { argusBase, type ArgusBase } from "../model/base.js";
 import { ARGUSAI_COMPONENTS, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
@@ -115,8 +116,36 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}): Pr
   }
 
   const sources = await Promise.all(entries.map((entry) => entry.load()));
-  const specs = loadEnvironments(sources, baseOf(options).components);
+  const base = baseOf(options);
+  const specs = loadEnvironments(sources, base.components);
+  specs.forEach((spec, index) => verifyPatchesAt(sources[index]!, base, spec));
   return { specs, recorded: entries.map((entry) => entry.recorded) };
+}
+
+/**
+ * Builds an environment's patches against the base now, so a patch that does not resolve or
+ * changes nothing (most often one of its own escape-hatch patches) is reported with the file and
+ * line of its field, like every other problem of a spec.
+ */
+function verifyPatchesAt(source: EnvironmentSource, base: ArgusBase<string>, spec: EnvironmentSpec<string>): void {
+  try {
+    overlayPatches(base, spec);
+  } catch (error) {
+    if (!(error instanceof ArgusKustomizeError) || source.file === undefined) throw error;
+    const field = error.location.field;
+    const line = field !== undefined ? lineOfDotted(source, field) : undefined;
+    throw new ArgusKustomizeError(error.code, error.reason, { cause: error, location: { ...error.location, file: source.file, ...(line !== undefined ? { line } : {}) } });
+  }
+}
+
+/** The line of a dotted field (`patches.0.operations.1`), or of its nearest ancestor that has one. */
+function lineOfDotted(source: EnvironmentSource, field: string): number | undefined {
+  const path = field.split(".").map((part) => (/^[0-9]+$/.test(part) ? Number(part) : part));
+  for (let length = path.length; length > 0; length -= 1) {
+    const line = source.lineOf?.(path.slice(0, length));
+    if (line !== undefined) return line;
+  }
+  return undefined;
 }
 
 interface Entry {
