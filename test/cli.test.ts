@@ -8,11 +8,16 @@ import { CLI, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } fr
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env });
 
+/** What every generate of the default tree says: the committed prod still has the placeholder version. */
+const PLACEHOLDER_WARNINGS = ["backend", "frontend"]
+  .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
+  .join("");
+
 describe("argusai-kustomize CLI", () => {
   it("generate exits 0 and prints one line per overlay: objects, namespace, images", async () => {
     const dir = await tempDir();
     const result = await run(["generate", "--dir", dir]);
-    expect(result.stderr).toBe("");
+    expect(result.stderr).toBe(PLACEHOLDER_WARNINGS);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split("\n");
     expect(lines[0]).toBe(
@@ -21,7 +26,7 @@ describe("argusai-kustomize CLI", () => {
     expect(lines[1]).toBe(
       "overlays/prod: 8 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
     );
-    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 16 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 17 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
@@ -87,7 +92,7 @@ describe("argusai-kustomize CLI", () => {
     const wrapper = path.join(await tempDir(), "kustomize");
     await writeFile(wrapper, `#!/bin/sh\n[ "$1" = build ] || exit 9\nshift\nexec ${renderer.binary} kustomize "$@"\n`, { mode: 0o755 });
     const result = await run(["generate", "--dir", dir], { PATH: "/nonexistent", KUBECTL: "", KUSTOMIZE: STANDALONE_KUSTOMIZE ?? wrapper });
-    expect(result.stderr).toBe("");
+    expect(result.stderr).toBe(PLACEHOLDER_WARNINGS);
     expect(result.stdout).toContain("rendered with kustomize build, schema and policies valid;");
     expect(result.code).toBe(0);
   });
@@ -119,7 +124,9 @@ describe("argusai-kustomize CLI", () => {
     const dir = await tempDir();
     expect((await run(["generate", "--dir", dir])).code).toBe(0);
     const clean = await run(["validate", "--dir", dir]);
-    expect(clean).toEqual({ code: 0, stdout: "overlays/dev: 9 objects, valid\noverlays/prod: 8 objects, valid\n", stderr: "" });
+    expect(clean).toEqual({ code: 0, stdout: "overlays/dev: 9 objects, valid\noverlays/prod: 8 objects, valid\n", stderr: PLACEHOLDER_WARNINGS });
+    // --strict: a warning fails CI (the committed prod is still on the placeholder version).
+    expect(await run(["validate", "--strict", "--dir", dir])).toEqual({ ...clean, code: 1 });
 
     const file = path.join(dir, "overlays/prod/kustomization.yaml");
     await writeFile(file, (await readFile(file, "utf8")).replace("newTag: 0.0.0-set-me\n  - name: ghcr.io/bbengt1/argusai-frontend", "newTag: latest\n  - name: ghcr.io/bbengt1/argusai-frontend"));
@@ -142,7 +149,7 @@ describe("argusai-kustomize CLI", () => {
     expect(result).toEqual({
       code: 0,
       stdout: "overlays/dev: 9 objects, valid (with placeholder overlays/dev/secrets.env: none on this machine)\noverlays/prod: 8 objects, valid\n",
-      stderr: "",
+      stderr: PLACEHOLDER_WARNINGS,
     });
     expect(await snapshotTree(dir)).toEqual(before);
   });

@@ -40,7 +40,12 @@ describe("the record", () => {
     expect(await check({ dir })).toEqual([]);
 
     await writeFile(envFile, "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\nreplicas:\n  frontend: 3\n");
-    expect((await check({ dir })).map((drift) => `${drift.status} ${drift.path}`)).toEqual(["changed overlays/staging/kustomization.yaml"]);
+    // Three replicas: a replica count, and the pods spread over nodes (a new file the record owns).
+    expect((await check({ dir })).map((drift) => `${drift.status} ${drift.path}`)).toEqual([
+      "changed .argusai-kustomize.json",
+      "changed overlays/staging/kustomization.yaml",
+      "missing overlays/staging/patches/frontend-deployment.yaml",
+    ]);
     await generate({ dir, renderer });
     expect(await check({ dir })).toEqual([]);
     expect(await readFile(path.join(dir, "overlays/staging/kustomization.yaml"), "utf8")).toContain("count: 3");

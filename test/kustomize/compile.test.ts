@@ -44,11 +44,12 @@ describe("compileTree", () => {
     ]);
   });
 
-  it("writes nothing for prod that the base already has (no no-op patches or replicas)", () => {
+  it("writes nothing for prod that the base already has (no no-op patches or replicas), only the frontend's spread over nodes", () => {
     const plan = compileTree(argusBase(), [prodEnvironment()]);
     expect(plan.files.map((file) => file.path).filter((file) => file.startsWith("overlays/"))).toEqual([
       "overlays/prod/kustomization.yaml",
       "overlays/prod/frontend-pdb.yaml",
+      "overlays/prod/patches/frontend-deployment.yaml",
     ]);
   });
 });

@@ -23,7 +23,7 @@ describe("validateEnvironment", () => {
     ["namespace with _", { namespace: "argus_ai" }, "namespace", /not a DNS-1123 label/],
     ["bad tag", { images: { backend: { tag: "-bad" } } }, "images.backend.tag", /not a valid image tag/],
     ["bad digest", { images: { frontend: { digest: "sha256:abc" } } }, "images.frontend.digest", /64 lowercase hex/],
-    ["tag and digest", { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } }, "images.frontend", /give exactly one of tag or digest/],
+    ["tag and digest", { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } }, "images.frontend.digest", /give a tag or a digest, not both/],
     ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /is not a whole number/],
     ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /must be >= 0/],
     ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of its data \(the backend: a SQLite file/],

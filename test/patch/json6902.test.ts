@@ -34,14 +34,14 @@ describe("ResourcePatch", () => {
 
   it("adds a missing field, with missing parents nested in the value", () => {
     const base = argusBase();
-    const patch = ResourcePatch.of(base.data)
-      .set(["spec", "storageClassName"], "fast")
+    const patch = ResourcePatch.of(base.serviceAccount)
+      .set(["imagePullSecrets"], [{ name: "regcred" }])
       .set(["metadata", "annotations", "example.com/owner"], "team-a")
       .set(["metadata", "annotations", "example.com/tier"], "gold")
       .build();
-    expect(patch.target).toEqual({ version: "v1", kind: "PersistentVolumeClaim", name: "argusai-data" });
+    expect(patch.target).toEqual({ version: "v1", kind: "ServiceAccount", name: "argusai" });
     expect(patch.operations).toEqual([
-      { op: "add", path: "/spec/storageClassName", value: "fast" },
+      { op: "add", path: "/imagePullSecrets", value: [{ name: "regcred" }] },
       { op: "add", path: "/metadata/annotations", value: { "example.com/owner": "team-a" } },
       { op: "add", path: "/metadata/annotations/example.com~1tier", value: "gold" },
     ]);
