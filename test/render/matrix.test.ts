@@ -5,8 +5,8 @@
  * 5.8.1), standalone kustomize 5.8.1 and 5.6.0. The kustomizations: the committed tree (base and
  * every overlay), every example environment file, and environments that use every option.
  *
- * Locally a missing renderer is a skipped test that names it and says how to get it. In CI (CI or
- * ARGUSAI_REQUIRE_ALL_RENDERERS set, as .ci/run does) it is a failed test: a renderer row that
+ * Locally a missing renderer is a skipped test that names it and says how to get it. In CI (CI,
+ * ARGUSAI_CI or ARGUSAI_REQUIRE_ALL_RENDERERS set; .ci/run sets the last two) it is a failed test: a renderer row that
  * silently stops running is exactly the gap this file exists to close.
  */
 import { execFile } from "node:child_process";
@@ -24,7 +24,7 @@ import { kubectlRenderer, kustomizeRenderer, renderKustomization, type Rendered,
 import { renderer as reference, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "../helpers.js";
 
 const run = promisify(execFile);
-const REQUIRE_ALL = Boolean(process.env["CI"]) || Boolean(process.env["ARGUSAI_REQUIRE_ALL_RENDERERS"]);
+const REQUIRE_ALL = ["CI", "ARGUSAI_CI", "ARGUSAI_REQUIRE_ALL_RENDERERS"].some((name) => Boolean(process.env[name]));
 const GCLOUD_DIR = process.env["KUBECTL_MATRIX_DIR"] ?? "/usr/lib/google-cloud-sdk/bin";
 const GCLOUD_VERSIONS = ["1.27", "1.28", "1.29", "1.30", "1.31", "1.32", "1.33"];
 const RENDERERS_DIR = process.env["ARGUSAI_RENDERERS_DIR"] ?? path.resolve(".cache/renderers");
