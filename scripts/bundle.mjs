@@ -3,8 +3,20 @@
 // validators. Start-up is dominated by module loading (zod, yaml, commander: ~200 ms as separate
 // files on this machine); one bundled file loads in a fraction of that. The library (dist/index.js)
 // stays unbundled so importers share their own copies of the dependencies.
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
+
+/*
+ * The bin starts as a shell script and goes on as JavaScript. sh runs line 2: ":" is its no-op
+ * command, then it execs `node -- THIS_FILE ARGS`; Node skips the #! line and reads line 2 as a
+ * string followed by a comment. Why not `#!/usr/bin/env node`: Node 20 scans its whole command
+ * line, the script's own arguments included, for --env-file (a missing file kills it with exit 9,
+ * a present one has its NODE_OPTIONS applied), and only "--" before the script stops that. Why not
+ * `#!/usr/bin/env -S node --`: BusyBox env (Alpine CI images) has no -S. /bin/sh is on every image.
+ */
+const BIN_HEADER = ["#!/bin/sh", '":" //; exec node -- "$0" "$@"'];
+// CommonJS dependencies (fast-json-patch, ajv) call require() for Node built-ins.
+const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 
 const outdir = new URL("../dist/bin/", import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
@@ -19,8 +31,10 @@ await build({
   minify: true,
   legalComments: "none",
   logLevel: "warning",
-  // CommonJS dependencies (fast-json-patch, ajv) call require() for Node built-ins.
-  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  banner: { js: REQUIRE_SHIM },
   chunkNames: "chunks/[name]-[hash]",
 });
-chmodSync(`${outdir}argusai-kustomize.js`, 0o755);
+// The header goes on the entry only (a banner would put it on every chunk too).
+const bin = `${outdir}argusai-kustomize.js`;
+writeFileSync(bin, `${BIN_HEADER.join("\n")}\n${readFileSync(bin, "utf8")}`);
+chmodSync(bin, 0o755);

@@ -1,7 +1,8 @@
-#!/usr/bin/env -S node --
-// "node --": Node 20 reads a --env-file flag anywhere on its command line as its own dotenv
-// option (it dies on a missing file and loads a present one into the environment), so our
-// `--env-file` would never arrive; "--" ends Node's options.
+// The bin's first lines are written by scripts/bundle.mjs (a /bin/sh line that starts
+// `node -- dist/bin/argusai-kustomize.js`), not here: Node 20 scans its whole command line for
+// --env-file, the script's own arguments included (a missing file kills it with exit 9; a present
+// one has its NODE_OPTIONS applied), so our `--env-file` needs "node --" in front of the script,
+// and `#!/usr/bin/env -S node --` fails under BusyBox env (Alpine CI images), which has no -S.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
@@ -30,13 +31,40 @@ const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
 
 const version = packageVersion();
 
+const HELP_AFTER = `
+Exit codes:
+  0  ok
+  1  drift (check) or a failed check (validate: a schema or policy violation)
+  2  bad input or usage (an invalid environment file, an unknown option, command or environment)
+  3  an external tool failed or is missing (kubectl / kustomize)
+
+Environment:
+  KUBECTL    the kubectl to render with (default: kubectl on PATH)
+  KUSTOMIZE  the standalone kustomize, used when there is no kubectl (default: kustomize on PATH)
+
+Errors are printed on stderr as "argusai-kustomize: CODE: message".
+
+Examples:
+  argusai-kustomize generate                               write base/ and overlays/ (dev, prod) here
+  argusai-kustomize generate --env-file envs/staging.yaml  add or update the staging overlay
+  argusai-kustomize check                                  in CI: exit 1 and a diff when the tree is stale
+  argusai-kustomize validate prod                          schema and policy checks of overlays/prod
+  argusai-kustomize render prod | kubectl apply -f -       what kubectl apply -k overlays/prod applies
+`;
+
 const program = new Command()
   .name("argusai-kustomize")
   .version(version)
   .description("Writes and checks the kustomize base and overlays of ArgusAI")
   .showSuggestionAfterError()
   .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  .configureOutput({
+    writeErr: (text) => process.stderr.write(text),
+    // commander's own errors (unknown option or command, missing argument) in the one form every
+    // error of this CLI has, so scripts and CI logs parse a single shape.
+    outputError: (text, write) => write(usageLine(text)),
+  })
+  .addHelpText("after", HELP_AFTER);
 
 /** `--env-file` may be given many times. */
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -143,10 +171,19 @@ function packageVersion(): string {
   }
 }
 
+/** commander's "error: unknown option '--x'\n(Did you mean --dir?)\n" as one project-form line. */
+function usageLine(text: string): string {
+  const message = text.replace(/^error: /, "").trim().split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
+  return `argusai-kustomize: USAGE: ${message}; see argusai-kustomize --help\n`;
+}
+
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
     // --help and --version end through here too, with exit code 0.
-    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error.exitCode === 0) return EXIT.ok;
+    // No command at all: commander printed the help on stderr; say why it exits 2.
+    if (error.code === "commander.help") process.stderr.write(usageLine("a command is required (generate, check, render or validate)"));
+    return EXIT.usage;
   }
   if (error instanceof ArgusKustomizeError) {
     process.stderr.write(`argusai-kustomize: ${error.code}: ${error.message}\n`);

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { environmentJsonSchema, environmentSpecSchema } from "../../src/model/environment-spec.js";
+import { readmeLinks } from "./readme-links.js";
 
 describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {
@@ -10,7 +11,9 @@ describe("package", () => {
     const files = packed!.files.map((file) => file.path);
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/pipeline.js"]));
     expect(files).toContain("schema/environment.schema.json");
-    expect(files.filter((file) => !file.startsWith("dist/") && !file.startsWith("schema/") && file !== "package.json" && file !== "README.md")).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(["LICENSE", "examples/staging.yaml", "examples/gitops-ci/argusai-kustomize.yml"]));
+    const shipped = /^(dist|schema|examples)\/|^(package\.json|README\.md|LICENSE)$/;
+    expect(files.filter((file) => !shipped.test(file))).toEqual([]);
     expect(files.filter((file) => /(^|\/)test\/|\.(test|spec)\.[cm]?[jt]s$/.test(file))).toEqual([]);
     expect(files.filter((file) => file.startsWith("dist/cli."))).toEqual([]);
   });
@@ -29,8 +32,28 @@ describe("package", () => {
     expect(pkg["name"]).toBe("argusai-kustomize");
     expect(pkg["type"]).toBe("module");
     expect(pkg["exports"]["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(pkg["exports"]["./schema/environment.schema.json"]).toBe("./schema/environment.schema.json");
     expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/bin/argusai-kustomize.js" });
     expect(pkg["engines"]).toEqual({ node: ">=20" });
-    expect((await readFile("dist/bin/argusai-kustomize.js", "utf8")).startsWith("#!/usr/bin/env -S node --\n")).toBe(true);
+    // Not `#!/usr/bin/env -S node --` (BusyBox env has no -S): see test/package/bin.test.ts.
+    expect((await readFile("dist/bin/argusai-kustomize.js", "utf8")).startsWith('#!/bin/sh\n":" //; exec node -- "$0" "$@"\n')).toBe(true);
+  });
+
+  it("says where it lives and under which licence (LICENSE matches package.json)", async () => {
+    const pkg = JSON.parse(await readFile("package.json", "utf8")) as Record<string, any>;
+    const home = "https://github.com/argusai/argusai-kustomize";
+    expect(pkg["repository"]).toEqual({ type: "git", url: `git+${home}.git` });
+    expect(pkg["homepage"]).toBe(`${home}#readme`);
+    expect(pkg["bugs"]).toEqual({ url: `${home}/issues` });
+    expect(pkg["license"]).toBe("MIT");
+    expect(await readFile("LICENSE", "utf8")).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /);
+  });
+
+  it("links from the README only to files the tarball ships", async () => {
+    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
+    const files = new Set(packed!.files.map((file) => file.path));
+    const links = readmeLinks(await readFile("README.md", "utf8"));
+    expect(links).toEqual(expect.arrayContaining(["LICENSE", "examples/gitops-ci/argusai-kustomize.yml", "schema/environment.schema.json"]));
+    expect(links.filter((link) => !files.has(link))).toEqual([]);
   });
 });
