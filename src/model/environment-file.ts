@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from "yaml";
 import { ArgusKustomizeError } from "../errors.js";
 import type { EnvironmentSource, FieldPath } from "./environment-spec.js";
 
@@ -38,6 +38,14 @@ export function environmentSourceFromText(text: string, file: string): Environme
     let node: Node | null | undefined = document.contents as Node;
     let line: number | undefined = node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
     for (const key of field) {
+      if (isSeq(node)) {
+        // A list item: its own line (a flow list's items may share their parent's).
+        const item = node.items[Number(key)] as Node | undefined;
+        if (item === undefined) break;
+        if (item.range) line = lineCounter.linePos(item.range[0]).line;
+        node = item;
+        continue;
+      }
       if (!isMap(node)) break;
       const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(key));
       if (pair === undefined) break;

@@ -117,16 +117,29 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     production: true,
     createNamespace: true,
     images: { backend: { digest: `sha256:${"ab".repeat(32)}` }, frontend: { tag: "1.4.2" } },
-    replicas: { backend: 1, frontend: 3 },
+    replicas: { backend: 1 },
     resources: {
       backend: { requests: { cpu: "500m", memory: "768Mi" }, limits: { cpu: "2", memory: "2Gi" } },
       frontend: { requests: { cpu: "200m", memory: "300Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     },
     config: { LOG_LEVEL: "INFO", FEATURE_FLAG: "yes", LEGACY: "on", VERSION: "1.10", "dotted.key": "a value with spaces" },
     secret: { mode: "existing" },
-    ingress: { host: "argusai.example.com", tlsSecretName: "argusai-tls", className: "nginx" },
-    storage: { className: "fast-ssd", size: "50Gi" },
-    disruptionBudgets: { backend: { minAvailable: 0 }, frontend: { minAvailable: 2 } },
+    ingress: { host: "argusai.example.com", tlsSecretName: "argusai-tls", className: "nginx", exposeMetrics: true, annotations: { "a.example.com/b": "c" }, labels: { x: "y" } },
+    storage: { className: "fast-ssd", size: "50Gi", accessMode: "ReadWriteMany", annotations: { keep: "yes" }, labels: { data: "true" } },
+    disruptionBudgets: { backend: { minAvailable: 0 }, frontend: { maxUnavailable: "50%" } },
+    autoscaling: { frontend: { minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 60 } },
+    scheduling: {
+      backend: { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }], priorityClassName: "high" },
+      frontend: { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { component: "frontend" } } } }] } } },
+    },
+    imagePullSecrets: ["pull-one", "pull-two"],
+    networkPolicy: { ingressControllerNamespace: "traefik" },
+    serviceAccount: { labels: { tier: "app" }, annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/argusai" } },
+    services: { labels: { "example.com/exposed": "no" } },
+    patches: [
+      { target: { kind: "Service", name: "argusai-frontend" }, operations: [{ op: "replace", path: "/spec/ports/0/port", value: 80 }] },
+      { target: { kind: "PersistentVolumeClaim", name: "argusai-data" }, operations: [{ op: "add", path: "/spec/volumeMode", value: "Filesystem" }] },
+    ],
   },
   {
     name: "scaled-down",
@@ -136,6 +149,7 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     replicas: { backend: 0, frontend: 0 },
     secret: { mode: "generated" },
     ingress: { host: "scaled-down.example.com" },
+    networkPolicy: { ingressControllerNamespace: "ingress-nginx", egress: { allowCidrs: ["10.0.0.0/8", "192.168.1.0/24"] } },
   },
 ];
 
