@@ -1,11 +1,15 @@
 /**
- * Bad environment files through the CLI: each exits 2 with a message naming the file, the line
- * (where it has one), the environment and the field, and leaves every byte of the tree unchanged.
+ * Bad environment files: each is refused (INVALID_SPEC, exit 2) with a message naming the file, the
+ * line (where it has one), the environment and the field, and leaves every byte of the tree
+ * unchanged. Every case runs through the library in-process (fast); a few also through the CLI, for
+ * the exit code and the output.
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli, snapshotTree, tempDir } from "./helpers.js";
+import { ArgusKustomizeError } from "../src/errors.js";
+import { generate } from "../src/pipeline.js";
+import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
 
@@ -76,17 +80,33 @@ beforeAll(async () => {
   pristine = await snapshotTree(tree);
 });
 
+/** The env files of a case: the bad one, after a good one with the same name where the case needs it. */
+async function filesOf(bad: BadFile, index: number, prefix: string): Promise<{ file: string; envFiles: string[] }> {
+  const file = path.join(filesDir, `${prefix}-${index}.yaml`);
+  await writeFile(file, bad.text);
+  if (bad.what !== "a name clashing with another file") return { file, envFiles: [file] };
+  const first = path.join(filesDir, `${prefix}-first-${index}.yaml`);
+  await writeFile(first, HEAD);
+  return { file, envFiles: [first, file] };
+}
+
 describe(`${BAD_FILES.length} bad environment files`, () => {
-  it.each(BAD_FILES.map((bad, index) => [bad.what, bad, index] as const))("%s: exit 2, names file, line and field, tree unchanged", async (_, bad, index) => {
-    const file = path.join(filesDir, `bad-${index}.yaml`);
-    await writeFile(file, bad.text);
-    const args = ["generate", "--dir", tree, "--env-file", file];
-    if (bad.what === "a name clashing with another file") {
-      const first = path.join(filesDir, `first-${index}.yaml`);
-      await writeFile(first, HEAD);
-      args.splice(3, 0, "--env-file", first);
-    }
-    const result = await run(args);
+  it.each(BAD_FILES.map((bad, index) => [bad.what, bad, index] as const))("%s: INVALID_SPEC naming file, line and field, tree unchanged", async (_, bad, index) => {
+    const { file, envFiles } = await filesOf(bad, index, "bad");
+    const error = await generate({ dir: tree, envFiles, renderer }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ArgusKustomizeError);
+    expect((error as ArgusKustomizeError).code).toBe("INVALID_SPEC");
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(bad.expected);
+    expect(await snapshotTree(tree)).toEqual(pristine);
+  });
+
+  it.each(BAD_FILES.slice(0, 3).map((bad, index) => [bad.what, bad, index] as const))("through the CLI, %s: exit 2, one message, no stack, tree unchanged", async (_, bad, index) => {
+    const { file, envFiles } = await filesOf(bad, index, "cli");
+    const result = await run(["generate", "--dir", tree, ...envFiles.flatMap((envFile) => ["--env-file", envFile])]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain(file);
