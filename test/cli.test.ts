@@ -4,14 +4,9 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStream } from "../src/render/kustomize.js";
-import { CLI, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
+import { CLI, PLACEHOLDER_WARNINGS, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env });
-
-/** What every generate of the default tree says: the committed prod still has the placeholder version. */
-const PLACEHOLDER_WARNINGS = ["backend", "frontend"]
-  .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
-  .join("");
 
 describe("argusai-kustomize CLI", () => {
   it("generate exits 0 and prints one line per overlay: objects, namespace, images", async () => {

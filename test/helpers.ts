@@ -66,3 +66,8 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
 
 /** Path to the bin as shipped: the bundled CLI (npm test builds before it runs vitest). */
 export const CLI = path.resolve("dist/bin/argusai-kustomize.js");
+
+/** What every generate and validate of a tree with the built-in prod says: its images still have the placeholder version. */
+export const PLACEHOLDER_WARNINGS = ["backend", "frontend"]
+  .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
+  .join("");
