@@ -14,7 +14,8 @@ export type { EnvironmentSource, EnvironmentSpec, FieldPath, ImageVersion, Ingre
 export { environmentSourceFromText } from "./model/environment-file.js";
 export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/built-in-environments.js";
 export type { ProdOptions } from "./model/built-in-environments.js";
-export { quantityValue } from "./model/quantity.js";
+export { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, quantityValue, sameQuantity } from "./model/quantity.js";
+export type { Quantity, QuantityKind, QuantityParse } from "./model/quantity.js";
 
 export { applyOperations, ContainerPatch, ResourcePatch, targetOf } from "./patch/json6902.js";
 export type { Json6902Patch, JsonPatchOperation, PatchTarget } from "./patch/json6902.js";

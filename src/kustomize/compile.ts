@@ -6,7 +6,7 @@ import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import { ArgusKustomizeError } from "../errors.js";
 import { baseResources, IMAGE_REPOSITORIES, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
 import { loadEnvironments, requestAboveLimit, type EnvironmentSpec } from "../model/environment-spec.js";
-import { quantityValue } from "../model/quantity.js";
+import { sameQuantity } from "../model/quantity.js";
 import { COMPONENTS, componentLabels, selectorLabels, sharedLabels, type Component } from "../model/labels.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
@@ -175,7 +175,7 @@ function setResources(
       const value = wanted[kind]?.[name];
       const base = current[kind]?.[name];
       // "1" and "1000m" are the same CPU: no patch for a value the base already has.
-      if (value !== undefined && (base === undefined || quantityValue(value) !== quantityValue(base))) set(["resources", kind, name], value);
+      if (value !== undefined && (base === undefined || !sameQuantity(value, base))) set(["resources", kind, name], value);
     }
   }
 }

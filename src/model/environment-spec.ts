@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
 import { argusBase } from "./base.js";
 import { COMPONENTS, type Component } from "./labels.js";
-import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
+import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -26,11 +26,16 @@ const dnsLabel = (what: string) =>
 const dnsSubdomain = (what: string) =>
   z.string().max(253).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
-const quantity = (example: string) =>
+const quantity = (example: string, kind: QuantityKind) =>
   z
     .string()
     .regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`)
-    .refine((value) => !value.startsWith("-"), "must not be negative");
+    .refine((value) => !value.startsWith("-"), "must not be negative")
+    // The pattern is the grammar (and goes into the JSON Schema); the value limits are exact rules.
+    .superRefine((value, context) => {
+      const problem = QUANTITY_PATTERN.test(value) ? quantityProblem(value, kind) : undefined;
+      if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
+    });
 
 const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
@@ -42,7 +47,7 @@ const imageVersionSchema = z
   .describe("An image version: a tag or a digest, never both");
 
 const cpuMemory = (cpu: string, memory: string) =>
-  z.strictObject({ cpu: quantity(cpu).optional(), memory: quantity(memory).optional() });
+  z.strictObject({ cpu: quantity(cpu, "cpu").optional(), memory: quantity(memory, "bytes").optional() });
 
 const resourceSpecSchema = z
   .strictObject({ requests: cpuMemory("250m", "512Mi").optional(), limits: cpuMemory("1000m", "1Gi").optional() })
@@ -99,8 +104,8 @@ export const environmentSpecSchema = z
     storage: z
       .strictObject({
         className: dnsSubdomain("StorageClass name").optional(),
-        size: quantity("10Gi")
-          .refine((size) => (quantityValue(size) ?? 0) > 0, "must be above zero")
+        size: quantity("10Gi", "bytes")
+          .refine((size) => { const parsed = parseQuantity(size); return !parsed.ok || parsed.value.nanos > 0n; }, "must be above zero")
           .optional(),
       })
       .optional()
@@ -347,8 +352,12 @@ export function requestAboveLimit(
   for (const name of ["cpu", "memory"] as const) {
     const request = wanted?.requests?.[name] ?? base.requests?.[name];
     const limit = wanted?.limits?.[name] ?? base.limits?.[name];
-    if (request !== undefined && limit !== undefined && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
-      return { name, request, limit };
+    // Exact, as the API server compares them ("700m" is "0.7"); a value that is no quantity is
+    // reported on its own field.
+    const requested = request !== undefined ? parseQuantity(request) : undefined;
+    const limited = limit !== undefined ? parseQuantity(limit) : undefined;
+    if (requested?.ok === true && limited?.ok === true && compareQuantities(requested.value, limited.value) > 0) {
+      return { name, request: request!, limit: limit! };
     }
   }
   return undefined;
