@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
 import { argusBase } from "./base.js";
 import { COMPONENTS, type Component } from "./labels.js";
+import { CONFIG_KEY_PATTERN, configKeyProblem, configMapSizeProblem, configValueProblem } from "./config-data.js";
 import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
 
 /*
@@ -14,7 +15,6 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
 const dnsLabel = (what: string) =>
   z
@@ -24,7 +24,15 @@ const dnsLabel = (what: string) =>
     .describe(`${what}: a DNS-1123 label`);
 
 const dnsSubdomain = (what: string) =>
-  z.string().max(253).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+  z.string().max(253, "is longer than 253 characters").regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+
+/** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts, quantity.ts). */
+const refineWith =
+  (problemOf: (value: string) => string | undefined) =>
+  (value: string, context: z.core.$RefinementCtx<string>): void => {
+    const problem = problemOf(value);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
+  };
 
 const quantity = (example: string, kind: QuantityKind) =>
   z
@@ -32,10 +40,7 @@ const quantity = (example: string, kind: QuantityKind) =>
     .regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`)
     .refine((value) => !value.startsWith("-"), "must not be negative")
     // The pattern is the grammar (and goes into the JSON Schema); the value limits are exact rules.
-    .superRefine((value, context) => {
-      const problem = QUANTITY_PATTERN.test(value) ? quantityProblem(value, kind) : undefined;
-      if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
-    });
+    .superRefine(refineWith((value) => (QUANTITY_PATTERN.test(value) ? quantityProblem(value, kind) : undefined)));
 
 const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
@@ -91,11 +96,8 @@ export const environmentSpecSchema = z
     resources: perComponent(resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
     config: z
       .record(
-        z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"),
-        z
-          .string({ error: "must be a string (quote numbers and booleans)" })
-          .refine((value) => !/[\r\n]/.test(value), "must be one line (kustomize literals cannot hold a line break)")
-          .refine((value) => !/^(["']).*\1$/s.test(value), "must not be wrapped in quotes: kustomize strips them from literals, so the pod would see the value without them"),
+        z.string().regex(CONFIG_KEY_PATTERN, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')").superRefine(refineWith(configKeyProblem)),
+        z.string({ error: "must be a string (quote numbers and booleans)" }).superRefine(refineWith(configValueProblem)),
       )
       .optional()
       .describe("Values merged into the argusai-config ConfigMap"),
@@ -324,6 +326,13 @@ function crossFieldProblems(input: unknown): SpecProblem[] {
   }
   if (typeof spec["namespace"] === "string" && RESERVED_NAMESPACES.includes(spec["namespace"]) && spec["createNamespace"] !== false) {
     problems.push({ field: ["namespace"], message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it` });
+  }
+  const config = asRecord(spec["config"]);
+  if (Object.keys(config).length > 0) {
+    const merged: Record<string, string> = { ...argusBase().config };
+    for (const [key, value] of Object.entries(config)) if (typeof value === "string") merged[key] = value;
+    const tooLarge = configMapSizeProblem(merged);
+    if (tooLarge !== undefined) problems.push({ field: ["config"], message: tooLarge });
   }
   if (production && asRecord(spec["secret"])["mode"] === "generated") {
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
