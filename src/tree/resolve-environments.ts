@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
 import type { ArgusBase } from "../model/base.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
-import { environmentSourceFromText } from "../model/environment-file.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
+import { readEnvironmentFile } from "./read-environment-file.js";
 import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./record.js";
 
 /*
@@ -133,31 +132,8 @@ function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: reado
     return {
       recorded: entry,
       name: entry.name,
-      load: async () => {
-        const text = await readFile(absolute, "utf8").catch((error: NodeJS.ErrnoException) => {
-          throw new ArgusKustomizeError(
-            "INVALID_SPEC",
-            `${RECORD_FILE} records environment "${entry.name}" from ${shown}, which cannot be read (${error.code ?? error.message}); ` +
-              `restore it, pass its new path with --env-file, or drop it with --remove-env ${entry.name}`,
-            { cause: error, location: { environment: entry.name, file: shown } },
-          );
-        });
-        return environmentSourceFromText(text, shown);
-      },
+      load: () => readEnvironmentFile(absolute, shown, entry.name),
     };
   }
   return { recorded: entry, name: environmentName(entry.spec), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };
-}
-
-async function readEnvironmentFile(absolute: string, shown: string): Promise<EnvironmentSource> {
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (error) {
-    throw new ArgusKustomizeError("INVALID_SPEC", `cannot read the environment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
-      cause: error,
-      location: { file: shown },
-    });
-  }
-  return environmentSourceFromText(text, shown);
 }
