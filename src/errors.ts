@@ -1,3 +1,5 @@
+import { printable } from "./printable.js";
+
 /**
  * The one error class of argusai-kustomize. Every failure a user can cause or meet carries a
  * `code` from the closed list below, so scripts can branch on it and the CLI can map it to an
@@ -74,11 +76,20 @@ export class ArgusKustomizeError extends Error {
   }
 }
 
+/**
+ * One shape for every message: `file:line: environment "x", field y: message`, with the parts
+ * that are known. Location parts come from input, so they are escaped; so is the message, but for
+ * its line breaks (a list of problems, each escaped where it was made). A message that already
+ * starts with its location (a list of problems, each naming its own) is not prefixed twice.
+ */
 function withLocation(message: string, location: ErrorLocation): string {
-  const where = [
-    location.environment !== undefined ? `environment "${location.environment}"` : undefined,
-    location.file !== undefined ? `file ${location.file}` : undefined,
-    location.field !== undefined ? `field ${location.field}` : undefined,
+  const file = location.file !== undefined ? printable(location.file) : undefined;
+  const names = [
+    location.environment !== undefined ? `environment "${printable(location.environment)}"` : undefined,
+    location.field !== undefined ? `field ${printable(location.field)}` : undefined,
   ].filter((part) => part !== undefined);
-  return where.length > 0 ? `${where.join(", ")}: ${message}` : message;
+  const text = printable(message, { keepNewlines: true, maxLength: Number.POSITIVE_INFINITY });
+  const where = [file, names.length > 0 ? names.join(", ") : undefined].filter((part) => part !== undefined);
+  if (where.length === 0 || (file !== undefined && text.startsWith(`${file}:`)) || text.startsWith("environment \"")) return text;
+  return `${where.join(": ")}: ${text}`;
 }

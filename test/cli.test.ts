@@ -95,13 +95,13 @@ describe("argusai-kustomize CLI", () => {
   it("check and render on a directory that is not a tree exit 2", async () => {
     const missing = await run(["check", "--dir", "/nonexistent/tree"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("argusai-kustomize: USAGE: file /nonexistent/tree: /nonexistent/tree is not a directory; give the tree's directory with --dir\n");
+    expect(missing.stderr).toBe("argusai-kustomize: USAGE: /nonexistent/tree: /nonexistent/tree is not a directory; give the tree's directory with --dir\n");
     const dir = await tempDir();
     expect((await run(["generate", "--dir", dir])).code).toBe(0);
     await rm(path.join(dir, "overlays/dev/secrets.env"));
     const noSeed = await run(["render", "dev", "--dir", dir]);
     expect(noSeed.code).toBe(2);
-    expect(noSeed.stderr).toMatch(/^argusai-kustomize: TREE_INCOMPLETE: environment "dev", file overlays\/dev\/secrets.env: overlays\/dev\/secrets.env is missing/);
+    expect(noSeed.stderr).toMatch(/^argusai-kustomize: TREE_INCOMPLETE: overlays\/dev\/secrets.env: environment "dev": overlays\/dev\/secrets.env is missing/);
   });
 
   it("the bin itself (its shebang) passes --env-file through to us, not to Node", async () => {
@@ -111,7 +111,7 @@ describe("argusai-kustomize CLI", () => {
         resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr });
       });
     });
-    expect(result.stderr).toMatch(/^argusai-kustomize: INVALID_SPEC: file \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/^argusai-kustomize: INVALID_SPEC: \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
     expect(result.code).toBe(2);
   });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
+import { printable } from "../printable.js";
 import { argusBase } from "./base.js";
 import { COMPONENTS, type Component } from "./labels.js";
 import { CONFIG_KEY_PATTERN, configKeyProblem, configMapSizeProblem, configValueProblem } from "./config-data.js";
@@ -209,7 +210,7 @@ export function loadEnvironments(sources: readonly EnvironmentSource[]): Environ
   }
   if (lines.length > 0) {
     const only = sources.length === 1 ? sources[0] : undefined;
-    throw new ArgusKustomizeError("INVALID_SPEC", `${lines.length} problem(s) in the environments:\n  ${lines.join("\n  ")}`, {
+    throw new ArgusKustomizeError("INVALID_SPEC", lines.length === 1 ? lines[0]! : `${lines.length} problems in the environments:\n  ${lines.join("\n  ")}`, {
       problems: lines,
       ...(only !== undefined ? { location: { environment: environmentName(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
     });
@@ -224,8 +225,10 @@ export function dotted(field: FieldPath): string {
 
 function formatProblem(source: EnvironmentSource, name: string, problem: SpecProblem): string {
   const line = source.lineOf?.(problem.field);
-  const where = source.file === undefined ? "" : `${source.file}${line !== undefined ? `:${line}` : ""}: `;
-  return `${where}environment "${name}", field ${dotted(problem.field) || "(top level)"}: ${problem.message}`;
+  const where = source.file === undefined ? "" : `${printable(source.file)}${line !== undefined ? `:${line}` : ""}: `;
+  // Names, keys and values come from the input: escaped, so no control character or terminal
+  // escape reaches a terminal or CI log raw, and cut short, so a 1 MiB value is not printed whole.
+  return `${where}environment "${printable(name)}", field ${printable(dotted(problem.field)) || "(top level)"}: ${printable(problem.message, { maxLength: 1000 })}`;
 }
 
 /** The `name` of a spec that may be malformed, for messages and matching; "(unnamed)" when it has none. */
@@ -242,6 +245,7 @@ const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   disruptionBudgets: COMPONENTS,
   "resources.*": ["requests", "limits"],
   "resources.*.*": ["cpu", "memory"],
+  "images.*": ["tag", "digest"],
   storage: ["className", "size"],
   ingress: ["host", "tlsSecretName", "className"],
 };
@@ -252,29 +256,75 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: FieldPath = []): SpecPro
     case "unrecognized_keys":
       return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(field, key)}` }));
     case "invalid_union": {
-      // The branch whose keys matched (a tag, or a digest) knows what is wrong with the value.
-      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0));
-      if (matched.length === 1) return matched[0]!.flatMap((nested) => describeIssue(nested, field));
-      if (field[0] === "images") return [{ field, message: "give exactly one of tag or digest" }];
+      // Keys no branch knows (kustomize's `newTag:` under images.backend) are unknown fields,
+      // whichever branch was meant; a branch counts as meant when only such keys upset it.
+      const input = asRecord(issue.input);
+      const known = knownKeys(field);
+      const unknown = known.length > 0 ? Object.keys(input).filter((key) => !known.includes(key)) : [];
+      const unknownProblems = unknown.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(field, key)}` }));
+      const onlyUnknown = (nested: z.core.$ZodIssue) => nested.code === "unrecognized_keys" && nested.path.length === 0 && nested.keys.every((key) => unknown.includes(key));
+      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0 && !onlyUnknown(nested)));
+      if (matched.length === 1) return [...unknownProblems, ...matched[0]!.filter((nested) => !onlyUnknown(nested)).flatMap((nested) => describeIssue(nested, field))];
+      if (typeof issue.input !== "object" || issue.input === null || Array.isArray(issue.input)) {
+        return [{ field, message: field[0] === "images" ? `must be a mapping with a tag or a digest (like { tag: "1.4.2" }), not ${typeName(issue.input)}` : `must be a mapping, not ${typeName(issue.input)}` }];
+      }
+      if (field[0] === "images") return [...unknownProblems, { field, message: "give exactly one of tag or digest" }];
       if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
-      return [{ field, message: issue.message }];
-    }
-    case "invalid_key":
+      return [...unknownProblems, { field, message: "does not match any of the allowed forms" }];
+    }    case "invalid_key":
       return [{ field, message: issue.issues[0]?.message ?? issue.message }];
     case "invalid_type":
       if (issue.input === undefined) return [{ field, message: "is required" }];
       if (issue.expected === "string" && (typeof issue.input === "number" || typeof issue.input === "boolean")) {
         return [{ field, message: `must be a string; quote it ("${String(issue.input)}"), YAML read ${typeof issue.input} ${String(issue.input)}` }];
       }
-      return [{ field, message: issue.message.startsWith("Invalid input") ? `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}` : issue.message }];
+      if (!issue.message.startsWith("Invalid input")) return [{ field, message: issue.message }];
+      return [{ field, message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${typeName(issue.input)}` }];
+    case "too_big":
+    case "too_small":
+    case "invalid_format":
+    case "invalid_value":
+    case "not_multiple_of":
+      // Ours carry a message written for people; the schema library's own wording does not.
+      return [{ field, message: /^(Too (big|small)|Invalid)\b/.test(issue.message) ? "is not an allowed value" : issue.message }];
     default:
-      return [{ field, message: issue.message }];
+      return [{ field, message: issue.message.startsWith("Invalid input") ? "is not valid here" : issue.message }];
   }
 }
 
-function suggestion(field: FieldPath, key: string): string {
+/** What zod's `expected` types are called in a message. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: "a mapping (key: value lines)",
+  record: "a mapping (key: value lines)",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
+/** How a wrong value is called in a message: its YAML kind, never the value itself. */
+function typeName(value: unknown): string {
+  if (value === null) return "empty (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "boolean") return "a boolean";
+  return `a ${typeof value}`;
+}
+
+function knownKeys(field: FieldPath): readonly string[] {
   const pattern = field.map((part, index) => (index === 0 ? part : "*")).join(".");
-  const known = KNOWN_KEYS[pattern] ?? KNOWN_KEYS[field.join(".")] ?? [];
+  return KNOWN_KEYS[pattern] ?? KNOWN_KEYS[field.join(".")] ?? [];
+}
+
+/** kustomize's names for fields that are spelt differently here. */
+const KUSTOMIZE_NAMES: Readonly<Record<string, string>> = { newTag: "tag", newName: "tag or digest (the image name is fixed)", count: "a number under replicas" };
+
+function suggestion(field: FieldPath, key: string): string {
+  const known = knownKeys(field);
+  const kustomize = KUSTOMIZE_NAMES[key];
+  if (kustomize !== undefined && known.length > 0) return ` (kustomize's name; here it is ${kustomize})`;
   const close = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
   return close !== undefined ? ` (did you mean ${close}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";
 }

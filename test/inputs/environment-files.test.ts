@@ -34,7 +34,7 @@ describe("what is not a regular file is refused without reading it", () => {
   });
 
   it("a device and a directory", async () => {
-    expect(await readProblem("/dev/zero")).toMatch(/file \/dev\/zero: is a device, not a regular file/);
+    expect(await readProblem("/dev/zero")).toMatch(/^\/dev\/zero: is a device, not a regular file/);
     expect(await readProblem(await tempDir())).toMatch(/is a directory, not a regular file/);
   });
 
@@ -81,7 +81,7 @@ describe("a file that is not an environment file", () => {
   it("is reported in one line, without its contents", () => {
     const manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: secret-stuff\ndata:\n  PASSWORD: hunter2\n";
     expect(() => environmentSourceFromText(manifest, "cm.yaml")).toThrow(
-      /^file cm\.yaml: is not an environment file: none of its 4 top-level keys is an environment field \(name, namespace, secret, \.\.\.\)$/,
+      /^cm\.yaml: is not an environment file: none of its 4 top-level keys is an environment field \(name, namespace, secret, \.\.\.\)$/,
     );
   });
 
