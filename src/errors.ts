@@ -1,4 +1,4 @@
-import { printable } from "./printable.js";
+import { printable, quoted } from "./printable.js";
 
 /**
  * The one error class of argusai-kustomize. Every failure a user can cause or meet carries a
@@ -85,7 +85,7 @@ export class ArgusKustomizeError extends Error {
 function withLocation(message: string, location: ErrorLocation): string {
   const file = location.file !== undefined ? printable(location.file) : undefined;
   const names = [
-    location.environment !== undefined ? `environment "${printable(location.environment)}"` : undefined,
+    location.environment !== undefined ? `environment ${quoted(location.environment)}` : undefined,
     location.field !== undefined ? `field ${printable(location.field)}` : undefined,
   ].filter((part) => part !== undefined);
   const text = printable(message, { keepNewlines: true, maxLength: Number.POSITIVE_INFINITY });

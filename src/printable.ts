@@ -39,3 +39,14 @@ export function codePointName(char: string): string {
 function escapeCode(code: number): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
 }
+
+/**
+ * `text` in double quotes for a message, escaped like {@link printable} and with its own quotes
+ * escaped, so a name holding `"` cannot end the quoting early.
+ *
+ * @example
+ * quoted('a"b'); // "\"a\\\"b\""
+ */
+export function quoted(text: string): string {
+  return `"${printable(text).replaceAll('"', '\\"')}"`;
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
-import { printable } from "../printable.js";
+import { printable, quoted } from "../printable.js";
 import { argusBase } from "./base.js";
 import { COMPONENTS, type Component } from "./labels.js";
 import { CONFIG_KEY_PATTERN, configKeyProblem, configMapSizeProblem, configValueProblem } from "./config-data.js";
@@ -228,7 +228,7 @@ function formatProblem(source: EnvironmentSource, name: string, problem: SpecPro
   const where = source.file === undefined ? "" : `${printable(source.file)}${line !== undefined ? `:${line}` : ""}: `;
   // Names, keys and values come from the input: escaped, so no control character or terminal
   // escape reaches a terminal or CI log raw, and cut short, so a 1 MiB value is not printed whole.
-  return `${where}environment "${printable(name)}", field ${printable(dotted(problem.field)) || "(top level)"}: ${printable(problem.message, { maxLength: 1000 })}`;
+  return `${where}environment ${quoted(name)}, field ${printable(dotted(problem.field)) || "(top level)"}: ${printable(problem.message, { maxLength: 1000 })}`;
 }
 
 /** The `name` of a spec that may be malformed, for messages and matching; "(unnamed)" when it has none. */
