@@ -5,6 +5,8 @@
  * Exit codes are the CLI's business (src/cli.ts), not the library's.
  */
 
+import { printable, quoted } from "./printable.js";
+
 /** Every code an {@link ArgusKustomizeError} can carry, with what it means. */
 export const ERROR_CODES = {
   INVALID_SPEC: "An EnvironmentSpec (from a script or a file) is invalid.",
@@ -43,12 +45,13 @@ export interface Problem extends ErrorLocation {
  * known; control characters in input-derived parts are shown escaped).
  */
 export function formatProblem(problem: Problem): string {
-  const file = problem.file !== undefined ? `${problem.file}${problem.line !== undefined ? `:${problem.line}` : ""}: ` : "";
+  // Every part may come from input (a file name, a key, a value): escaped, never printed raw.
+  const file = problem.file !== undefined ? `${printable(problem.file)}${problem.line !== undefined ? `:${problem.line}` : ""}: ` : "";
   const where = [
-    problem.environment !== undefined ? `environment "${problem.environment}"` : undefined,
-    problem.field !== undefined ? `field ${problem.field}` : undefined,
+    problem.environment !== undefined ? `environment ${quoted(problem.environment)}` : undefined,
+    problem.field !== undefined ? `field ${printable(problem.field)}` : undefined,
   ].filter((part) => part !== undefined);
-  return `${file}${where.length > 0 ? `${where.join(", ")}: ` : ""}${problem.message}`;
+  return `${file}${where.length > 0 ? `${where.join(", ")}: ` : ""}${printable(problem.message, { keepNewlines: true, maxLength: Number.POSITIVE_INFINITY })}`;
 }
 
 /**

@@ -56,7 +56,7 @@ const BAD_FILES: BadFile[] = [
   { what: "a config value in quotes", text: `${HEAD}config:\n  GREETING: "'hi'"\n`, expected: /:6: environment "staging", field config.GREETING: must not be wrapped in quotes/ },
   { what: "a PodDisruptionBudget that blocks drains", text: `${HEAD}disruptionBudgets:\n  frontend: { minAvailable: 1 }\n`, expected: /:6: environment "staging", field disruptionBudgets.frontend.minAvailable: 1 with 1 replica\(s\) would block every node drain/ },
   { what: "a storage size that is not a quantity", text: `${HEAD}storage:\n  size: 20 GB\n`, expected: /:6: environment "staging", field storage.size: is not a Kubernetes quantity/ },
-  { what: "production as the word yes", text: `${HEAD}production: yes\n`, expected: /:5: environment "staging", field production: must be a boolean/ },
+  { what: "production as the word yes", text: `${HEAD}production: yes\n`, expected: /:5: environment "staging", field production: must be true or false, not a string/ },
   { what: "malformed YAML", text: "name: staging\nnamespace: [argusai\n", expected: /:\d+: malformed YAML or JSON/ },
   { what: "malformed JSON", text: '{"name": "staging", "namespace": "argusai-staging",, }', expected: /:1: malformed YAML or JSON/ },
   { what: "an empty file", text: "", expected: /: the file is empty; it must hold one environment/ },
@@ -64,7 +64,7 @@ const BAD_FILES: BadFile[] = [
   { what: "two documents", text: `${HEAD}---\n${HEAD}`, expected: /:5: holds several YAML documents; give one environment per file/ },
   { what: "a list instead of a mapping", text: "- name: staging\n", expected: /:1: must be a mapping of environment fields/ },
   { what: "a key given twice", text: `${HEAD}namespace: other\n`, expected: /:5: malformed YAML or JSON: Map keys must be unique/ },
-  { what: "several problems at once", text: `${HEAD}replica: 2\nstorage: { size: 10GB }\n`, expected: /2 problem\(s\) in the environments:\n.*:5: environment "staging", field replica: unknown field.*\n.*:6: environment "staging", field storage.size: is not a Kubernetes quantity/ },
+  { what: "several problems at once", text: `${HEAD}replica: 2\nstorage: { size: 10GB }\n`, expected: /2 problems in the environments:\n.*:5: environment "staging", field replica: unknown field.*\n.*:6: environment "staging", field storage.size: is not a Kubernetes quantity/ },
 ];
 
 let tree: string;

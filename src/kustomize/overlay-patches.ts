@@ -6,7 +6,7 @@ import type { ComponentDefinition } from "../model/components.js";
 import type { ExtraPatchSpec, ObjectMetadataSpec } from "../model/environment-options.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { selectorLabels } from "../model/labels.js";
-import { quantityValue } from "../model/quantity.js";
+import { sameQuantity } from "../model/quantity.js";
 import { applyOperations, findContainer, ResourcePatch, targetOf, type Json6902Patch, type JsonPatchOperation } from "../patch/json6902.js";
 import { toJsonPointer } from "../patch/path.js";
 
@@ -46,7 +46,7 @@ function typedPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>): O
 
   const data = withMetadata(ResourcePatch.of(base.data), spec.storage);
   const size = spec.storage?.size;
-  if (size !== undefined && quantityValue(size) !== quantityValue(base.data.object.spec?.resources?.requests?.["storage"] ?? "")) {
+  if (size !== undefined && !sameQuantity(size, base.data.object.spec?.resources?.requests?.["storage"] ?? "")) {
     data.set(["spec", "resources", "requests", "storage"], size);
   }
   if (spec.storage?.className !== undefined) data.set(["spec", "storageClassName"], spec.storage.className);
@@ -68,7 +68,7 @@ function workloadPatch(workload: Modeled<Deployment, string>, component: Compone
         const value = wanted?.[kind]?.[name];
         // "1" and "1000m" are the same CPU: no patch for a value the base already has (the
         // validator already checked requests <= limits).
-        if (value !== undefined && quantityValue(value) !== quantityValue(component.resources[kind][name])) container.set(["resources", kind, name], value);
+        if (value !== undefined && !sameQuantity(value, component.resources[kind][name])) container.set(["resources", kind, name], value);
       }
     }
   });

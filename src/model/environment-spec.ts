@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
+import { printable } from "../printable.js";
+import { BASE_CONFIG } from "./base.js";
 import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "./components.js";
+import { CONFIG_KEY_PATTERN, configKeyProblem, configMapSizeProblem, configValueProblem } from "./config-data.js";
 import {
   annotationsSchema,
   autoscalingSchema,
@@ -12,7 +15,7 @@ import {
   objectMetadataSchema,
   schedulingSchema,
 } from "./environment-options.js";
-import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
+import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -23,8 +26,6 @@ import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
-
 const dnsLabel = (what: string) =>
   z
     .string()
@@ -33,20 +34,30 @@ const dnsLabel = (what: string) =>
     .describe(`${what}: a DNS-1123 label`);
 
 const dnsSubdomain = (what: string) =>
-  z.string().max(253).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+  z.string().max(253, "is longer than 253 characters").regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
-const quantity = (example: string) =>
+/** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts, quantity.ts). */
+const refineWith =
+  (problemOf: (value: string) => string | undefined) =>
+  (value: string, context: z.core.$RefinementCtx<string>): void => {
+    const problem = problemOf(value);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
+  };
+
+const quantity = (example: string, kind: QuantityKind) =>
   z
     .string()
     .regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`)
-    .refine((value) => !value.startsWith("-"), "must not be negative");
+    .refine((value) => !value.startsWith("-"), "must not be negative")
+    // The pattern is the grammar (and goes into the JSON Schema); the value limits are exact rules.
+    .superRefine(refineWith((value) => (QUANTITY_PATTERN.test(value) ? quantityProblem(value, kind) : undefined)));
 
 const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
 const imageVersionSchema = imageSchema;
 
 const cpuMemory = (cpu: string, memory: string) =>
-  z.strictObject({ cpu: quantity(cpu).optional(), memory: quantity(memory).optional() });
+  z.strictObject({ cpu: quantity(cpu, "cpu").optional(), memory: quantity(memory, "bytes").optional() });
 
 const resourceSpecSchema = z
   .strictObject({ requests: cpuMemory("250m", "512Mi").optional(), limits: cpuMemory("1000m", "1Gi").optional() })
@@ -98,11 +109,8 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     resources: perComponent(names, resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
     config: z
       .record(
-        z.string().regex(CONFIG_KEY, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')"),
-        z
-          .string({ error: "must be a string (quote numbers and booleans)" })
-          .refine((value) => !/[\r\n]/.test(value), "must be one line (kustomize literals cannot hold a line break)")
-          .refine((value) => !/^(["']).*\1$/s.test(value), "must not be wrapped in quotes: kustomize strips them from literals, so the pod would see the value without them"),
+        z.string().regex(CONFIG_KEY_PATTERN, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')").superRefine(refineWith(configKeyProblem)),
+        z.string({ error: "must be a string (quote numbers and booleans)" }).superRefine(refineWith(configValueProblem)),
       )
       .optional()
       .describe("Values merged into the argusai-config ConfigMap"),
@@ -111,8 +119,8 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     storage: z
       .strictObject({
         className: dnsSubdomain("StorageClass name").optional(),
-        size: quantity("10Gi")
-          .refine((size) => (quantityValue(size) ?? 0) > 0, "must be above zero")
+        size: quantity("10Gi", "bytes")
+          .refine((size) => { const parsed = parseQuantity(size); return !parsed.ok || parsed.value.nanos > 0n; }, "must be above zero")
           .optional(),
         accessMode: z
           .enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], { error: 'must be "ReadWriteOnce", "ReadWriteOncePod" or "ReadWriteMany"' })
@@ -182,6 +190,12 @@ export interface EnvironmentSource {
   readonly file?: string;
   /** The 1-based line of a field in that file, where known. */
   readonly lineOf?: (field: FieldPath) => number | undefined;
+  /**
+   * Where the spec comes from: the tree's record, or this run's input (a file or script given now).
+   * A clash between the two is reported on the input, which is what changed.
+   * @default "input"
+   */
+  readonly origin?: "record" | "input";
 }
 
 /**
@@ -204,8 +218,10 @@ export function validateEnvironment(input: unknown, registry: ComponentRegistry 
   }
   // Cross-field rules also run on a spec with shape problems, so all problems come at once; a
   // field that already has a problem is not reported twice.
+  // By the field's own prefixes (a set lookup each), not by scanning every reported field:
+  // linear in the number of problems.
   for (const problem of crossFieldProblems(input, registry)) {
-    if (![...reported].some((field) => dotted(problem.field).startsWith(field))) problems.push(problem);
+    if (!problem.field.some((_, index) => reported.has(dotted(problem.field.slice(0, index + 1))))) problems.push(problem);
   }
   return problems;
 }
@@ -222,7 +238,13 @@ export function loadEnvironments<C extends string = ArgusComponent>(
 ): EnvironmentSpec<C>[] {
   const found: Problem[] = [];
   const names = new Map<string, string>();
+  // Who owns each namespace: the first recorded environment in it, else the first given.
   const namespaces = new Map<string, string>();
+  const describe = (source: EnvironmentSource) => `environment "${environmentName(source.spec)}"${source.file !== undefined ? ` (${source.file})` : ""}`;
+  for (const source of [...sources.filter((source) => source.origin === "record"), ...sources.filter((source) => source.origin !== "record")]) {
+    const namespace = asRecord(source.spec)["namespace"];
+    if (typeof namespace === "string" && !namespaces.has(namespace)) namespaces.set(namespace, describe(source));
+  }
   for (const source of sources) {
     const name = environmentName(source.spec);
     const problems = validateEnvironment(source.spec, registry);
@@ -234,13 +256,9 @@ export function loadEnvironments<C extends string = ArgusComponent>(
     // Two overlays in one namespace would own each other's objects: a `kubectl delete -k` or an
     // Argo CD prune of one would take the other's Deployments (and a generated Namespace) with it.
     const namespace = asRecord(source.spec)["namespace"];
-    if (typeof namespace === "string") {
-      const owner = namespaces.get(namespace);
-      if (owner !== undefined && previous === undefined) {
-        problems.push({ field: ["namespace"], message: `"${namespace}" is already the namespace of ${owner}; environments must not share a namespace` });
-      } else if (owner === undefined) {
-        namespaces.set(namespace, `environment "${name}"${source.file !== undefined ? ` (${source.file})` : ""}`);
-      }
+    const owner = typeof namespace === "string" ? namespaces.get(namespace) : undefined;
+    if (owner !== undefined && owner !== describe(source) && previous === undefined) {
+      problems.push({ field: ["namespace"], message: `"${String(namespace)}" is already the namespace of ${owner}; environments must not share a namespace` });
     }
     // In file order where lines are known, so the list reads top to bottom.
     const located = problems.map((problem) => locate(source, name, problem)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -248,7 +266,7 @@ export function loadEnvironments<C extends string = ArgusComponent>(
   }
   if (found.length > 0) {
     const only = sources.length === 1 ? sources[0] : undefined;
-    throw new ArgusKustomizeError("INVALID_SPEC", `${found.length} problem(s) in the environments`, {
+    throw new ArgusKustomizeError("INVALID_SPEC", `${found.length} problem${found.length === 1 ? "" : "s"} in the environments`, {
       problems: found,
       ...(only !== undefined ? { location: { environment: environmentName(only.spec), ...(only.file !== undefined ? { file: only.file } : {}) } } : {}),
     });
@@ -269,7 +287,9 @@ function locate(source: EnvironmentSource, name: string, problem: SpecProblem): 
     ...(line !== undefined ? { line } : {}),
     environment: name,
     field: dotted(problem.field) || "(top level)",
-    message: problem.message,
+    // Values come from the input: cut short, so a 1 MiB value is not printed whole (the error
+    // escapes every part when it is shown).
+    message: printable(problem.message, { maxLength: 1000 }),
   };
 }
 
@@ -321,27 +341,68 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix: Field
     case "unrecognized_keys":
       return issue.keys.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(knownKeysAt(schema, field), key)}` }));
     case "invalid_union": {
-      // The branch whose keys matched (a tag, or a digest) knows what is wrong with the value.
-      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0));
-      if (matched.length === 1) return matched[0]!.flatMap((nested) => describeIssue(nested, schema, field));
-      if (field[0] === "images") return [{ field, message: "give exactly one of tag or digest" }];
+      // Keys no branch knows (kustomize's `newTag:` under images.backend) are unknown fields,
+      // whichever branch was meant; a branch counts as meant when only such keys upset it.
+      const input = asRecord(issue.input);
+      const known = knownKeysAt(schema, field);
+      const unknown = known.length > 0 ? Object.keys(input).filter((key) => !known.includes(key)) : [];
+      const unknownProblems = unknown.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(known, key)}` }));
+      const onlyUnknown = (nested: z.core.$ZodIssue) => nested.code === "unrecognized_keys" && nested.path.length === 0 && nested.keys.every((key) => unknown.includes(key));
+      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0 && !onlyUnknown(nested)));
+      if (matched.length === 1) return [...unknownProblems, ...matched[0]!.filter((nested) => !onlyUnknown(nested)).flatMap((nested) => describeIssue(nested, schema, field))];
+      if (typeof issue.input !== "object" || issue.input === null || Array.isArray(issue.input)) {
+        return [{ field, message: `must be a mapping, not ${typeName(issue.input)}` }];
+      }
       if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
-      return [{ field, message: issue.message }];
-    }
-    case "invalid_key":
+      return [...unknownProblems, { field, message: "does not match any of the allowed forms" }];
+    }    case "invalid_key":
       return [{ field, message: issue.issues[0]?.message ?? issue.message }];
     case "invalid_type":
       if (issue.input === undefined) return [{ field, message: "is required" }];
       if (issue.expected === "string" && (typeof issue.input === "number" || typeof issue.input === "boolean")) {
         return [{ field, message: `must be a string; quote it ("${String(issue.input)}"), YAML read ${typeof issue.input} ${String(issue.input)}` }];
       }
-      return [{ field, message: issue.message.startsWith("Invalid input") ? `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}` : issue.message }];
+      if (!issue.message.startsWith("Invalid input")) return [{ field, message: issue.message }];
+      return [{ field, message: `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${typeName(issue.input)}` }];
+    case "too_big":
+    case "too_small":
+    case "invalid_format":
+    case "invalid_value":
+    case "not_multiple_of":
+      // Ours carry a message written for people; the schema library's own wording does not.
+      return [{ field, message: /^(Too (big|small)|Invalid)\b/.test(issue.message) ? "is not an allowed value" : issue.message }];
     default:
-      return [{ field, message: issue.message }];
+      return [{ field, message: issue.message.startsWith("Invalid input") ? "is not valid here" : issue.message }];
   }
 }
 
+/** What zod's `expected` types are called in a message. */
+const EXPECTED: Readonly<Record<string, string>> = {
+  object: "a mapping (key: value lines)",
+  record: "a mapping (key: value lines)",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+};
+
+/** How a wrong value is called in a message: its YAML kind, never the value itself. */
+function typeName(value: unknown): string {
+  if (value === null) return "empty (null)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "boolean") return "a boolean";
+  return `a ${typeof value}`;
+}
+
+/** kustomize's names for fields that are spelt differently here. */
+const KUSTOMIZE_NAMES: Readonly<Record<string, string>> = { newTag: "tag", newName: "repository", count: "a number under replicas" };
+
 function suggestion(known: readonly string[], key: string): string {
+  const kustomize = KUSTOMIZE_NAMES[key];
+  if (kustomize !== undefined && known.length > 0) return ` (kustomize's name; here it is ${kustomize})`;
   const close = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
   return close !== undefined ? ` (did you mean ${close}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";
 }
@@ -404,6 +465,13 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
   if (typeof spec["namespace"] === "string" && RESERVED_NAMESPACES.includes(spec["namespace"]) && spec["createNamespace"] !== false) {
     problems.push({ field: ["namespace"], message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it` });
   }
+  const config = asRecord(spec["config"]);
+  if (Object.keys(config).length > 0) {
+    const merged: Record<string, string> = { ...BASE_CONFIG };
+    for (const [key, value] of Object.entries(config)) if (typeof value === "string") merged[key] = value;
+    const tooLarge = configMapSizeProblem(merged);
+    if (tooLarge !== undefined) problems.push({ field: ["config"], message: tooLarge });
+  }
   if (production && asRecord(spec["secret"])["mode"] === "generated") {
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
@@ -425,8 +493,12 @@ export function requestAboveLimit(
   for (const name of ["cpu", "memory"] as const) {
     const request = wanted?.requests?.[name] ?? base.requests?.[name];
     const limit = wanted?.limits?.[name] ?? base.limits?.[name];
-    if (request !== undefined && limit !== undefined && (quantityValue(request) ?? 0) > (quantityValue(limit) ?? Infinity)) {
-      return { name, request, limit };
+    // Exact, as the API server compares them ("700m" is "0.7"); a value that is no quantity is
+    // reported on its own field.
+    const requested = request !== undefined ? parseQuantity(request) : undefined;
+    const limited = limit !== undefined ? parseQuantity(limit) : undefined;
+    if (requested?.ok === true && limited?.ok === true && compareQuantities(requested.value, limited.value) > 0) {
+      return { name, request: request!, limit: limit! };
     }
   }
   return undefined;

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
@@ -6,8 +5,8 @@ import { overlayPatches } from "../kustomize/overlay-patches.js";
 import { argusBase, type ArgusBase } from "../model/base.js";
 import { ARGUSAI_COMPONENTS, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
-import { environmentSourceFromText } from "../model/environment-file.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
+import { readEnvironmentFile } from "./read-environment-file.js";
 import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./record.js";
 
 /*
@@ -82,7 +81,10 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}): Pr
   } else {
     const recorded = (await readRecord(root)).environments;
     const initial: RecordedEnvironment[] = recorded.length > 0 ? [...recorded] : builtIns.map((spec) => ({ builtin: spec.name }));
-    for (const entry of initial) entries.push(recordedEntry(root, entry, builtIns));
+    for (const entry of initial) {
+      const recorded = recordedEntry(root, entry, builtIns);
+      entries.push({ ...recorded, load: async () => ({ ...(await recorded.load()), origin: "record" }) });
+    }
   }
 
   // A file replaces the recorded environment with its path or name (that is how one is updated);
@@ -178,31 +180,8 @@ function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: reado
     return {
       recorded: entry,
       name: entry.name,
-      load: async () => {
-        const text = await readFile(absolute, "utf8").catch((error: NodeJS.ErrnoException) => {
-          throw new ArgusKustomizeError(
-            "INVALID_SPEC",
-            `${RECORD_FILE} records environment "${entry.name}" from ${shown}, which cannot be read (${error.code ?? error.message}); ` +
-              `restore it, pass its new path with --env-file, or drop it with --remove-env ${entry.name}`,
-            { cause: error, location: { environment: entry.name, file: shown } },
-          );
-        });
-        return environmentSourceFromText(text, shown);
-      },
+      load: () => readEnvironmentFile(absolute, shown, entry.name),
     };
   }
   return { recorded: entry, name: environmentName(entry.spec), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };
-}
-
-async function readEnvironmentFile(absolute: string, shown: string): Promise<EnvironmentSource> {
-  let text: string;
-  try {
-    text = await readFile(absolute, "utf8");
-  } catch (error) {
-    throw new ArgusKustomizeError("INVALID_SPEC", `cannot read the environment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
-      cause: error,
-      location: { file: shown },
-    });
-  }
-  return environmentSourceFromText(text, shown);
 }

@@ -1,0 +1,75 @@
+import { constants } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { ArgusKustomizeError } from "../errors.js";
+import type { EnvironmentSource } from "../model/environment-spec.js";
+import { decodeEnvironmentFile, environmentSourceFromText } from "../model/environment-file.js";
+import { RECORD_FILE } from "./record.js";
+
+/** The largest environment file read: a real one is a few hundred bytes; anything near 1 MiB is the wrong file. */
+export const MAX_ENVIRONMENT_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads an environment file with bounded work: a path that is not a regular file (a FIFO, a
+ * device, a directory, a socket) is refused from its metadata without being read (a FIFO would
+ * block forever, /dev/zero never ends), a file over 1 MiB is refused before it is read, and the
+ * bytes must be UTF-8 text.
+ *
+ * @param shown the path as the user should see it in messages
+ * @param recorded the environment's name when the path comes from the tree's record, so a missing
+ * file says how to restore, replace or drop it
+ * @throws ArgusKustomizeError INVALID_SPEC naming the file
+ */
+export async function readEnvironmentFile(absolute: string, shown: string, recorded?: string): Promise<EnvironmentSource> {
+  const fail = (message: string, cause?: unknown) =>
+    new ArgusKustomizeError("INVALID_SPEC", message, { cause, location: { file: shown, ...(recorded !== undefined ? { environment: recorded } : {}) } });
+  const unreadable = (error: NodeJS.ErrnoException) => {
+    const code = error.code ?? error.message;
+    return recorded === undefined
+      ? fail(`cannot read the environment file (${code})`, error)
+      : fail(
+          `${RECORD_FILE} records environment "${recorded}" from ${shown}, which cannot be read (${code}); ` +
+            `restore it, pass its new path with --env-file, or drop it with --remove-env ${recorded}`,
+          error,
+        );
+  };
+  const check = (info: Stats) => {
+    if (!info.isFile()) throw fail(`is ${kindOf(info)}, not a regular file: give the path of a YAML or JSON environment file`);
+    if (info.size > MAX_ENVIRONMENT_FILE_BYTES) {
+      throw fail(`is ${info.size} bytes: an environment file is at most 1 MiB (${MAX_ENVIRONMENT_FILE_BYTES} bytes); is it the right file?`);
+    }
+  };
+
+  check(await stat(absolute).catch((error: NodeJS.ErrnoException) => Promise.reject(unreadable(error))));
+  // Non-blocking, and checked again on the open descriptor: the path may have been swapped for a
+  // FIFO or a larger file between the stat and the open.
+  const handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch((error: NodeJS.ErrnoException) =>
+    Promise.reject(unreadable(error)),
+  );
+  let bytes: Buffer;
+  try {
+    check(await handle.stat());
+    const buffer = Buffer.alloc(MAX_ENVIRONMENT_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_ENVIRONMENT_FILE_BYTES) throw fail(`grew past 1 MiB (${MAX_ENVIRONMENT_FILE_BYTES} bytes) while it was read`);
+    }
+    bytes = buffer.subarray(0, length);
+  } catch (error) {
+    throw error instanceof ArgusKustomizeError ? error : unreadable(error as NodeJS.ErrnoException);
+  } finally {
+    await handle.close();
+  }
+  return environmentSourceFromText(decodeEnvironmentFile(bytes, shown), shown);
+}
+
+function kindOf(info: Stats): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a named pipe (FIFO)";
+  if (info.isCharacterDevice() || info.isBlockDevice()) return "a device";
+  if (info.isSocket()) return "a socket";
+  return "not a regular file";
+}
