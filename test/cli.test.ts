@@ -21,7 +21,7 @@ describe("argusai-kustomize CLI", () => {
     expect(lines[1]).toBe(
       "overlays/prod: 8 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
     );
-    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 16 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 17 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {

@@ -6,6 +6,7 @@ import { ArgusKustomizeError } from "../errors.js";
 import { baseResources, NAMES, type ArgusBase, type KubeObject, type Modeled } from "../model/base.js";
 import type { ComponentDefinition } from "../model/components.js";
 import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spec.js";
+import { GENERATED_CONFIG_ANNOTATIONS } from "../model/argocd-spec.js";
 import { quantityValue } from "../model/quantity.js";
 import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
 import { ResourcePatch, type Json6902Patch } from "../patch/json6902.js";
@@ -62,7 +63,7 @@ function compileBase(base: ArgusBase<string>): PlannedFile[] {
       {
         name: NAMES.config,
         literals: literals(base.config),
-        options: { labels: sharedLabels() },
+        options: { labels: sharedLabels(), annotations: { ...GENERATED_CONFIG_ANNOTATIONS } },
       },
     ],
   };

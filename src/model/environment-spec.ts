@@ -3,6 +3,7 @@ import { ArgusKustomizeError, type Problem } from "../errors.js";
 import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "./components.js";
 import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
 import { QUANTITY_PATTERN, quantityValue } from "./quantity.js";
+import { argocdProblems, argocdSpecSchema } from "./argocd-spec.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -111,6 +112,7 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
       .optional()
       .describe("The data volume's StorageClass (cluster default when absent) and size (base 10Gi)"),
     disruptionBudgets: perComponent(names, z.strictObject({ minAvailable: wholeNumber })).optional().describe("A PodDisruptionBudget per component"),
+    argocd: argocdSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
@@ -365,6 +367,7 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
   if (production && asRecord(spec["secret"])["mode"] === "generated") {
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
+  problems.push(...argocdProblems(input));
   return problems;
 }
 
