@@ -38,7 +38,8 @@ describe("argusai-kustomize CLI", () => {
     expect(stale.stdout).toContain("--- a/overlays/prod/kustomization.yaml\n+++ b/overlays/prod/kustomization.yaml\n");
     expect(stale.stdout).toContain("\n-    count: 5\n+    count: 2\n");
     expect(stale.stderr).toBe(
-      "1 file(s) differ from what generate would write: overlays/prod/kustomization.yaml (changed); run argusai-kustomize generate\n",
+      "1 file(s) differ from what generate would write: overlays/prod/kustomization.yaml (changed); run argusai-kustomize generate\n" +
+        "hint: overlays/prod/kustomization.yaml is generated from the built-in prod environment: move prod to an environment file (then edit it, or use --set-image prod component=TAG) or define it in a script; a hand edit is undone by the next generate\n",
     );
   });
 
