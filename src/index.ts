@@ -42,8 +42,8 @@ export type { Violation } from "./validate/violation.js";
 
 // GitOps: Argo CD Applications, image promotion, environment diffs.
 export { ARGOCD_REPO_URL_PLACEHOLDER } from "./argocd/application.js";
-export type { ApplicationSummary, ArgoCDOptions } from "./argocd/application.js";
-export type { ArgoCDSpec } from "./model/argocd-spec.js";
+export type { ApplicationSummary } from "./argocd/application.js";
+export type { ArgoCDOptions, ArgoCDSpec } from "./model/argocd-spec.js";
 export { setImages, parseImageUpdates } from "./set-image.js";
 export type { AppliedImageUpdate, ImageUpdate } from "./set-image.js";
 export { diffEnvironments } from "./diff/environments.js";

@@ -3,11 +3,13 @@ import path from "node:path";
 import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
 import { overlayDir, type PlannedFile, type TreePlan } from "../kustomize/compile.js";
-import { argocdRefusal } from "../model/argocd-spec.js";
+import { argocdRefusal, type ArgoCDOptions } from "../model/argocd-spec.js";
 import type { ComponentRegistry } from "../model/components.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { sharedLabels } from "../model/labels.js";
 import { RECORD_FILE, readRecord, type RecordedArgoCD } from "../tree/record.js";
+
+export type { ArgoCDOptions };
 
 /*
  * argocd/: one Argo CD Application per environment that opts in (not one ApplicationSet). Each
@@ -17,34 +19,6 @@ import { RECORD_FILE, readRecord, type RecordedArgoCD } from "../tree/record.js"
  * environment. The Applications are not rendered by kustomize: generate validates them against
  * the Argo CD CRD schema directly, and check compares them like every other generated file.
  */
-
-/**
- * Where the Applications point and where they live. Every field given is recorded in the tree, so
- * check and a plain generate reproduce it.
- */
-export interface ArgoCDOptions {
-  /**
-   * An Application for every environment (except one whose spec says `argocd: { enabled: false }`).
-   * `false` undoes an earlier `true`.
-   * @default false: only environments with `argocd: { enabled: true }` (built-in prod) get one
-   */
-  readonly all?: boolean;
-  /**
-   * The Git repository Argo CD clones (the one holding this tree).
-   * @default `repository` of the nearest package.json from the working directory, else ARGOCD_REPO_URL_PLACEHOLDER
-   */
-  readonly repoURL?: string;
-  /** The branch, tag or commit Argo CD syncs. @default "HEAD" */
-  readonly targetRevision?: string;
-  /** The Argo CD AppProject. @default "default" */
-  readonly project?: string;
-  /** The cluster's API server URL. @default "https://kubernetes.default.svc" (the cluster Argo CD runs in) */
-  readonly destinationServer?: string;
-  /** The cluster by its Argo CD name, instead of destinationServer. */
-  readonly destinationName?: string;
-  /** The namespace the Application objects live in (Argo CD's). @default "argocd" */
-  readonly applicationNamespace?: string;
-}
 
 /** The repoURL written when neither an option nor package.json names the repository: set it. */
 export const ARGOCD_REPO_URL_PLACEHOLDER = "https://git.example.com/set-me/argusai-deploy.git";

@@ -40,6 +40,34 @@ export function argocdRefusal(spec: unknown): SpecProblem | undefined {
   };
 }
 
+/**
+ * Where the Applications point and where they live. Every field given is recorded in the tree, so
+ * check and a plain generate reproduce it.
+ */
+export interface ArgoCDOptions {
+  /**
+   * An Application for every environment (except one whose spec says `argocd: { enabled: false }`).
+   * `false` undoes an earlier `true`.
+   * @default false: only environments with `argocd: { enabled: true }` (built-in prod) get one
+   */
+  readonly all?: boolean;
+  /**
+   * The Git repository Argo CD clones (the one holding this tree).
+   * @default `repository` of the nearest package.json from the working directory, else ARGOCD_REPO_URL_PLACEHOLDER
+   */
+  readonly repoURL?: string;
+  /** The branch, tag or commit Argo CD syncs. @default "HEAD" */
+  readonly targetRevision?: string;
+  /** The Argo CD AppProject. @default "default" */
+  readonly project?: string;
+  /** The cluster's API server URL. @default "https://kubernetes.default.svc" (the cluster Argo CD runs in) */
+  readonly destinationServer?: string;
+  /** The cluster by its Argo CD name, instead of destinationServer. */
+  readonly destinationName?: string;
+  /** The namespace the Application objects live in (Argo CD's). @default "argocd" */
+  readonly applicationNamespace?: string;
+}
+
 /** Cross-field rules of `argocd` (run by validateEnvironment on possibly malformed input). */
 export function argocdProblems(spec: unknown): SpecProblem[] {
   const argocd = (spec as { argocd?: { enabled?: unknown } } | null)?.argocd;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
+import type { ArgoCDOptions } from "../model/argocd-spec.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { isSafeRelative } from "./layout.js";
 
@@ -24,18 +25,10 @@ export type RecordedEnvironment =
 
 /**
  * The Argo CD settings a tree was generated with (argocd/ output), so check and a plain generate
- * reproduce them. A placeholder repoURL is not recorded: a later `repository` in package.json
- * (or --repo-url) then fills it in.
+ * reproduce them: the options as given. A placeholder repoURL is not recorded: a later
+ * `repository` in package.json (or --repo-url) then fills it in.
  */
-export interface RecordedArgoCD {
-  readonly all?: boolean;
-  readonly repoURL?: string;
-  readonly targetRevision?: string;
-  readonly project?: string;
-  readonly destinationServer?: string;
-  readonly destinationName?: string;
-  readonly applicationNamespace?: string;
-}
+export type RecordedArgoCD = ArgoCDOptions;
 
 /** The content of {@link RECORD_FILE}. */
 export interface TreeRecord {
