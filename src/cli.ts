@@ -9,6 +9,12 @@ import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
 import { check, generate, render, validate } from "./pipeline.js";
 import { formatViolation } from "./validate/violation.js";
 import type { EnvironmentNotice } from "./model/built-in-environments.js";
+import { checkJson, diffJson, errorJson, generateJson, jsonLine, validateJson } from "./cli-json.js";
+import { diffEnvironments } from "./diff/environments.js";
+import { formatObjectsDiff } from "./diff/objects.js";
+import { parseImageUpdates, setImages, type AppliedImageUpdate } from "./set-image.js";
+import { driftHints } from "./tree/drift-hints.js";
+import { ARGOCD_REPO_URL_PLACEHOLDER, type ArgoCDOptions } from "./argocd/application.js";
 
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2, tool: 3 } as const;
@@ -76,8 +82,32 @@ program
   .option("--dir <dir>", "target directory", ".")
   .option("--env-file <file>", ENV_FILE_HELP, collect, [])
   .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
-  .action(async (options: { dir: string; envFile: string[]; removeEnv: string[] }) => {
-    const result = await generate({ dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv });
+  .option("--set-image <env-and-images...>", "ENV component=TAG|component=@sha256:DIGEST ...: set the versions in ENV's environment file, then generate; repeatable")
+  .option("--argocd", "an Argo CD Application for every environment (argocd/); recorded")
+  .option("--no-argocd", "undo --argocd: Applications only for environments with argocd.enabled")
+  .option("--repo-url <url>", "Argo CD: the Git repository holding this tree (default: package.json repository); recorded")
+  .option("--target-revision <rev>", "Argo CD: branch, tag or commit to sync (default HEAD); recorded")
+  .option("--project <name>", "Argo CD: the AppProject (default: default); recorded")
+  .option("--dest-server <url>", "Argo CD: the cluster's API server (default https://kubernetes.default.svc); recorded")
+  .option("--dest-name <name>", "Argo CD: the cluster by name, instead of --dest-server; recorded")
+  .option("--app-namespace <ns>", "Argo CD: the namespace of the Application objects (default argocd); recorded")
+  .option("--json", "print the result (or the error) as one JSON document")
+  .action(async (options: GenerateFlags) => {
+    const argocd = argocdOptions(options);
+    const treeOptions = { dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, ...(argocd !== undefined ? { argocd } : {}) };
+    let imageUpdates: readonly AppliedImageUpdate[] = [];
+    const result =
+      options.setImage !== undefined
+        ? await setImages(parseImageUpdates(options.setImage), treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
+        : await generate(treeOptions);
+    if (options.json === true) {
+      process.stdout.write(jsonLine(generateJson(result, imageUpdates)));
+      return;
+    }
+    for (const update of imageUpdates) {
+      const show = (version: { tag?: string; digest?: string }) => (version.digest !== undefined ? `@${version.digest}` : (version.tag ?? "(base)"));
+      process.stdout.write(`${update.file}: ${update.environment} ${update.component} ${update.previous !== undefined ? show(update.previous) : "(base)"} -> ${show(update.version)}\n`);
+    }
     for (const overlay of result.overlays) {
       process.stdout.write(
         `${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`,
@@ -89,6 +119,9 @@ program
         (result.kept.length > 0 ? `, kept ${result.kept.join(", ")} (generate never deletes secrets; remove it yourself)` : "") +
         "\n",
     );
+    for (const application of result.applications) {
+      process.stdout.write(`${application.file}: Argo CD Application ${application.name}, ${application.repoURL} path ${application.path}${application.repoURL === ARGOCD_REPO_URL_PLACEHOLDER ? " (a placeholder: set it with --repo-url or package.json repository)" : ""}\n`);
+    }
     writeNotices(result.notices);
   });
 
@@ -97,8 +130,21 @@ program
   .description("exit 1 with a unified diff per file when the tree in DIR is not what generate would write")
   .option("--dir <dir>", "directory holding the tree", ".")
   .option("--env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
-  .action(async (options: { dir: string; envFile: string[] }) => {
+  .option("--json", "print the result (or the error) as one JSON document")
+  .action(async (options: { dir: string; envFile: string[]; json?: boolean }) => {
     const drift = await check({ dir: options.dir, envFiles: options.envFile });
+    const hints = await driftHints(options.dir, drift.filter((file) => file.status !== "interrupted").map((file) => file.path));
+    if (options.json === true) {
+      const { createTwoFilesPatch } = await import("diff");
+      const diffs = new Map(
+        drift
+          .filter((file) => file.status !== "interrupted")
+          .map((file) => [file.path, createTwoFilesPatch(file.actual === undefined ? "/dev/null" : `a/${file.path}`, file.expected === undefined ? "/dev/null" : `b/${file.path}`, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } })]),
+      );
+      process.stdout.write(jsonLine(checkJson(options.dir, drift, hints, diffs)));
+      if (drift.length > 0) process.exitCode = EXIT.drift;
+      return;
+    }
     if (drift.length === 0) {
       process.stdout.write("tree is up to date\n");
       return;
@@ -114,6 +160,10 @@ program
       process.stdout.write(createTwoFilesPatch(from, to, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } }));
     }
     process.stderr.write(`${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`);
+    // Hand edits are undone by generate: say where each change belongs (only for edited files).
+    for (const hint of hints.filter((candidate) => drift.some((file) => file.path === candidate.path && file.status === "changed"))) {
+      process.stderr.write(`hint: ${hint.hint}\n`);
+    }
     process.exitCode = EXIT.drift;
   });
 
@@ -134,11 +184,19 @@ program
   .argument("[env...]", "environments to validate (default: all of the tree's)")
   .option("--dir <dir>", "directory holding the tree", ".")
   .option("--strict", "also fail (exit 1) on warnings, such as a production image still on the placeholder version")
-  .action(async (environments: string[], options: { dir: string; strict?: boolean }) => {
+  .option("--json", "print the result (or the error) as one JSON document")
+  .action(async (environments: string[], options: { dir: string; strict?: boolean; json?: boolean }) => {
     let total = 0;
-    for (const result of await validate(environments, { dir: options.dir })) {
+    const results = await validate(environments, { dir: options.dir });
+    const warnings = options.strict === true ? results.flatMap((result) => result.notices.filter((notice) => notice.level === "warning")) : [];
+    if (options.json === true) {
+      process.stdout.write(jsonLine(validateJson(results)));
+      if (warnings.length > 0 || results.some((result) => result.violations.length > 0)) process.exitCode = EXIT.drift;
+      return;
+    }
+    total += warnings.length;
+    for (const result of results) {
       writeNotices(result.notices);
-      if (options.strict === true) total += result.notices.filter((notice) => notice.level === "warning").length;
       total += result.violations.length;
       const placeholders = result.placeholderSeeds.length > 0 ? ` (with placeholder ${result.placeholderSeeds.join(", ")}: none on this machine)` : "";
       process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`);
@@ -147,15 +205,71 @@ program
     if (total > 0) process.exitCode = EXIT.drift;
   });
 
+program
+  .command("diff")
+  .description("what environment B changes from environment A, on the rendered objects; exit 0 (differences are the normal result)")
+  .argument("<a>", "the environment compared from")
+  .argument("<b>", "the environment compared to")
+  .option("--dir <dir>", "directory holding the tree", ".")
+  .option("--unified", "also print a unified diff of the rendered YAML (Secret values masked)")
+  .option("--json", "print the result (or the error) as one JSON document")
+  .action(async (from: string, to: string, options: { dir: string; unified?: boolean; json?: boolean }) => {
+    const result = await diffEnvironments(from, to, { dir: options.dir, unified: options.unified === true });
+    if (options.json === true) {
+      process.stdout.write(jsonLine(diffJson(result)));
+      return;
+    }
+    const lines = formatObjectsDiff(result);
+    process.stdout.write(lines.length === 0 ? `${to} renders the same objects as ${from}\n` : `${lines.join("\n")}\n`);
+    if (result.unified !== undefined && result.unified !== "") process.stdout.write(`\n${result.unified}`);
+  });
+
+/** The command running with --json, so its failure is reported as JSON too. */
+let jsonCommand: string | undefined;
+program.hook("preAction", (_program, action) => {
+  if ((action.opts() as { json?: boolean }).json === true) jsonCommand = action.name();
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (jsonCommand !== undefined) process.stdout.write(jsonLine(errorJson(jsonCommand, error)));
   process.exitCode = exitCodeFor(error);
 }
 
 /** Warnings and notes on stderr, one line each, in the problem shape. */
 function writeNotices(notices: readonly EnvironmentNotice[]): void {
   for (const notice of notices) process.stderr.write(`${notice.level}: environment "${notice.environment}", field ${notice.field}: ${notice.message}\n`);
+}
+
+/** Flags of generate. */
+interface GenerateFlags {
+  dir: string;
+  envFile: string[];
+  removeEnv: string[];
+  setImage?: string[];
+  argocd?: boolean;
+  repoUrl?: string;
+  targetRevision?: string;
+  project?: string;
+  destServer?: string;
+  destName?: string;
+  appNamespace?: string;
+  json?: boolean;
+}
+
+/** The Argo CD options given on the command line; `undefined` when none (the record's apply). */
+function argocdOptions(flags: GenerateFlags): ArgoCDOptions | undefined {
+  const options: ArgoCDOptions = {
+    ...(flags.argocd !== undefined ? { all: flags.argocd } : {}),
+    ...(flags.repoUrl !== undefined ? { repoURL: flags.repoUrl } : {}),
+    ...(flags.targetRevision !== undefined ? { targetRevision: flags.targetRevision } : {}),
+    ...(flags.project !== undefined ? { project: flags.project } : {}),
+    ...(flags.destServer !== undefined ? { destinationServer: flags.destServer } : {}),
+    ...(flags.destName !== undefined ? { destinationName: flags.destName } : {}),
+    ...(flags.appNamespace !== undefined ? { applicationNamespace: flags.appNamespace } : {}),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
 }
 
 /** The version in this package's package.json, found upwards from this file (bundled or not). */

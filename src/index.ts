@@ -40,6 +40,17 @@ export { POLICIES } from "./validate/policies.js";
 export type { Policy } from "./validate/policies.js";
 export type { Violation } from "./validate/violation.js";
 
+// GitOps: Argo CD Applications, image promotion, environment diffs.
+export { ARGOCD_REPO_URL_PLACEHOLDER } from "./argocd/application.js";
+export type { ApplicationSummary } from "./argocd/application.js";
+export type { ArgoCDOptions, ArgoCDSpec } from "./model/argocd-spec.js";
+export { setImages, parseImageUpdates } from "./set-image.js";
+export type { AppliedImageUpdate, ImageUpdate } from "./set-image.js";
+export { diffEnvironments } from "./diff/environments.js";
+export type { DiffOptions, EnvironmentsDiff } from "./diff/environments.js";
+export { diffObjects, formatObjectsDiff } from "./diff/objects.js";
+export type { FieldChange, ObjectRef, ObjectsDiff, RenderedObject } from "./diff/objects.js";
+
 // Errors.
 export { ArgusKustomizeError, ERROR_CODES, formatProblem } from "./errors.js";
 export type { ErrorCode, ErrorLocation, Problem } from "./errors.js";

@@ -13,6 +13,7 @@ import { recoverTree, writeTree, type WriteTreeResult } from "./write/transactio
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
+import { validateApplications, withApplications, type ApplicationSummary, type ArgoCDOptions } from "./argocd/application.js";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions<C extends string = ArgusComponent> extends TreeOptions<C> {
@@ -26,10 +27,15 @@ export interface GenerateOptions<C extends string = ArgusComponent> extends Tree
    * @default 60000
    */
   readonly lockTimeoutMs?: number;
+  /** Argo CD Applications (argocd/): where they point; recorded in the tree. @default the recorded settings, else defaults */
+  readonly argocd?: ArgoCDOptions;
 }
 
 /** Options of {@link check}. */
-export type CheckOptions<C extends string = ArgusComponent> = TreeOptions<C>;
+export interface CheckOptions<C extends string = ArgusComponent> extends TreeOptions<C> {
+  /** As for generate: settings given here are compared as if generate were given them. @default the recorded settings */
+  readonly argocd?: ArgoCDOptions;
+}
 
 /** Options of {@link validate} and {@link render}: which tree, which renderer. */
 export interface ReadTreeOptions {
@@ -64,6 +70,8 @@ export interface GenerateResult extends WriteTreeResult {
   readonly overlays: readonly OverlaySummary[];
   /** Warnings (a production image on the placeholder version) and notes (trade-offs) about the environments. */
   readonly notices: readonly EnvironmentNotice[];
+  /** The Argo CD Applications written (argocd/<environment>.yaml). */
+  readonly applications: readonly ApplicationSummary[];
 }
 
 /**
@@ -83,23 +91,27 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
   // (re-running the interrupted command then works, a --remove-env included).
   if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) await recoverTree(dir, options.lockTimeoutMs);
   // Bad input fails here, before the tree is locked or touched...
-  compileTree(baseOf(options), (await resolveEnvironments(options)).specs, { validated: true });
+  const early = await resolveEnvironments(options);
+  await withApplications(dir, compileTree(baseOf(options), early.specs, { validated: true }), early.specs, baseOf(options).components, options.argocd);
   const renderer = options.renderer ?? findRenderer();
   prepareValidation();
   const overlays: OverlaySummary[] = [];
   const notices: EnvironmentNotice[] = [];
+  const applications: ApplicationSummary[] = [];
   const result = await writeTree(
     dir,
     async () => {
       // ...and the plan that counts is made under the lock, from the record as it now is, so two
       // generates at once each build on the other's result instead of undoing it.
       const environments = await resolveEnvironments(options);
-      const plan = compileTree(baseOf(options), environments.specs, { validated: true });
-      return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds, plan, specs: environments.specs };
+      const compiled = compileTree(baseOf(options), environments.specs, { validated: true });
+      const argocd = await withApplications(dir, compiled, environments.specs, baseOf(options).components, options.argocd);
+      const plan = argocd.plan;
+      return { contents: treeContents(plan, environments.recorded, argocd.record), seeds: plan.seeds, plan, specs: environments.specs, argocd };
     },
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
-      verify: async (staging, { plan, specs }) => {
+      verify: async (staging, { plan, specs, argocd }) => {
         notices.push(...specs.flatMap((spec) => environmentNotices(spec)));
         const renders = await Promise.all(
           plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderStaged(staging, overlay, renderer) })),
@@ -115,13 +127,15 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
           violations.push(...found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) })));
           overlays.push(summarize(overlay.environment, overlay.dir, rendered));
         }
+        violations.push(...(await validateApplications(staging, argocd)));
+        applications.push(...argocd.applications);
         if (violations.length > 0) {
           throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written`, { problems: violations });
         }
       },
     },
   );
-  return { ...result, dir, renderer: renderer.label, overlays, notices };
+  return { ...result, dir, renderer: renderer.label, overlays, applications, notices };
 }
 
 /**
@@ -137,8 +151,9 @@ export async function check<C extends string = ArgusComponent>(typedOptions: Che
     throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
   }
   const environments = await resolveEnvironments(options);
-  const plan = compileTree(baseOf(options), environments.specs, { validated: true });
-  return findDrift(dir, treeContents(plan, environments.recorded), plan.seeds.map((seed) => seed.path));
+  const compiled = compileTree(baseOf(options), environments.specs, { validated: true });
+  const argocd = await withApplications(dir, compiled, environments.specs, baseOf(options).components, options.argocd);
+  return findDrift(dir, treeContents(argocd.plan, environments.recorded, argocd.record), argocd.plan.seeds.map((seed) => seed.path));
 }
 
 /** The result of validating one overlay. */

@@ -21,7 +21,7 @@ describe("argusai-kustomize CLI", () => {
     expect(lines[1]).toBe(
       "overlays/prod: 8 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
     );
-    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 17 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 18 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
@@ -38,7 +38,8 @@ describe("argusai-kustomize CLI", () => {
     expect(stale.stdout).toContain("--- a/overlays/prod/kustomization.yaml\n+++ b/overlays/prod/kustomization.yaml\n");
     expect(stale.stdout).toContain("\n-    count: 5\n+    count: 2\n");
     expect(stale.stderr).toBe(
-      "1 file(s) differ from what generate would write: overlays/prod/kustomization.yaml (changed); run argusai-kustomize generate\n",
+      "1 file(s) differ from what generate would write: overlays/prod/kustomization.yaml (changed); run argusai-kustomize generate\n" +
+        "hint: overlays/prod/kustomization.yaml is generated from the built-in prod environment: move prod to an environment file (then edit it, or use --set-image prod component=TAG) or define it in a script; a hand edit is undone by the next generate\n",
     );
   });
 

@@ -5,6 +5,7 @@ import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spe
 import { sharedLabels } from "../model/labels.js";
 import { autoscaler, disruptionBudget, ingress, namespace, networkPolicy } from "./overlay-objects.js";
 import { overlayPatches } from "./overlay-patches.js";
+import { GENERATED_CONFIG_ANNOTATIONS } from "../model/argocd-spec.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
 /** A file of the generated tree, by its POSIX path relative to the tree's root. */
@@ -58,7 +59,7 @@ function compileBase(base: ArgusBase<string>): PlannedFile[] {
       {
         name: NAMES.config,
         literals: literals(base.config),
-        options: { labels: sharedLabels() },
+        options: { labels: sharedLabels(), annotations: { ...GENERATED_CONFIG_ANNOTATIONS } },
       },
     ],
   };

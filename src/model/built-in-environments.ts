@@ -48,6 +48,7 @@ export interface ProdOptions {
  * frontend scaled out behind a PodDisruptionBudget, and the Secret provided from outside.
  * The namespace itself is not part of the overlay: it holds the Secret created outside this
  * tree, and an Argo CD prune or `kubectl delete -k` of the overlay must never delete it.
+ * It gets an Argo CD Application (argocd/prod.yaml), synced by hand until you turn on automation.
  *
  * @example
  * prodEnvironment({ image: { tag: "1.4.2" } });
@@ -64,6 +65,8 @@ export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
     replicas: { frontend: frontendReplicas },
     secret: { mode: "existing" },
     disruptionBudgets: { frontend: { minAvailable: frontendReplicas - 1 } },
+    // prod is the environment a GitOps repo syncs: argocd/prod.yaml shows the whole shape.
+    argocd: { enabled: true },
   };
 }
 

@@ -16,6 +16,7 @@ import {
   schedulingSchema,
 } from "./environment-options.js";
 import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
+import { argocdProblems, argocdSpecSchema } from "./argocd-spec.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -142,6 +143,7 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     serviceAccount: objectMetadataSchema.optional().describe("Labels and annotations of the ServiceAccount (e.g. workload identity)"),
     services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
     patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
+    argocd: argocdSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
@@ -475,6 +477,7 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
   if (production && asRecord(spec["secret"])["mode"] === "generated") {
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
+  problems.push(...argocdProblems(input));
   return problems;
 }
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
+import type { ArgoCDOptions } from "../model/argocd-spec.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { isSafeRelative } from "./layout.js";
 
@@ -22,9 +23,18 @@ export type RecordedEnvironment =
   /** A spec given by a script, stored whole. */
   | { readonly spec: EnvironmentSpec };
 
+/**
+ * The Argo CD settings a tree was generated with (argocd/ output), so check and a plain generate
+ * reproduce them: the options as given. A placeholder repoURL is not recorded: a later
+ * `repository` in package.json (or --repo-url) then fills it in.
+ */
+export type RecordedArgoCD = ArgoCDOptions;
+
 /** The content of {@link RECORD_FILE}. */
 export interface TreeRecord {
   readonly environments: readonly RecordedEnvironment[];
+  /** Absent when argocd/ output uses only defaults. */
+  readonly argocd?: RecordedArgoCD;
   /** Files generate owns, sorted, including the record itself. */
   readonly files: readonly string[];
   /** Seed files generate created once and never overwrites. */
@@ -37,6 +47,7 @@ export function recordText(record: TreeRecord): string {
     generator: "argusai-kustomize",
     note: "Written by argusai-kustomize generate: the environments this tree is generated from and the files it owns. Files not listed are yours and never touched.",
     environments: record.environments,
+    ...(record.argocd !== undefined && Object.keys(record.argocd).length > 0 ? { argocd: record.argocd } : {}),
     files: record.files,
     seeds: record.seeds,
   };
@@ -53,6 +64,17 @@ const recordSchema = z.strictObject({
       z.strictObject({ spec: z.record(z.string(), z.unknown()) }),
     ]),
   ),
+  argocd: z
+    .strictObject({
+      all: z.boolean().optional(),
+      repoURL: z.string().optional(),
+      targetRevision: z.string().optional(),
+      project: z.string().optional(),
+      destinationServer: z.string().optional(),
+      destinationName: z.string().optional(),
+      applicationNamespace: z.string().optional(),
+    })
+    .optional(),
   files: z.array(z.string()),
   seeds: z.array(z.string()),
 });
@@ -94,6 +116,7 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
   }
   return {
     environments: parsed.data.environments as RecordedEnvironment[],
+    ...(parsed.data.argocd !== undefined ? { argocd: parsed.data.argocd as RecordedArgoCD } : {}),
     files: parsed.data.files.filter(isSafeRelative),
     seeds: parsed.data.seeds.filter(isSafeRelative),
   };

@@ -84,7 +84,9 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
     const drift = await shell.run(check!, repo);
     expect(drift.code).toBe(1);
     expect(drift.stdout).toContain("-namespace: argusai-edited\n+namespace: argusai\n");
-    expect(drift.stderr).toMatch(/^1 file\(s\) differ from what generate would write: overlays\/prod\/kustomization.yaml \(changed\); run argusai-kustomize generate\n$/);
+    expect(drift.stderr).toMatch(/^1 file\(s\) differ from what generate would write: overlays\/prod\/kustomization.yaml \(changed\); run argusai-kustomize generate\n/);
+    // And it says where the change belongs instead.
+    expect(drift.stderr).toMatch(/^hint: overlays\/prod\/kustomization.yaml is generated from the built-in prod environment/m);
     await writeFile(prod, committed);
   });
 

@@ -134,6 +134,7 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     },
     imagePullSecrets: ["pull-one", "pull-two"],
     networkPolicy: { ingressControllerNamespace: "traefik" },
+    argocd: { enabled: true, automated: { prune: true, selfHeal: true } },
     serviceAccount: { labels: { tier: "app" }, annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/argusai" } },
     services: { labels: { "example.com/exposed": "no" } },
     patches: [
@@ -169,7 +170,8 @@ beforeAll(async () => {
   // (dev's secrets.env) that a checkout lacks; if it changed anything else, the matrix would be
   // rendering something other than the committed files.
   const committed = await tempDir("argusai-matrix-committed-");
-  for (const entry of [".argusai-kustomize.json", "base", "overlays"]) await cp(entry, path.join(committed, entry), { recursive: true });
+  // package.json too: the Argo CD Application takes its repoURL from the nearest one.
+  for (const entry of [".argusai-kustomize.json", "package.json", "base", "overlays", "argocd"]) await cp(entry, path.join(committed, entry), { recursive: true });
   const before = await snapshotTree(committed);
   const result = await generate({ dir: committed, renderer: reference });
   const changed = [...(await snapshotTree(committed))].filter(([file, text]) => before.get(file) !== text && !result.seeded.includes(file)).map(([file]) => file);

@@ -88,7 +88,7 @@ describe("generate writes a deterministic, owned tree", () => {
     await generate({ dir, renderer });
     await writeFile(path.join(dir, "overlays/prod/mine.yaml"), "kind: Mine\n");
     const result = await generate({ dir, environments: [devEnvironment()], renderer });
-    expect(result.deleted).toEqual(["overlays/prod/frontend-pdb.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/patches/frontend-deployment.yaml"]);
+    expect(result.deleted).toEqual(["argocd/prod.yaml", "overlays/prod/frontend-pdb.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/patches/frontend-deployment.yaml"]);
     const tree = await snapshotTree(dir);
     expect([...tree.keys()].filter((file) => file.startsWith("overlays/prod/"))).toEqual(["overlays/prod/mine.yaml"]);
   });

@@ -1,0 +1,316 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { ArgusKustomizeError, type Problem } from "../errors.js";
+import { overlayDir, type PlannedFile, type TreePlan } from "../kustomize/compile.js";
+import { argocdRefusal, type ArgoCDOptions } from "../model/argocd-spec.js";
+import type { ComponentRegistry } from "../model/components.js";
+import type { EnvironmentSpec } from "../model/environment-spec.js";
+import { sharedLabels } from "../model/labels.js";
+import { RECORD_FILE, readRecord, type RecordedArgoCD } from "../tree/record.js";
+
+export type { ArgoCDOptions };
+
+/*
+ * argocd/: one Argo CD Application per environment that opts in (not one ApplicationSet). Each
+ * environment differs in what Argo CD must know about it (whether it owns its Namespace, which
+ * Deployments an autoscaler scales, whether it syncs automatically); an Application carries that
+ * as plain fields, where an ApplicationSet's git generator would need templatePatch per
+ * environment. The Applications are not rendered by kustomize: generate validates them against
+ * the Argo CD CRD schema directly, and check compares them like every other generated file.
+ */
+
+/** The repoURL written when neither an option nor package.json names the repository: set it. */
+export const ARGOCD_REPO_URL_PLACEHOLDER = "https://git.example.com/set-me/argusai-deploy.git";
+
+/** Settings after options, record and defaults are combined. */
+export interface ArgoCDSettings {
+  readonly all: boolean;
+  readonly repoURL: string;
+  readonly repoURLIsPlaceholder: boolean;
+  readonly targetRevision: string;
+  readonly project: string;
+  readonly destination: { readonly server: string } | { readonly name: string };
+  readonly applicationNamespace: string;
+  /** The tree's directory inside the Git repository, POSIX, "" at its root. */
+  readonly treePath: string;
+}
+
+/** One generated Application, for summaries and JSON output. */
+export interface ApplicationSummary {
+  readonly environment: string;
+  /** The file, relative to the tree's root (argocd/<environment>.yaml). */
+  readonly file: string;
+  readonly name: string;
+  readonly repoURL: string;
+  /** The overlay's path inside the repository (spec.source.path). */
+  readonly path: string;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Which option each setting comes from, for messages: its flag, and its key in the record. */
+const FLAGS: Readonly<Record<keyof RecordedArgoCD, string>> = {
+  all: "--argocd",
+  repoURL: "--repo-url",
+  targetRevision: "--target-revision",
+  project: "--project",
+  destinationServer: "--dest-server",
+  destinationName: "--dest-name",
+  applicationNamespace: "--app-namespace",
+};
+
+const CHECKS: Readonly<Record<Exclude<keyof RecordedArgoCD, "all">, (value: string) => string | undefined>> = {
+  repoURL: (value) =>
+    /^(https?|ssh|git):\/\/[^\s/]+\/\S+$/.test(value) || /^[\w.-]+@[\w.-]+:\S+$/.test(value)
+      ? undefined
+      : "is not a Git repository URL (https://host/owner/repo.git, ssh://git@host/owner/repo.git or git@host:owner/repo.git)",
+  targetRevision: (value) => (/^[^\s~^:?*[\\]+$/.test(value) && !value.startsWith("-") ? undefined : "is not a branch, tag or commit (no spaces, ~ ^ : ? * [ \\, not starting with -)"),
+  project: (value) => (value.length <= 253 && DNS1123_SUBDOMAIN.test(value) ? undefined : "is not an AppProject name (lowercase DNS name)"),
+  destinationServer: (value) => (/^https?:\/\/[^\s/]+(\/\S*)?$/.test(value) ? undefined : "is not a cluster API server URL (https://host[:port])"),
+  destinationName: (value) => (/^\S+$/.test(value) ? undefined : "is not a cluster name (no spaces)"),
+  applicationNamespace: (value) => (value.length <= 63 && DNS1123_LABEL.test(value) ? undefined : "is not a namespace name (DNS-1123 label)"),
+};
+
+/**
+ * Combines the options of this run with the tree's record and the defaults; returns the settings
+ * and what the record keeps.
+ *
+ * @throws ArgusKustomizeError USAGE for a bad option value (naming the flag), INVALID_SPEC for a bad
+ * recorded one (naming the record)
+ */
+export async function resolveArgoCD(dir: string, given: ArgoCDOptions = {}, recorded: RecordedArgoCD = {}): Promise<{ settings: ArgoCDSettings; record: RecordedArgoCD | undefined }> {
+  const problems: Problem[] = [];
+  const usage: Problem[] = [];
+  const merged: Record<string, unknown> = {};
+  for (const key of Object.keys(FLAGS) as Array<keyof RecordedArgoCD>) {
+    const fromOption = given[key];
+    const value = fromOption ?? recorded[key];
+    if (value === undefined) continue;
+    const check = key === "all" ? (typeof value === "boolean" ? undefined : () => "must be true or false") : CHECKS[key];
+    const message = typeof check === "function" ? (typeof value === "string" ? check(value) : "must be a string") : check;
+    if (message !== undefined) {
+      if (fromOption !== undefined) usage.push({ field: `${FLAGS[key]} (argocd.${key})`, message: `${JSON.stringify(value)} ${message}` });
+      else problems.push({ file: RECORD_FILE, field: `argocd.${key}`, message: `${JSON.stringify(value)} ${message}` });
+    }
+    merged[key] = value;
+  }
+  // A name given now replaces a recorded server and the other way round: they are one choice.
+  if (given.destinationName !== undefined && given.destinationServer === undefined) delete merged["destinationServer"];
+  if (given.destinationServer !== undefined && given.destinationName === undefined) delete merged["destinationName"];
+  if (merged["destinationServer"] !== undefined && merged["destinationName"] !== undefined) {
+    usage.push({ field: "--dest-server / --dest-name", message: "give the destination cluster by server URL or by name, not both" });
+  }
+  if (usage.length > 0) throw new ArgusKustomizeError("USAGE", `${usage.length} bad Argo CD option(s); nothing was written`, { problems: usage });
+  if (problems.length > 0) {
+    throw new ArgusKustomizeError("INVALID_SPEC", `the record's Argo CD settings are damaged; give them again (e.g. --repo-url) or restore ${RECORD_FILE}`, { problems });
+  }
+
+  const fromPackage = merged["repoURL"] === undefined ? await repositoryOfPackage(process.cwd()) : undefined;
+  if (fromPackage !== undefined && CHECKS.repoURL(fromPackage) === undefined) merged["repoURL"] = fromPackage;
+  const repoURL = (merged["repoURL"] as string | undefined) ?? ARGOCD_REPO_URL_PLACEHOLDER;
+  const settings: ArgoCDSettings = {
+    all: merged["all"] === true,
+    repoURL,
+    repoURLIsPlaceholder: merged["repoURL"] === undefined,
+    targetRevision: (merged["targetRevision"] as string | undefined) ?? "HEAD",
+    project: (merged["project"] as string | undefined) ?? "default",
+    destination:
+      merged["destinationName"] !== undefined
+        ? { name: merged["destinationName"] as string }
+        : { server: (merged["destinationServer"] as string | undefined) ?? "https://kubernetes.default.svc" },
+    applicationNamespace: (merged["applicationNamespace"] as string | undefined) ?? "argocd",
+    treePath: await pathInRepository(dir),
+  };
+  // `all: false` is the default: recording it would only add noise.
+  if (merged["all"] === false) delete merged["all"];
+  return { settings, record: Object.keys(merged).length > 0 ? (merged as RecordedArgoCD) : undefined };
+}
+
+/**
+ * The Deployments whose replica count an autoscaler owns (so Argo CD must not reset it).
+ * Reads the per-component `autoscaling` field defensively: it belongs to the environment schema's
+ * issue-7 options and may be absent from this version of the spec.
+ */
+export function autoscaledDeployments(spec: EnvironmentSpec<string>, registry: ComponentRegistry): string[] {
+  const autoscaling = (spec as { autoscaling?: Record<string, unknown> }).autoscaling;
+  if (typeof autoscaling !== "object" || autoscaling === null) return [];
+  return registry
+    .filter((component) => {
+      const entry = autoscaling[component.name];
+      return entry !== undefined && entry !== null && entry !== false && (entry as { enabled?: unknown }).enabled !== false;
+    })
+    .map((component) => component.deploymentName);
+}
+
+/** `argocd/<environment>.yaml`. */
+export function applicationFile(environment: string): string {
+  return `argocd/${environment}.yaml`;
+}
+
+/**
+ * The environments that get an Application.
+ *
+ * @throws ArgusKustomizeError INVALID_SPEC when `all` would include an environment Argo CD cannot sync
+ */
+export function argocdEnvironments(specs: readonly EnvironmentSpec<string>[], settings: Pick<ArgoCDSettings, "all">): EnvironmentSpec<string>[] {
+  const chosen = specs.filter((spec) => spec.argocd?.enabled === true || (settings.all && spec.argocd?.enabled !== false));
+  // Per-environment opt-ins were refused by the spec validator (with file and line); the flag is checked here.
+  const refused = chosen.flatMap((spec) => {
+    const refusal = argocdRefusal(spec);
+    return refusal === undefined ? [] : [{ environment: spec.name, field: refusal.field.join("."), message: refusal.message }];
+  });
+  if (refused.length > 0) {
+    throw new ArgusKustomizeError(
+      "INVALID_SPEC",
+      `--argocd asks for an Application for every environment, but Argo CD cannot sync ${refused.map((problem) => problem.environment).join(", ")}; ` +
+        "opt environments in one by one with argocd: { enabled: true } instead",
+      { problems: refused },
+    );
+  }
+  return chosen;
+}
+
+/** The Application of one environment. */
+export function application(spec: EnvironmentSpec<string>, settings: ArgoCDSettings, registry: ComponentRegistry): IApplication {
+  const ownsNamespace = spec.createNamespace !== false;
+  const autoscaled = autoscaledDeployments(spec, registry);
+  const automated = spec.argocd?.automated;
+  const syncOptions = [
+    // Argo CD creates the namespace the overlay does not carry, labelled like the overlay's own
+    // Namespace would be (restricted Pod Security), and never deletes it.
+    ...(ownsNamespace ? [] : ["CreateNamespace=true"]),
+    // ignoreDifferences only hides a difference; without this a sync would still reset the
+    // autoscaler's replica count to the overlay's.
+    ...(autoscaled.length > 0 ? ["RespectIgnoreDifferences=true"] : []),
+  ];
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Application",
+    metadata: { name: `argusai-${spec.name}`, namespace: settings.applicationNamespace, labels: { ...sharedLabels(), environment: spec.name } },
+    spec: {
+      project: settings.project,
+      source: { repoURL: settings.repoURL, targetRevision: settings.targetRevision, path: path.posix.join(settings.treePath, overlayDir(spec.name)) },
+      destination: { ...settings.destination, namespace: spec.namespace },
+      syncPolicy: {
+        ...(automated !== undefined ? { automated: { prune: automated.prune === true, selfHeal: automated.selfHeal === true } } : {}),
+        ...(syncOptions.length > 0 ? { syncOptions } : {}),
+        ...(ownsNamespace
+          ? {}
+          : { managedNamespaceMetadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" } } }),
+      },
+      ...(autoscaled.length > 0
+        ? { ignoreDifferences: autoscaled.map((name) => ({ group: "apps", kind: "Deployment", name, jsonPointers: ["/spec/replicas"] })) }
+        : {}),
+    },
+  };
+}
+
+/** A plan with the argocd/ files added, and what they are. */
+export interface PlanWithApplications {
+  readonly plan: TreePlan;
+  readonly applications: readonly ApplicationSummary[];
+  readonly objects: ReadonlyArray<{ readonly file: string; readonly object: IApplication }>;
+  readonly settings: ArgoCDSettings;
+  readonly record: RecordedArgoCD | undefined;
+}
+
+/**
+ * Adds argocd/<environment>.yaml for every environment that opts in (or all, with `all`).
+ *
+ * @throws ArgusKustomizeError USAGE / INVALID_SPEC for bad options or an environment Argo CD cannot sync
+ */
+export async function withApplications(
+  dir: string,
+  plan: TreePlan,
+  specs: readonly EnvironmentSpec<string>[],
+  registry: ComponentRegistry,
+  given: ArgoCDOptions | undefined,
+): Promise<PlanWithApplications> {
+  const { settings, record } = await resolveArgoCD(dir, given, (await readRecord(dir)).argocd);
+  const objects = argocdEnvironments(specs, settings).map((spec) => ({ environment: spec.name, file: applicationFile(spec.name), object: application(spec, settings, registry) }));
+  const files: PlannedFile[] = objects.map(({ file, object }) => ({ path: file, documents: [object] }));
+  return {
+    plan: { ...plan, files: [...plan.files, ...files] },
+    applications: objects.map(({ environment, file, object }) => ({
+      environment,
+      file,
+      name: object.metadata.name ?? "",
+      repoURL: settings.repoURL,
+      path: object.spec.source?.path ?? "",
+    })),
+    objects,
+    settings,
+    record,
+  };
+}
+
+/**
+ * Validates Applications as they will be committed: the Argo CD CRD schema (@kubernetes-models/argo-cd
+ * 2.7) and a source path that is an overlay of the tree in `root` (a staging copy during generate).
+ */
+export async function validateApplications(root: string, planned: PlanWithApplications): Promise<Problem[]> {
+  const { Application } = await import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application");
+  const problems: Problem[] = [];
+  for (const { file, object } of planned.objects) {
+    const environment = object.metadata.labels?.["environment"];
+    const where = { file, ...(environment !== undefined ? { environment } : {}) };
+    try {
+      new Application(object).validate();
+    } catch (error) {
+      const errors = (error as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? [];
+      for (const detail of errors.length > 0 ? errors : [{ instancePath: "", message: (error as Error).message }]) {
+        problems.push({ ...where, field: detail.instancePath.split("/").filter(Boolean).join(".") || "(top level)", message: `[argocd-schema] ${detail.message ?? "invalid"}` });
+      }
+    }
+    const sourcePath = object.spec.source?.path ?? "";
+    const inTree = planned.settings.treePath === "" ? sourcePath : sourcePath.slice(planned.settings.treePath.length + 1);
+    const kustomization = await stat(path.join(root, ...inTree.split("/"), "kustomization.yaml")).catch(() => undefined);
+    if (!sourcePath.startsWith(planned.settings.treePath) || kustomization === undefined) {
+      problems.push({ ...where, field: "spec.source.path", message: `${sourcePath} is not an overlay of the tree (no kustomization.yaml there)` });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The `repository` of the nearest package.json from `from` upwards, as a URL Argo CD can clone:
+ * `git+https://…` loses its `git+`, `github:owner/repo` and `owner/repo` become GitHub URLs.
+ */
+export async function repositoryOfPackage(from: string): Promise<string | undefined> {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const text = await readFile(path.join(dir, "package.json"), "utf8").catch(() => undefined);
+    if (text !== undefined) {
+      let repository: unknown;
+      try {
+        repository = (JSON.parse(text) as { repository?: unknown }).repository;
+      } catch {
+        return undefined;
+      }
+      const raw = typeof repository === "string" ? repository : (repository as { url?: unknown } | undefined)?.url;
+      return typeof raw === "string" ? normalizeRepository(raw) : undefined;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function normalizeRepository(raw: string): string {
+  const shorthand = /^(?:(github|gitlab|bitbucket):)?([\w.-]+)\/([\w.-]+)$/.exec(raw);
+  if (shorthand !== null) {
+    const host = { github: "github.com", gitlab: "gitlab.com", bitbucket: "bitbucket.org" }[shorthand[1] ?? "github"];
+    return `https://${host}/${shorthand[2]}/${shorthand[3]!.replace(/\.git$/, "")}.git`;
+  }
+  return raw.replace(/^git\+/, "");
+}
+
+/** The tree's directory relative to the Git repository holding it (the nearest `.git` above); "" when none. */
+async function pathInRepository(dir: string): Promise<string> {
+  const root = path.resolve(dir);
+  for (let candidate = root; ; candidate = path.dirname(candidate)) {
+    if ((await stat(path.join(candidate, ".git")).catch(() => undefined)) !== undefined) {
+      return path.relative(candidate, root).split(path.sep).join("/");
+    }
+    if (path.dirname(candidate) === candidate) return "";
+  }
+}
