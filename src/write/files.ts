@@ -1,0 +1,45 @@
+import { lstat, mkdir, open, readdir, rmdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/** Writes a file that must not exist yet (`wx`), creating its directories. */
+export async function writeNew(file: string, text: string, mode = 0o644): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text, { flag: "wx", mode });
+}
+
+/** Flushes files to disk, all at once: after a power loss the journal must not point at empty files. */
+export async function syncFiles(files: readonly string[]): Promise<void> {
+  await Promise.all(
+    files.map(async (file) => {
+      const handle = await open(file, "r");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
+}
+
+/** Flushes a directory's entries (a rename is durable only once its directory is). */
+export async function syncDirectory(dir: string): Promise<void> {
+  await syncFiles([dir]);
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Removes `dir` and its parents up to (not including) `root` while they are empty. */
+export async function removeEmptyParents(root: string, dir: string): Promise<void> {
+  let current = dir;
+  while (current.startsWith(`${root}${path.sep}`)) {
+    const entries = await readdir(current).catch(() => undefined);
+    if (entries === undefined || entries.length > 0) return;
+    await rmdir(current);
+    current = path.dirname(current);
+  }
+}

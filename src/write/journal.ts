@@ -1,0 +1,92 @@
+import { link, mkdir, rename, rm, unlink } from "node:fs/promises";
+import path from "node:path";
+import { ArgusKustomizeError } from "../errors.js";
+import { JOURNAL_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
+import { removeEmptyParents, syncDirectory, syncFiles, writeNew } from "./files.js";
+
+/*
+ * The commit point of a generate. Once `.argusai-kustomize.journal` exists, the new tree (verified
+ * in its staging directory) is the tree: every later step only moves files into place, and a
+ * generate killed during them is finished by whoever takes the lock next (rolled forward, never
+ * back, since the old files may already be gone).
+ */
+
+/** Every move and deletion of one commit, by tree-relative path. */
+export interface Journal {
+  /** The staging directory's name (in the tree's root) holding the files to move. */
+  readonly staging: string;
+  readonly moves: readonly string[];
+  /** Seeds to create; linked, never renamed over an existing file. */
+  readonly seeds: readonly string[];
+  readonly deletes: readonly string[];
+}
+
+/** Name of the journal while it is written: not a commit until renamed to {@link JOURNAL_FILE}. */
+export function journalDraft(pid = process.pid): string {
+  return `${JOURNAL_FILE}.${pid}.tmp`;
+}
+
+/** Commits `journal`: written aside, flushed, then renamed into place in one atomic step. */
+export async function writeJournal(root: string, journal: Journal): Promise<void> {
+  const draft = path.join(root, journalDraft());
+  await rm(draft, { force: true });
+  await writeNew(draft, `${JSON.stringify(journal)}\n`);
+  await syncFiles([draft]);
+  await rename(draft, path.join(root, JOURNAL_FILE));
+  await syncDirectory(root);
+}
+
+/**
+ * Puts every file of a committed journal in place, then removes the journal and the staging
+ * directory. Idempotent: a rerun after a kill finishes it. `onStep` runs after each move and
+ * deletion (the crash tests' kill points).
+ */
+export async function applyJournal(root: string, journal: Journal, onStep: () => void = () => undefined): Promise<void> {
+  const staging = resolveInside(root, journal.staging);
+  for (const file of journal.moves) {
+    const source = resolveInside(staging, file);
+    if ((await readIfExists(source)) === undefined) continue; // moved before the kill
+    const target = resolveInside(root, file);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(source, target);
+    onStep();
+  }
+  for (const file of journal.seeds) {
+    // link() never replaces: a seed that appeared meanwhile is kept.
+    await link(resolveInside(staging, file), resolveInside(root, file)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST" && error.code !== "ENOENT") throw error;
+    });
+  }
+  for (const file of journal.deletes) {
+    const target = resolveInside(root, file);
+    await unlink(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+    onStep();
+    await removeEmptyParents(root, path.dirname(target));
+  }
+  await unlink(path.join(root, JOURNAL_FILE));
+  await rm(staging, { recursive: true, force: true });
+}
+
+/**
+ * Finishes the commit of a generate that was killed after it (when the tree has a journal).
+ *
+ * @returns true when there was one to finish
+ * @throws ArgusKustomizeError WRITE_FAILED when the journal is damaged
+ */
+export async function rollForward(root: string): Promise<boolean> {
+  const text = await readIfExists(path.join(root, JOURNAL_FILE));
+  if (text === undefined) return false;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(text) as Journal;
+  } catch (error) {
+    throw new ArgusKustomizeError("WRITE_FAILED", `${JOURNAL_FILE} is damaged; restore the tree from git and delete it`, { cause: error });
+  }
+  if (!journal.staging.startsWith(STAGING_PREFIX)) {
+    throw new ArgusKustomizeError("WRITE_FAILED", `${JOURNAL_FILE} names an unexpected staging directory; restore the tree from git and delete it`);
+  }
+  await applyJournal(root, journal);
+  return true;
+}

@@ -1,0 +1,114 @@
+import { constants as fsConstants } from "node:fs";
+import { access, lstat, mkdir, readFile, rmdir } from "node:fs/promises";
+import path from "node:path";
+import { ArgusKustomizeError } from "../errors.js";
+import type { SeedFile } from "../kustomize/compile.js";
+import { resolveInside } from "../tree/layout.js";
+import { RECORD_FILE } from "../tree/record.js";
+import { exists } from "./files.js";
+import type { TreeContents } from "./tree.js";
+
+/*
+ * Checks made before the commit, so that the swap after it cannot fail halfway: the target is a
+ * writable directory, no file of the user's or link is in the way, every directory to change is
+ * writable. Each failure is WRITE_FAILED with nothing changed.
+ */
+
+/** Creates `root` if missing (returning the first directory created) and checks it is writable. */
+export async function prepareRoot(root: string): Promise<string | undefined> {
+  const info = await lstat(root).catch(() => undefined);
+  if (info !== undefined && !info.isDirectory()) {
+    throw new ArgusKustomizeError("WRITE_FAILED", `${root} is ${info.isSymbolicLink() ? "a symbolic link" : "a file"}, not a directory; give a directory with --dir`, {
+      location: { file: root },
+    });
+  }
+  try {
+    const created = await mkdir(root, { recursive: true });
+    await access(root, fsConstants.W_OK);
+    return created;
+  } catch (error) {
+    throw new ArgusKustomizeError("WRITE_FAILED", `the target directory ${root} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Removes the directories a failed first generate created (see {@link prepareRoot}), deepest first,
+ * stopping at the first that is not empty: another generate may have written into a shared parent meanwhile.
+ */
+export async function removeCreatedDirectories(root: string, createdRoot: string): Promise<void> {
+  for (let dir = root; dir.startsWith(createdRoot); dir = path.dirname(dir)) {
+    if (!(await rmdir(dir).then(() => true, () => false))) return;
+    if (dir === createdRoot) return;
+  }
+}
+
+/** Refuses, before anything is written, every case that would make a move fail halfway. */
+export async function refuseObstacles(root: string, contents: TreeContents, seeds: readonly SeedFile[], owned: ReadonlySet<string>): Promise<void> {
+  const files = [...contents.keys(), ...seeds.map((seed) => seed.path)];
+  await refuseBadParents(root, files);
+  for (const file of files) {
+    const info = await lstat(resolveInside(root, file)).catch(() => undefined);
+    if (info === undefined) continue;
+    if (!info.isFile()) {
+      throw new ArgusKustomizeError("WRITE_FAILED", `${file} is in the way (not a regular file); move it away`, { location: { file } });
+    }
+    const text = contents.get(file);
+    if (text !== undefined && !owned.has(file) && file !== RECORD_FILE && (await readFile(resolveInside(root, file), "utf8")) !== text) {
+      throw new ArgusKustomizeError("WRITE_FAILED", `${file} exists and was not written by argusai-kustomize; move it away or delete it, generate will not overwrite your files`, {
+        location: { file },
+      });
+    }
+  }
+}
+
+/**
+ * Refuses a path whose directories include a symbolic link (a write or deletion could land
+ * outside the tree) or a file (the move would fail halfway). Each directory is checked once.
+ */
+async function refuseBadParents(root: string, files: readonly string[]): Promise<void> {
+  const checked = new Set<string>();
+  for (const file of files) {
+    const parts = file.split("/");
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const parent = parts.slice(0, depth).join("/");
+      if (checked.has(parent)) continue;
+      checked.add(parent);
+      const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
+      if (info?.isSymbolicLink() === true) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a symbolic link; generate does not write through links, nor delete (it could land outside the tree)`, {
+          location: { file: parent },
+        });
+      }
+      if (info !== undefined && !info.isDirectory()) {
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, { location: { file: parent } });
+      }
+    }
+  }
+}
+
+/**
+ * Refuses, before the commit, a move or deletion into a directory this process cannot write
+ * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
+ */
+export async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
+  await refuseBadParents(root, files);
+  const checked = new Set<string>();
+  for (const file of files) {
+    // The nearest existing directory receives the file (or the directories leading to it).
+    let dir = path.dirname(resolveInside(root, file));
+    while (!(await exists(dir))) dir = path.dirname(dir);
+    if (checked.has(dir)) continue;
+    checked.add(dir);
+    try {
+      await access(dir, fsConstants.W_OK);
+    } catch (error) {
+      const shown = path.relative(root, dir) || ".";
+      throw new ArgusKustomizeError("WRITE_FAILED", `${shown} is not writable (${(error as NodeJS.ErrnoException).code ?? "?"}), and generate must change ${file} there; nothing was changed`, {
+        cause: error,
+        location: { file },
+      });
+    }
+  }
+}
