@@ -103,11 +103,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
     async () => {
       // ...and the plan that counts is made under the lock, from the record as it now is, so two
       // generates at once each build on the other's result instead of undoing it.
-      const environments = await resolveEnvironments(options);
-      const compiled = compileTree(baseOf(options), environments.specs, { validated: true });
-      const argocd = await withApplications(dir, compiled, environments.specs, baseOf(options).components, options.argocd);
-      const plan = argocd.plan;
-      return { contents: treeContents(plan, environments.recorded, argocd.record), seeds: plan.seeds, plan, specs: environments.specs, argocd };
+      return planTree(dir, options);
     },
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
@@ -150,10 +146,21 @@ export async function check<C extends string = ArgusComponent>(typedOptions: Che
   if (info === undefined || !info.isDirectory()) {
     throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
   }
+  const planned = await planTree(dir, options);
+  return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+}
+
+/**
+ * Everything generate would write into `dir` for these options, from the tree's record as it is
+ * now: the files' exact bytes, the seeds, and what verification needs (the overlays, the specs,
+ * the Argo CD Applications). Internal: generate (under its lock) and check share it.
+ */
+export async function planTree(dir: string, options: CheckOptions<string>) {
   const environments = await resolveEnvironments(options);
   const compiled = compileTree(baseOf(options), environments.specs, { validated: true });
   const argocd = await withApplications(dir, compiled, environments.specs, baseOf(options).components, options.argocd);
-  return findDrift(dir, treeContents(argocd.plan, environments.recorded, argocd.record), argocd.plan.seeds.map((seed) => seed.path));
+  const plan = argocd.plan;
+  return { contents: treeContents(plan, environments.recorded, argocd.record), seeds: plan.seeds, plan, specs: environments.specs, argocd };
 }
 
 /** The result of validating one overlay. */

@@ -10,16 +10,13 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
-import { compileTree } from "../../src/kustomize/compile.js";
-import { argusBase } from "../../src/model/base.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
-import { check, generate } from "../../src/pipeline.js";
+import { check, generate, planTree } from "../../src/pipeline.js";
 import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
 import { readRecord } from "../../src/tree/record.js";
-import { resolveEnvironments, type TreeOptions } from "../../src/tree/resolve-environments.js";
+import type { TreeOptions } from "../../src/tree/resolve-environments.js";
 import { recoverTree, writeTree, type TreeWrite } from "../../src/write/transaction.js";
-import { treeContents } from "../../src/write/tree.js";
 import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 /** The built writer, as the child processes load it. */
@@ -49,9 +46,8 @@ async function freshTree(): Promise<string> {
 
 /** What generate would write into `dir` for `options`, as writeTree takes it (the plan generate makes under the lock). */
 async function planFor(options: TreeOptions & { readonly dir: string }): Promise<TreeWrite> {
-  const environments = await resolveEnvironments(options);
-  const plan = compileTree(argusBase(), environments.specs);
-  return { contents: treeContents(plan, environments.recorded), seeds: plan.seeds };
+  // Exactly the plan generate makes under its lock.
+  return planTree(options.dir, options);
 }
 
 /** The plan as a JSON file for a child process, each seed's text drawn once. */
