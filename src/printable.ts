@@ -48,5 +48,6 @@ function escapeCode(code: number): string {
  * quoted('a"b'); // "\"a\\\"b\""
  */
 export function quoted(text: string): string {
-  return `"${printable(text).replaceAll('"', '\\"')}"`;
+  // Backslashes first, so an escape this adds (\e, \") cannot be confused with one the text had.
+  return `"${printable(text.replaceAll("\\", "\\\\")).replaceAll('"', '\\"')}"`;
 }

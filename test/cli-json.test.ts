@@ -11,7 +11,7 @@ describe("--json", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const json = JSON.parse(result.stdout) as Record<string, any>;
-    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "renderer", "overlays", "applications", "files", "imageUpdates"]);
+    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
     expect(json["command"]).toBe("generate");
     expect(json["ok"]).toBe(true);
     expect(json["dir"]).toBe(dir);
@@ -55,8 +55,21 @@ describe("--json", () => {
       command: "validate",
       ok: true,
       overlays: [
-        { environment: "dev", dir: "overlays/dev", objects: 9, valid: true, placeholderSeeds: [], violations: [] },
-        { environment: "prod", dir: "overlays/prod", objects: 8, valid: true, placeholderSeeds: [], violations: [] },
+        { environment: "dev", dir: "overlays/dev", objects: 9, valid: true, placeholderSeeds: [], violations: [], notices: [] },
+        {
+          environment: "prod",
+          dir: "overlays/prod",
+          objects: 8,
+          valid: true,
+          placeholderSeeds: [],
+          violations: [],
+          notices: ["backend", "frontend"].map((component) => ({
+            level: "warning",
+            environment: "prod",
+            field: `images.${component}.tag`,
+            message: "is the placeholder 0.0.0-set-me, which no registry has: set your release before applying",
+          })),
+        },
       ],
     });
 
