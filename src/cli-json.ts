@@ -68,10 +68,11 @@ export function checkJson(dir: string, drift: readonly TreeDrift[], hints: reado
 }
 
 /** `validate --json`: `ok` is false when any overlay has a violation. */
-export function validateJson(results: readonly OverlayValidation[]) {
+export function validateJson(results: readonly OverlayValidation[], strict = false) {
   return {
     command: "validate",
-    ok: results.every((result) => result.violations.length === 0),
+    // --strict: a warning notice fails like a violation.
+    ok: results.every((result) => result.violations.length === 0 && (!strict || result.notices.every((notice) => notice.level !== "warning"))),
     overlays: results.map((result) => ({
       environment: result.environment,
       dir: result.dir,

@@ -190,7 +190,7 @@ program
     const results = await validate(environments, { dir: options.dir });
     const warnings = options.strict === true ? results.flatMap((result) => result.notices.filter((notice) => notice.level === "warning")) : [];
     if (options.json === true) {
-      process.stdout.write(jsonLine(validateJson(results)));
+      process.stdout.write(jsonLine(validateJson(results, options.strict === true)));
       if (warnings.length > 0 || results.some((result) => result.violations.length > 0)) process.exitCode = EXIT.drift;
       return;
     }
