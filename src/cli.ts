@@ -23,6 +23,7 @@ const program = new Command()
 
 /** `--env-file` may be given many times. */
 const collect = (value: string, previous: string[]) => [...previous, value];
+const NO_CACHE_HELP = "render every overlay again instead of trusting renders remembered from an earlier run with the same files and kubectl";
 const ENV_FILE_HELP = "an environment file (YAML or JSON); replaces the recorded environment of its name, or adds one; repeatable";
 
 program
@@ -31,8 +32,9 @@ program
   .option("--dir <dir>", "target directory", ".")
   .option("--env-file <file>", ENV_FILE_HELP, collect, [])
   .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
-  .action(async (options: { dir: string; envFile: string[]; removeEnv: string[] }) => {
-    const result = await generate({ dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv });
+  .option("--no-cache", NO_CACHE_HELP)
+  .action(async (options: { dir: string; envFile: string[]; removeEnv: string[]; cache: boolean }) => {
+    const result = await generate({ dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, cache: options.cache });
     for (const overlay of result.overlays) {
       process.stdout.write(
         `${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`,
@@ -87,9 +89,10 @@ program
   .description("render overlays and check them against the Kubernetes schema and the policies; exit 1 listing each violation")
   .argument("[env...]", "environments to validate (default: all of the tree's)")
   .option("--dir <dir>", "directory holding the tree", ".")
-  .action(async (environments: string[], options: { dir: string }) => {
+  .option("--no-cache", NO_CACHE_HELP)
+  .action(async (environments: string[], options: { dir: string; cache: boolean }) => {
     let total = 0;
-    for (const result of await validate(environments, { dir: options.dir })) {
+    for (const result of await validate(environments, { dir: options.dir, cache: options.cache })) {
       total += result.violations.length;
       const placeholders = result.placeholderSeeds.length > 0 ? ` (with placeholder ${result.placeholderSeeds.join(", ")}: none on this machine)` : "";
       process.stdout.write(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`);
