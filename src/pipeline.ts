@@ -8,7 +8,7 @@ import { renderOverlays } from "./render/batch.js";
 import { defaultCacheDir, openRenderCache, type RenderCache } from "./render/cache.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
 import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
-import { defaultConcurrency, mapBounded } from "./render/pool.js";
+import { defaultConcurrency, mapBounded } from "./pool.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
 import { RECORD_FILE } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";

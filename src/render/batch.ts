@@ -5,7 +5,7 @@ import { parseDocument } from "yaml";
 import { ArgusKustomizeError } from "../errors.js";
 import { renderKeyer, type RenderCache } from "./cache.js";
 import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
-import { defaultConcurrency, mapBounded } from "./pool.js";
+import { defaultConcurrency, mapBounded } from "../pool.js";
 
 /*
  * Rendering many overlays with few processes. kubectl's start-up (about 45 ms) dominates one
@@ -85,36 +85,37 @@ export async function renderOverlays<R>(
   const groupSize = Math.max(1, options.groupSize ?? DEFAULT_GROUP_SIZE);
   const results = new Array<R>(jobs.length);
 
-  // Cache look-ups and kustomization reads: bounded file I/O, before any process starts.
+  // Cache look-ups, then the namespaces of the overlays to render: bounded file I/O, before any
+  // process starts.
   const keyOf = cache === false ? undefined : renderKeyer(options.renderer);
-  const prepared = await mapBounded(jobs, FILE_CONCURRENCY, async (job) => ({
-    key: keyOf === undefined ? undefined : await keyOf(job.dir),
-    namespace: groupSize > 1 ? await overlayNamespace(job.dir) : undefined,
-  }));
-  const hits: number[] = [];
-  const misses: number[] = [];
-  const cached = new Map<number, Rendered>();
-  await mapBounded(jobs, FILE_CONCURRENCY, async (_job, index) => {
-    const key = prepared[index]!.key;
+  const keys = await mapBounded(jobs, FILE_CONCURRENCY, async (job) => (keyOf === undefined ? undefined : await keyOf(job.dir)));
+  // A hit is consumed as soon as it is read, and then dropped.
+  const missed = await mapBounded(jobs, FILE_CONCURRENCY, async (job, index) => {
+    const key = keys[index];
     const hit = cache !== false && key !== undefined ? await cache.get(key) : undefined;
-    if (hit !== undefined) cached.set(index, hit);
+    if (hit === undefined) return true;
+    results[index] = await consume(hit, job, index);
+    return false;
   });
-  for (const index of jobs.keys()) (cached.has(index) ? hits : misses).push(index);
-  for (const index of hits) results[index] = await consume(cached.get(index)!, jobs[index]!, index);
-  cached.clear();
+  const misses = [...jobs.keys()].filter((index) => missed[index]);
+  const namespaces = new Map<number, string | undefined>();
+  if (groupSize > 1) {
+    const found = await mapBounded(misses, FILE_CONCURRENCY, (index) => overlayNamespace(jobs[index]!.dir));
+    for (const [position, index] of misses.entries()) namespaces.set(index, found[position]);
+  }
 
-  const groups = groupByNamespace(misses, (index) => prepared[index]!.namespace, groupSize);
+  const groups = groupByNamespace(misses, (index) => namespaces.get(index), groupSize);
   const scratch = groups.some((group) => group.length > 1) ? await mkdtemp(path.join(tmpdir(), "argusai-kustomize-batch-")) : undefined;
   try {
     await mapBounded(groups, options.concurrency ?? defaultConcurrency(), async (group, groupIndex) => {
       const rendered =
         group.length > 1
-          ? await renderGroup(path.join(scratch!, String(groupIndex)), group.map((index) => ({ job: jobs[index]!, namespace: prepared[index]!.namespace! })), options.renderer)
+          ? await renderGroup(path.join(scratch!, String(groupIndex)), group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! })), options.renderer)
           : undefined;
       for (const [position, index] of group.entries()) {
         const job = jobs[index]!;
         const one = rendered?.[position] ?? (await renderOne(job, options));
-        const key = prepared[index]!.key;
+        const key = keys[index];
         // Only a clean render is remembered: a warning must show again on the next run.
         if (cache !== false && key !== undefined && one.warnings.length === 0) await cache.set(key, one);
         results[index] = await consume(one, job, index);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { parseDocument } from "yaml";
 import type { Rendered, Renderer } from "./kustomize.js";
-import { mapBounded } from "./pool.js";
+import { mapBounded } from "../pool.js";
 
 /*
  * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it

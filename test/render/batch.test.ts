@@ -12,7 +12,7 @@ import { ArgusKustomizeError } from "../../src/errors.js";
 import { generate } from "../../src/pipeline.js";
 import { groupByNamespace, renderOverlays, type OverlayJob } from "../../src/render/batch.js";
 import { renderKustomization, type Rendered } from "../../src/render/kustomize.js";
-import { mapBounded } from "../../src/render/pool.js";
+import { mapBounded } from "../../src/pool.js";
 import { renderer, tempDir } from "../helpers.js";
 import { countingRenderer } from "./helpers.js";
 
