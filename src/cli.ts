@@ -74,6 +74,7 @@ const program = new Command()
 
 /** `--env-file` may be given many times. */
 const collect = (value: string, previous: string[]) => [...previous, value];
+const NO_CACHE_HELP = "render every overlay again instead of trusting renders remembered from an earlier run with the same files and kubectl";
 const ENV_FILE_HELP = "an environment file (YAML or JSON); replaces the recorded environment of its name, or adds one; repeatable";
 
 program
@@ -92,9 +93,10 @@ program
   .option("--dest-name <name>", "Argo CD: the cluster by name, instead of --dest-server; recorded")
   .option("--app-namespace <ns>", "Argo CD: the namespace of the Application objects (default argocd); recorded")
   .option("--json", "print the result (or the error) as one JSON document")
+  .option("--no-cache", NO_CACHE_HELP)
   .action(async (options: GenerateFlags) => {
     const argocd = argocdOptions(options);
-    const treeOptions = { dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, ...(argocd !== undefined ? { argocd } : {}) };
+    const treeOptions = { dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, cache: options.cache, ...(argocd !== undefined ? { argocd } : {}) };
     let imageUpdates: readonly AppliedImageUpdate[] = [];
     const result =
       options.setImage !== undefined
@@ -185,9 +187,10 @@ program
   .option("--dir <dir>", "directory holding the tree", ".")
   .option("--strict", "also fail (exit 1) on warnings, such as a production image still on the placeholder version")
   .option("--json", "print the result (or the error) as one JSON document")
-  .action(async (environments: string[], options: { dir: string; strict?: boolean; json?: boolean }) => {
+  .option("--no-cache", NO_CACHE_HELP)
+  .action(async (environments: string[], options: { dir: string; strict?: boolean; json?: boolean; cache: boolean }) => {
     let total = 0;
-    const results = await validate(environments, { dir: options.dir });
+    const results = await validate(environments, { dir: options.dir, cache: options.cache });
     const warnings = options.strict === true ? results.flatMap((result) => result.notices.filter((notice) => notice.level === "warning")) : [];
     if (options.json === true) {
       process.stdout.write(jsonLine(validateJson(results, options.strict === true)));
@@ -256,6 +259,7 @@ interface GenerateFlags {
   destName?: string;
   appNamespace?: string;
   json?: boolean;
+  cache: boolean;
 }
 
 /** The Argo CD options given on the command line; `undefined` when none (the record's apply). */

@@ -6,9 +6,13 @@ import { baseOf, resolveEnvironments, type TreeOptions } from "./tree/resolve-en
 import type { ArgusBase } from "./model/base.js";
 import { environmentNotices, type EnvironmentNotice } from "./model/built-in-environments.js";
 import type { ArgusComponent, ComponentRegistry } from "./model/components.js";
+import { renderOverlays } from "./render/batch.js";
+import { defaultCacheDir, openRenderCache, type RenderCache } from "./render/cache.js";
 import { findRenderer, renderKustomization, type Rendered, type Renderer } from "./render/kustomize.js";
-import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderStaged, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
-import { JOURNAL_FILE, readIfExists } from "./tree/layout.js";
+import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
+import { defaultConcurrency, mapBounded } from "./pool.js";
+import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
+import { RECORD_FILE } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
@@ -29,6 +33,14 @@ export interface GenerateOptions<C extends string = ArgusComponent> extends Tree
   readonly lockTimeoutMs?: number;
   /** Argo CD Applications (argocd/): where they point; recorded in the tree. @default the recorded settings, else defaults */
   readonly argocd?: ArgoCDOptions;
+  /**
+   * Remember clean renders across runs, keyed by every byte kustomize reads and by the renderer,
+   * so an unchanged overlay is not rendered again: `true` for the default directory
+   * (`$XDG_CACHE_HOME/argusai-kustomize`, else `node_modules/.cache/argusai-kustomize`), a
+   * directory, or `false` to render every overlay.
+   * @default true
+   */
+  readonly cache?: boolean | string;
 }
 
 /** Options of {@link check}. */
@@ -59,7 +71,10 @@ export interface ReadTreeOptions {
 }
 
 /** Options of {@link validate}. */
-export type ValidateOptions = ReadTreeOptions;
+export interface ValidateOptions extends ReadTreeOptions {
+  /** As for {@link generate}: `true` (the default directory), a directory, or `false`. @default true */
+  readonly cache?: boolean | string;
+}
 /** Options of {@link render}. */
 export type RenderOptions = ReadTreeOptions;
 
@@ -91,47 +106,56 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
   // (re-running the interrupted command then works, a --remove-env included).
   if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) await recoverTree(dir, options.lockTimeoutMs);
   // Bad input fails here, before the tree is locked or touched...
-  const early = await resolveEnvironments(options);
-  await withApplications(dir, compileTree(baseOf(options), early.specs, { validated: true }), early.specs, baseOf(options).components, options.argocd);
+  const recordSeen = await readIfExists(path.join(dir, RECORD_FILE));
+  const early = await planTree(dir, options);
   const renderer = options.renderer ?? findRenderer();
+  const cache = cacheOf(options.cache);
+  const components = baseOf(options).components;
   prepareValidation();
-  const overlays: OverlaySummary[] = [];
+  let overlays: OverlaySummary[] = [];
   const notices: EnvironmentNotice[] = [];
   const applications: ApplicationSummary[] = [];
   const result = await writeTree(
     dir,
-    async () => {
-      // ...and the plan that counts is made under the lock, from the record as it now is, so two
-      // generates at once each build on the other's result instead of undoing it.
-      return planTree(dir, options);
-    },
+    // ...and the plan that counts is made under the lock, from the record as it now is, so two
+    // generates at once each build on the other's result instead of undoing it. The record is
+    // all the plan reads from the tree: when it is unchanged, so is the plan made before.
+    async () => ((await readIfExists(path.join(dir, RECORD_FILE))) === recordSeen ? early : planTree(dir, options)),
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       verify: async (staging, { plan, specs, argocd }) => {
         notices.push(...specs.flatMap((spec) => environmentNotices(spec)));
-        const renders = await Promise.all(
-          plan.overlays.map(async (overlay) => ({ overlay, rendered: await renderStaged(staging, overlay, renderer) })),
+        const checked = await renderOverlays(
+          plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
+          { renderer, cache, root: staging },
+          async (rendered, _job, index) => {
+            const overlay = plan.overlays[index]!;
+            if (rendered.warnings.length > 0) {
+              throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
+                location: { environment: overlay.environment, file: overlay.dir },
+              });
+            }
+            const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!, components));
+            const violations: Problem[] = found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) }));
+            return { violations, summary: summarize(overlay.environment, overlay.dir, rendered) };
+          },
         );
-        const violations: Problem[] = [];
-        for (const [index, { overlay, rendered }] of renders.entries()) {
-          if (rendered.warnings.length > 0) {
-            throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
-              location: { environment: overlay.environment, file: overlay.dir },
-            });
-          }
-          const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!, baseOf(options).components));
-          violations.push(...found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) })));
-          overlays.push(summarize(overlay.environment, overlay.dir, rendered));
-        }
-        violations.push(...(await validateApplications(staging, argocd)));
-        applications.push(...argocd.applications);
+        const violations = [...checked.flatMap((overlay) => overlay.violations), ...(await validateApplications(staging, argocd))];
         if (violations.length > 0) {
           throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written`, { problems: violations });
         }
+        overlays = checked.map((overlay) => overlay.summary);
+        applications.push(...argocd.applications);
       },
     },
   );
   return { ...result, dir, renderer: renderer.label, overlays, applications, notices };
+}
+
+/** The cache a `cache` option asks for. */
+function cacheOf(option: boolean | string | undefined): RenderCache | false {
+  if (option === false) return false;
+  return openRenderCache(typeof option === "string" ? path.resolve(option) : defaultCacheDir());
 }
 
 /**
@@ -182,37 +206,58 @@ export interface OverlayValidation {
  * @param environments names to validate; all recorded environments when empty
  * @throws ArgusKustomizeError USAGE for an environment the tree does not have
  */
-export async function validate(
-  environments: readonly string[] = [],
-  options: ValidateOptions = {},
-): Promise<OverlayValidation[]> {
+export async function validate(environments: readonly string[] = [], options: ValidateOptions = {}): Promise<OverlayValidation[]> {
   const dir = path.resolve(options.dir ?? process.cwd());
   const { specs } = await resolveEnvironments({ ...options, dir });
+  const components = baseOf(options).components;
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
   const wanted = environments.length > 0 ? environments : specs.map((spec) => spec.name);
+  for (const name of wanted) {
+    if (!byName.has(name)) {
+      throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((candidate) => candidate.name).join(", ")})`, {
+        location: { environment: name },
+      });
+    }
+  }
   const renderer = options.renderer ?? findRenderer();
+  const cache = cacheOf(options.cache);
   prepareValidation();
   await assertNotInterrupted(dir);
   const plan = compileTree(baseOf(options), specs, { validated: true });
-  return Promise.all(
-    wanted.map(async (name) => {
-      const spec = specs.find((candidate) => candidate.name === name);
-      if (spec === undefined) {
-        throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((candidate) => candidate.name).join(", ")})`, {
-          location: { environment: name },
-        });
-      }
-      const seeds = plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));
-      const rendered = await renderConsistently(dir, () => renderWithSeeds(dir, name, seeds, renderer));
-      return {
-        environment: name,
-        dir: overlayDir(name),
-        objects: rendered.objects.length,
-        violations: await validateRendered(rendered.objects, policyContextOf(spec, baseOf(options).components)),
-        placeholderSeeds: rendered.placeholderSeeds,
-        notices: environmentNotices(spec),
-      };
-    }),
-  );
+  const seedsOf = (name: string) => plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));
+  const check = async (name: string, rendered: Rendered, placeholderSeeds: readonly string[]): Promise<OverlayValidation> => ({
+    environment: name,
+    dir: overlayDir(name),
+    objects: rendered.objects.length,
+    violations: await validateRendered(rendered.objects, policyContextOf(byName.get(name)!, components)),
+    placeholderSeeds,
+    notices: environmentNotices(byName.get(name)!),
+  });
+  return renderConsistently(dir, async () => {
+    // An overlay whose seed this machine lacks renders from a copy with a placeholder, by itself.
+    const lacking = await mapBounded(wanted, 32, async (name) => {
+      for (const seed of seedsOf(name)) if ((await readIfExists(resolveInside(dir, seed.path))) === undefined) return true;
+      return false;
+    });
+    const complete = wanted.filter((_name, index) => !lacking[index]);
+    const results = new Map<string, OverlayValidation>();
+    const batched = await renderOverlays(
+      complete.map((name) => ({ environment: name, dir: path.join(dir, overlayDir(name)) })),
+      { renderer, cache },
+      (rendered, job) => check(job.environment, rendered, []),
+    );
+    for (const result of batched) results.set(result.environment, result);
+    const placeholders = await mapBounded(
+      wanted.filter((_name, index) => lacking[index]),
+      defaultConcurrency(),
+      async (name) => {
+        const rendered = await renderWithSeeds(dir, name, seedsOf(name), renderer);
+        return check(name, rendered, rendered.placeholderSeeds);
+      },
+    );
+    for (const result of placeholders) results.set(result.environment, result);
+    return wanted.map((name) => results.get(name)!);
+  });
 }
 
 /**

@@ -75,12 +75,23 @@ export function kustomizeRenderer(binary: string): Renderer {
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
  */
-export function renderKustomization(dir: string, renderer: Renderer = findRenderer()): Promise<Rendered> {
+export async function renderKustomization(dir: string, renderer: Renderer = findRenderer()): Promise<Rendered> {
+  const { yaml, warnings } = await runKustomize(dir, renderer);
+  return { objects: parseStream(yaml, dir), yaml, warnings };
+}
+
+/**
+ * Runs the renderer on `dir`: its output as printed, unparsed, and its non-empty stderr lines.
+ * `env` replaces the renderer's environment (default: this process's).
+ *
+ * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
+ */
+export function runKustomize(dir: string, renderer: Renderer, env?: Readonly<Record<string, string | undefined>>): Promise<{ yaml: string; warnings: string[] }> {
   return new Promise((resolve, reject) => {
     execFile(
       renderer.binary,
       [...renderer.args, dir],
-      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
+      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8", ...(env !== undefined ? { env } : {}) },
       (error, stdout, stderr) => {
         if (error !== null) {
           const code = (error as NodeJS.ErrnoException).code;
@@ -97,11 +108,7 @@ export function renderKustomization(dir: string, renderer: Renderer = findRender
           );
           return;
         }
-        try {
-          resolve({ objects: parseStream(stdout, dir), yaml: stdout, warnings: stderr.split("\n").filter((line) => line.trim() !== "") });
-        } catch (parseError) {
-          reject(parseError);
-        }
+        resolve({ yaml: stdout, warnings: stderr.split("\n").filter((line) => line.trim() !== "") });
       },
     );
   });

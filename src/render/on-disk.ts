@@ -79,19 +79,6 @@ export async function renderConsistently<T>(dir: string, read: () => Promise<T>)
   }
 }
 
-/** Renders an overlay of the staged tree; a failure names the overlay, not the staging path. */
-export async function renderStaged(staging: string, overlay: { environment: string; dir: string }, renderer: Renderer): Promise<Rendered> {
-  try {
-    return await renderKustomization(path.join(staging, overlay.dir), renderer);
-  } catch (error) {
-    if (!(error instanceof ArgusKustomizeError) || error.code !== "KUSTOMIZE_BUILD_FAILED") throw error;
-    throw new ArgusKustomizeError(error.code, error.message.replaceAll(`${staging}${path.sep}`, ""), {
-      cause: error,
-      location: { environment: overlay.environment, file: overlay.dir },
-    });
-  }
-}
-
 export async function listOverlays(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(path.join(dir, "overlays"), { withFileTypes: true });

@@ -9,9 +9,9 @@ interface AjvError {
   readonly params?: Record<string, unknown>;
 }
 
-/** A kubernetes-models class; its constructor's own type is checked at run time by validate(). */
+/** A kubernetes-models class; its prototype's validate() checks `this` against the kind's schema. */
 interface ModelClass {
-  new (data: never): { validate(): void };
+  readonly prototype: { validate(this: unknown): void };
 }
 
 const validators = new Map<string, Promise<ValidateFunction | undefined>>();
@@ -51,8 +51,10 @@ export function validatorFor(apiVersion: string, kind: string): Promise<Validate
       (module) => {
         const Model = (module as Partial<Record<string, ModelClass>>)[kind];
         if (Model === undefined) return undefined;
+        // validate() checks `this` as it is; calling it on the object itself skips the deep copy the
+        // model's constructor makes, and lets the unknown-field probe see every property read.
         return (data: unknown) => {
-          new Model(data as never).validate();
+          Model.prototype.validate.call(data);
           return true;
         };
       },
@@ -82,14 +84,15 @@ export async function schemaViolations(object: Record<string, unknown>): Promise
   if (validate === undefined) {
     return [{ policy: "schema-kind", object: where, field: "apiVersion", message: `no schema for ${apiVersion} ${kind}`, fix: "use a built-in Kubernetes kind and apiVersion" }];
   }
-  const violations: Violation[] = errorsOf(validate, asApiServerReads(object)).map((error) => ({
+  const probe = probeFields(asApiServerReads(object));
+  const violations: Violation[] = errorsOf(validate, probe.root).map((error) => ({
     policy: "schema",
     object: where,
     field: pointerToField(error.instancePath),
     message: describe(error),
     fix: "give the field a value the Kubernetes API accepts",
   }));
-  for (const field of unknownFields(validate, object)) {
+  for (const field of probe.unknownFields()) {
     violations.push({
       policy: "schema-unknown-field",
       object: where,
@@ -134,35 +137,66 @@ function dedupe(errors: AjvError[]): AjvError[] {
 }
 
 /**
- * Fields the schema does not know. kubernetes-models' validators check only the properties their
- * schema declares, so a key is known exactly when replacing its value with something no schema
- * accepts (a symbol) makes the validator complain about that key. One validation per object
- * level probes all its keys at once; only known keys are descended into.
+ * Fields the schema does not know, found during the one schema validation. kubernetes-models'
+ * validators (ajv, compiled) read exactly the properties their schema declares (`data.name`), and
+ * enumerate the keys only of maps (`for (key in data)`). So the object is validated once, through
+ * proxies that record each read: a key is known when it was read, or when its object was
+ * enumerated as a map; known keys are descended into. Keys under an unknown key are not
+ * reported again. (Before: a structuredClone and a full validation per object level.)
  */
-function unknownFields(validate: ValidateFunction, root: Record<string, unknown>): string[] {
-  const unknown: string[] = [];
-  const visit = (path: ReadonlyArray<string | number>, value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach((item, index) => visit([...path, index], item));
-      return;
+function probeFields(object: Record<string, unknown>): { root: unknown; unknownFields(): string[] } {
+  /** What the validator did with each object: the keys it read, or "map" when it enumerated them. */
+  const seen = new Map<object, Set<PropertyKey> | "map">();
+  const proxies = new WeakMap<object, object>();
+  const wrap = (value: unknown): unknown => {
+    if (typeof value !== "object" || value === null) return value;
+    let proxy = proxies.get(value);
+    if (proxy === undefined) {
+      const target = value;
+      // A proxy must return a frozen object's own values unchanged: proxy a copy of it instead.
+      const backing = Object.isFrozen(value) ? (Array.isArray(value) ? [...value] : { ...value }) : value;
+      const read = (key: PropertyKey) => {
+        const keys = seen.get(target);
+        if (keys === "map") return;
+        if (keys === undefined) seen.set(target, new Set([key]));
+        else keys.add(key);
+      };
+      proxy = new Proxy(backing, {
+        get(inner, key, receiver) {
+          if (!Array.isArray(inner)) read(key);
+          return wrap(Reflect.get(inner, key, receiver));
+        },
+        has(inner, key) {
+          if (!Array.isArray(inner)) read(key);
+          return Reflect.has(inner, key);
+        },
+        ownKeys(inner) {
+          if (!Array.isArray(inner)) seen.set(target, "map");
+          return Reflect.ownKeys(inner);
+        },
+      });
+      proxies.set(value, proxy);
     }
-    if (typeof value !== "object" || value === null) return;
-    const keys = Object.keys(value);
-    if (keys.length === 0) return;
-    const probe = structuredClone(root);
-    const probed = path.reduce<Record<string | number, unknown>>((node, key) => node[key] as Record<string | number, unknown>, probe as Record<string, unknown>);
-    for (const key of keys) probed[key] = Symbol("probe");
-    const complaints = new Set(errorsOf(validate, probe).map((error) => error.instancePath));
-    for (const key of keys) {
-      const keyPath = [...path, key];
-      const pointer = toPointer(keyPath);
-      const known = [...complaints].some((complaint) => complaint === pointer || complaint.startsWith(`${pointer}/`));
-      if (known) visit(keyPath, (value as Record<string, unknown>)[key]);
-      else unknown.push(pointer.slice(1).replaceAll("/", "."));
-    }
+    return proxy;
   };
-  visit([], root);
-  return unknown;
+  const unknownFields = (): string[] => {
+    const unknown: string[] = [];
+    const visit = (path: ReadonlyArray<string | number>, value: unknown): void => {
+      if (Array.isArray(value)) {
+        value.forEach((item, index) => visit([...path, index], item));
+        return;
+      }
+      if (typeof value !== "object" || value === null) return;
+      const keys = seen.get(value);
+      for (const [key, child] of Object.entries(value)) {
+        if (keys === "map" || keys?.has(key) === true) visit([...path, key], child);
+        else unknown.push(toPointer([...path, key]).slice(1).replaceAll("/", "."));
+      }
+    };
+    visit([], object);
+    return unknown;
+  };
+  return { root: wrap(object), unknownFields };
 }
 
 function toPointer(path: ReadonlyArray<string | number>): string {

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { PlannedFile, TreePlan } from "../kustomize/compile.js";
+import { mapBounded } from "../pool.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists, resolveInside } from "../tree/layout.js";
 import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment } from "../tree/record.js";
 import { toYaml } from "./yaml.js";
@@ -48,23 +49,28 @@ export interface TreeDrift {
   readonly expected: string | undefined;
 }
 
+/** How many files check reads at once: enough to keep the disk busy, few enough for any fd limit. */
+const READ_CONCURRENCY = 64;
+
 /** Compares the tree in `dir` with `contents`; seeds (`seedPaths` and recorded ones) and files not owned are ignored. */
 export async function findDrift(dir: string, contents: TreeContents, seedPaths: readonly string[] = []): Promise<TreeDrift[]> {
   const drift: TreeDrift[] = [];
   const journal = await readIfExists(path.join(dir, JOURNAL_FILE));
   if (journal !== undefined) drift.push({ path: JOURNAL_FILE, status: "interrupted", actual: journal, expected: undefined });
-  for (const [file, expected] of contents) {
-    const actual = await readForCheck(dir, file);
+  const expectedFiles = [...contents.entries()];
+  const actuals = await mapBounded(expectedFiles, READ_CONCURRENCY, ([file]) => readForCheck(dir, file));
+  for (const [index, [file, expected]] of expectedFiles.entries()) {
+    const actual = actuals[index];
     if (actual === undefined) drift.push({ path: file, status: "missing", actual, expected });
     else if (actual !== expected) drift.push({ path: file, status: "changed", actual, expected });
   }
   const record = await readRecord(dir);
-  for (const file of record.files) {
-    // Seeds hold secrets: never compared, never shown in a diff.
-    if (contents.has(file) || !isSafeRelative(file) || record.seeds.includes(file) || seedPaths.includes(file)) continue;
-    const actual = await readForCheck(dir, file);
+  // Seeds hold secrets: never compared, never shown in a diff.
+  const staleCandidates = record.files.filter((file) => !contents.has(file) && isSafeRelative(file) && !record.seeds.includes(file) && !seedPaths.includes(file));
+  const stale = await mapBounded(staleCandidates, READ_CONCURRENCY, (file) => readForCheck(dir, file));
+  for (const [index, file] of staleCandidates.entries()) {
+    const actual = stale[index];
     if (actual !== undefined) drift.push({ path: file, status: "stale", actual, expected: undefined });
   }
   return drift;
 }
-

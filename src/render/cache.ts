@@ -1,0 +1,207 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { parseDocument } from "yaml";
+import type { Rendered, Renderer } from "./kustomize.js";
+import { mapBounded } from "../pool.js";
+
+/*
+ * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it
+ * can read and by the renderer. With kustomize's default load restrictor a kustomization reads
+ * files only inside its own directory, and leaves it only through `resources`, `components` (and
+ * the other kustomization-valued fields) naming another directory. So the key hashes every file
+ * under the overlay's directory, and, following those references, under every directory it
+ * reaches (the base). A reference that is remote or does not exist makes the overlay
+ * uncacheable. The renderer counts by its real path, size, inode and modification time.
+ *
+ * Entries live outside the tree, are written to a temp file and renamed into place (a
+ * concurrent run reads the old entry or the new one, never half of one), and are readable by the
+ * owner only: a dev overlay's render holds its Secret's (random, local) values.
+ */
+
+/** A directory of remembered renders. */
+export interface RenderCache {
+  readonly dir: string;
+  /** The render stored under `key`, or `undefined` (missing, or unreadable: treated as missing). */
+  get(key: string): Promise<Rendered | undefined>;
+  /** Stores a clean render (no warnings) under `key`. */
+  set(key: string, rendered: Rendered): Promise<void>;
+}
+
+/** Bumped whenever an entry's format or the key's meaning changes. */
+const FORMAT = "argusai-kustomize render cache 1";
+
+/** Fields of a kustomization whose entries may name another kustomization directory. */
+const REFERENCE_FIELDS = ["resources", "components", "bases", "generators", "transformers", "validators"];
+
+/** Fields that make kustomize fetch from the network: never cached. */
+const NETWORK_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
+
+const FILE_CONCURRENCY = 32;
+
+/**
+ * Where renders are cached by default: `$XDG_CACHE_HOME/argusai-kustomize` when that is set,
+ * else `node_modules/.cache/argusai-kustomize` of the nearest `node_modules` above `from`, else
+ * `~/.cache/argusai-kustomize`.
+ */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env, from: string = process.cwd()): string {
+  const xdg = env["XDG_CACHE_HOME"];
+  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, "argusai-kustomize");
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "node_modules"))) return path.join(dir, "node_modules", ".cache", "argusai-kustomize");
+    if (path.dirname(dir) === dir) break;
+  }
+  return path.join(homedir(), ".cache", "argusai-kustomize");
+}
+
+/**
+ * A render cache in `dir` (created on first write).
+ *
+ * @example
+ * const cache = openRenderCache(defaultCacheDir());
+ */
+export function openRenderCache(dir: string = defaultCacheDir()): RenderCache {
+  const fileOf = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+  return {
+    dir,
+    async get(key) {
+      let text: string;
+      try {
+        text = await readFile(fileOf(key), "utf8");
+      } catch {
+        return undefined;
+      }
+      try {
+        const entry = JSON.parse(text) as { format?: unknown; yaml?: unknown; objects?: unknown };
+        if (entry.format !== FORMAT || typeof entry.yaml !== "string" || !Array.isArray(entry.objects)) return undefined;
+        return { yaml: entry.yaml, objects: entry.objects as Array<Record<string, unknown>>, warnings: [] };
+      } catch {
+        return undefined;
+      }
+    },
+    async set(key, rendered) {
+      // Objects are stored as JSON (parsing YAML costs about 4 ms per overlay; JSON a tenth of
+      // that), but only when JSON gives back exactly what the YAML parser gave.
+      if (rendered.warnings.length > 0) return;
+      const text = JSON.stringify({ format: FORMAT, yaml: rendered.yaml, objects: rendered.objects });
+      if (!isDeepStrictEqual((JSON.parse(text) as { objects: unknown }).objects, rendered.objects)) return;
+      const file = fileOf(key);
+      const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+      try {
+        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+        await writeFile(temp, text, { mode: 0o600 });
+        await rename(temp, file);
+      } catch {
+        // A cache that cannot be written (read-only home, full disk) only costs speed.
+        await rm(temp, { force: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * Computes cache keys for one run: directories shared by many overlays (the base) are hashed
+ * once, so the keyer must not outlive the run (files may change between runs).
+ *
+ * @returns the key of an overlay directory, or `undefined` when it cannot be cached
+ */
+export function renderKeyer(renderer: Renderer): (overlayDir: string) => Promise<string | undefined> {
+  const digests = new Map<string, Promise<string | undefined>>();
+  const rendererId = rendererIdentity(renderer);
+  const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
+    const run = async (): Promise<string | undefined> => {
+      const real = await realpath(dir).catch(() => undefined);
+      if (real === undefined) return undefined;
+      if (visiting.has(real)) return undefined;
+      let digest = digests.get(real);
+      if (digest === undefined) {
+        // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
+        digest = directoryDigest(real, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
+        digests.set(real, digest);
+      }
+      return digest;
+    };
+    return run();
+  };
+  return async (overlayDir) => {
+    const [id, digest] = await Promise.all([rendererId, digestOf(overlayDir, new Set())]);
+    if (id === undefined || digest === undefined) return undefined;
+    return createHash("sha256").update(`${FORMAT}\0${id}\0${digest}`).digest("hex");
+  };
+}
+
+async function rendererIdentity(renderer: Renderer): Promise<string | undefined> {
+  try {
+    const real = await realpath(renderer.binary);
+    const info = await stat(real);
+    return JSON.stringify([real, info.size, info.ino, info.mtimeMs, renderer.args]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */
+async function directoryDigest(dir: string, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
+  const files = await listFiles(dir);
+  const hash = createHash("sha256");
+  const contents = await mapBounded(files, FILE_CONCURRENCY, (file) => readFile(path.join(dir, file)));
+  let kustomization: Buffer | undefined;
+  for (const [index, file] of files.entries()) {
+    const bytes = contents[index]!;
+    hash.update(`file ${file} ${bytes.length}\0`).update(bytes);
+    if (["kustomization.yaml", "kustomization.yml", "Kustomization"].includes(file) && kustomization === undefined) kustomization = bytes;
+  }
+  if (kustomization === undefined) return hash.digest("hex");
+  let fields: Record<string, unknown>;
+  try {
+    fields = (parseDocument(kustomization.toString("utf8")).toJS() as Record<string, unknown> | null) ?? {};
+  } catch {
+    return undefined;
+  }
+  if (NETWORK_FIELDS.some((field) => fields[field] !== undefined)) return undefined;
+  for (const field of REFERENCE_FIELDS) {
+    const entries = fields[field];
+    if (entries === undefined) continue;
+    if (!Array.isArray(entries)) return undefined;
+    for (const entry of entries) {
+      // Inline generator/transformer configs are objects: their bytes are in the file already.
+      if (typeof entry !== "string") continue;
+      if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
+      const target = path.resolve(dir, entry);
+      const info = await stat(target).catch(() => undefined);
+      if (info === undefined) return undefined;
+      if (info.isDirectory()) {
+        const digest = await referenced(target);
+        if (digest === undefined) return undefined;
+        hash.update(`dir ${entry}\0${digest}\0`);
+      } else if (path.relative(dir, target).startsWith("..")) {
+        hash.update(`outside ${entry}\0`).update(await readFile(target));
+      }
+    }
+  }
+  return hash.digest("hex");
+}
+
+/** Files under `dir` (following links), as sorted POSIX paths relative to it. */
+async function listFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (relative: string): Promise<void> => {
+    // A link back up the tree must not walk forever.
+    const real = await realpath(path.join(dir, relative));
+    if (seen.has(real)) return;
+    seen.add(real);
+    const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(dir, child)).catch(() => undefined))?.isDirectory() === true);
+      if (isDirectory) await walk(child);
+      else files.push(child);
+    }
+  };
+  await walk("");
+  return files.sort();
+}
