@@ -42,8 +42,14 @@ beforeAll(async () => {
     await writeFile(file, text);
     envFiles.push(file);
   }
+  // tenant-b shares tenant-a's namespace: one tree refuses that (each would own the other's
+  // objects), so it comes from a second tree; the renderer still meets both in one batch.
+  const [sharing] = envFiles.splice(2, 1);
   const result = await generate({ dir, envFiles, renderer, cache: false });
+  const second = await tempDir();
+  await generate({ dir: second, envFiles: [sharing!], renderer, cache: false });
   jobs = result.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(dir, overlay.dir) }));
+  jobs.splice(jobs.findIndex((job) => job.environment === "tenant-a") + 1, 0, { environment: "tenant-b", dir: path.join(second, "overlays/tenant-b") });
   await mapBounded(jobs, 2, async (job) => single.set(job.environment, await renderKustomization(job.dir, renderer)));
 });
 
