@@ -1,6 +1,7 @@
 // Writes N realistic environment files (tenants, regions, previews) for the bench and the stress
 // script: pinned and unpinned images, ingress with and without TLS, resources, config, storage,
-// disruption budgets, a few without their own Namespace, and every tenth pair sharing a namespace.
+// disruption budgets, a few without their own Namespace (environments never share one: generate
+// refuses that).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -11,14 +12,12 @@ export function writeEnvironmentFiles(dir, count) {
   for (let i = 0; i < count; i += 1) {
     const name = `env-${String(i).padStart(4, "0")}`;
     const production = i % 4 === 0;
-    // Pairs (10, 11), (20, 21), ... deploy into one namespace, the second without creating it.
-    const shared = i % 10 === 1 && i > 1;
-    const namespace = shared ? `argusai-env-${String(i - 1).padStart(4, "0")}` : `argusai-${name}`;
+    const namespace = `argusai-${name}`;
     const lines = [
       `name: ${name}`,
       `namespace: ${namespace}`,
       ...(production ? ["production: true"] : []),
-      ...(shared || i % 7 === 3 ? ["createNamespace: false"] : []),
+      ...(i % 7 === 3 ? ["createNamespace: false"] : []),
       ...(production || i % 3 === 0 ? [`images:`, `  backend: { tag: "1.${i % 9}.${i % 5}" }`, `  frontend: { tag: "1.${i % 9}.${i % 5}" }`] : []),
       `replicas:`,
       `  frontend: ${production ? 2 + (i % 2) : 1 + (i % 3)}`,
