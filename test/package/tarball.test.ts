@@ -90,6 +90,27 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
     await writeFile(prod, committed);
   });
 
+  it("bumps an image with --set-image, compares environments with diff, and speaks JSON, all from the package", async () => {
+    // Needs the repo the previous test generated (envs/staging.yaml recorded).
+    const bumped = await shell.run("npx argusai-kustomize generate --set-image staging backend=1.4.3 --json", repo);
+    expect(bumped.code, bumped.stderr).toBe(0);
+    const generated = JSON.parse(bumped.stdout) as { command: string; ok: boolean; imageUpdates: Array<{ environment: string; component: string; file: string; from: unknown; to: unknown }> };
+    expect(generated).toMatchObject({ command: "generate", ok: true });
+    expect(generated.imageUpdates).toEqual([{ environment: "staging", component: "backend", file: "envs/staging.yaml", from: { tag: "1.4.2" }, to: { tag: "1.4.3" } }]);
+    expect(await readFile(path.join(repo, "envs/staging.yaml"), "utf8")).toContain('backend: { tag: "1.4.3" }');
+
+    const checked = await shell.run("npx argusai-kustomize check --json", repo);
+    expect(checked.code).toBe(0);
+    expect(JSON.parse(checked.stdout)).toEqual({ command: "check", ok: true, dir: ".", drift: [] });
+
+    const compared = await shell.run("npx argusai-kustomize diff staging prod --json", repo);
+    expect(compared.code, compared.stderr).toBe(0);
+    const diff = JSON.parse(compared.stdout) as { command: string; ok: boolean; from: string; to: string; changed: Array<{ kind: string; name: string; field: string }> };
+    expect(diff).toMatchObject({ command: "diff", ok: true, from: "staging", to: "prod" });
+    // prod runs the placeholder version where staging runs 1.4.3: the backend's image differs.
+    expect(diff.changed).toContainEqual(expect.objectContaining({ kind: "Deployment", name: "argusai-backend", field: "spec.template.spec.containers[backend].image" }));
+  });
+
   it("exports the library, the JSON Schema and package.json; README links resolve in the package", async () => {
     const script = [
       'import { generate, environmentSpecSchema } from "argusai-kustomize";',
