@@ -8,7 +8,7 @@ import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { selectorLabels } from "../model/labels.js";
 import { sameQuantity } from "../model/quantity.js";
 import { applyOperations, findContainer, ResourcePatch, targetOf, type Json6902Patch, type JsonPatchOperation } from "../patch/json6902.js";
-import { toJsonPointer } from "../patch/path.js";
+import { fromJsonPointer, toJsonPointer } from "../patch/path.js";
 
 /*
  * The JSON6902 patches of an overlay: the typed ones compiled from the spec (each built, and so
@@ -163,7 +163,7 @@ function guardedOperations(working: Record<string, unknown>, extra: ExtraPatchSp
 
 /** `test` ops on the `name` of every named list item a path goes through, as the object now is. */
 function nameGuards(document: unknown, pointer: string): JsonPatchOperation[] {
-  const segments = pointer.split("/").slice(1).map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const segments = fromJsonPointer(pointer);
   const guards: JsonPatchOperation[] = [];
   let current: unknown = document;
   for (const [depth, segment] of segments.entries()) {

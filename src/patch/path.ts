@@ -38,6 +38,11 @@ export type SettableAt<T, P extends readonly PathSegment[]> = NonNullable<ValueA
  */
 export type KnownPath<T, P extends readonly PathSegment[]> = [SettableAt<T, P>] extends [never] ? [unknownPath: never] : [];
 
+/** The keys of an RFC 6901 JSON pointer (`~1` and `~0` unescaped); `[]` for the root `""`. */
+export function fromJsonPointer(pointer: string): string[] {
+  return pointer === "" ? [] : pointer.split("/").slice(1).map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
 /** RFC 6901 JSON pointer for a path (`~` and `/` escaped). */
 export function toJsonPointer(path: readonly PathSegment[]): string {
   return path.map((segment) => `/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");

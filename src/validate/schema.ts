@@ -1,3 +1,4 @@
+import { fromJsonPointer } from "../patch/path.js";
 import type { Violation } from "./violation.js";
 
 /** A kubernetes-models validator: throws with ajv-style `errors` on an invalid object. */
@@ -190,7 +191,7 @@ function probeFields(object: Record<string, unknown>): { root: unknown; unknownF
       const keys = seen.get(value);
       for (const [key, child] of Object.entries(value)) {
         if (keys === "map" || keys?.has(key) === true) visit([...path, key], child);
-        else unknown.push(toPointer([...path, key]).slice(1).replaceAll("/", "."));
+        else unknown.push([...path, key].join("."));
       }
     };
     visit([], object);
@@ -199,16 +200,8 @@ function probeFields(object: Record<string, unknown>): { root: unknown; unknownF
   return { root: wrap(object), unknownFields };
 }
 
-function toPointer(path: ReadonlyArray<string | number>): string {
-  return path.map((segment) => `/${String(segment).replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
-}
-
 function pointerToField(pointer: string): string {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"))
-    .join(".");
+  return fromJsonPointer(pointer).join(".");
 }
 
 function describe(error: AjvError): string {
