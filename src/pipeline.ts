@@ -12,7 +12,7 @@ import { findRenderer, renderKustomization, type Rendered, type Renderer } from 
 import { assertComplete, assertNotInterrupted, listOverlays, renderConsistently, renderWithSeeds, summarize, type OverlaySummary } from "./render/on-disk.js";
 import { defaultConcurrency, mapBounded } from "./pool.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
-import { RECORD_FILE } from "./tree/record.js";
+import { RECORD_FILE, readRecord } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
@@ -268,7 +268,10 @@ export async function validate(environments: readonly string[] = [], options: Va
  */
 export async function render(environment: string, options: RenderOptions = {}): Promise<Rendered> {
   const dir = path.resolve(options.dir ?? process.cwd());
-  const existing = await listOverlays(dir);
+  // The tree's environments are the ones its record owns an overlay of: a removed environment's
+  // directory may remain (with its secrets.env, which generate never deletes).
+  const owned = new Set((await readRecord(dir).catch(() => ({ files: [] as readonly string[] }))).files);
+  const existing = (await listOverlays(dir)).filter((name) => owned.has(`${overlayDir(name)}/kustomization.yaml`));
   if (!existing.includes(environment)) {
     throw new ArgusKustomizeError(
       "USAGE",

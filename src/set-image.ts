@@ -58,6 +58,9 @@ export function parseImageUpdates(tokens: readonly string[]): ImageUpdate[] {
     // The value's format is checked by the environment schema when the file is re-read, so a bad
     // one is reported like any bad field (file, line, environment, field).
     const version: SetVersion = value.startsWith("@") ? { digest: value.slice(1) } : { tag: value };
+    if (updates.some((update) => update.environment === environment && update.component === component)) {
+      throw usage(`${component} of ${environment} is given twice; give each component one version`, token);
+    }
     updates.push({ environment, component, version });
     pending = false;
   }

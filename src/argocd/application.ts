@@ -107,7 +107,9 @@ export async function resolveArgoCD(dir: string, given: ArgoCDOptions = {}, reco
     throw new ArgusKustomizeError("INVALID_SPEC", `the record's Argo CD settings are damaged; give them again (e.g. --repo-url) or restore ${RECORD_FILE}`, { problems });
   }
 
-  const fromPackage = merged["repoURL"] === undefined ? await repositoryOfPackage(process.cwd()) : undefined;
+  // From the tree's own directory upwards (the GitOps repo holding it), never the working
+  // directory: the same tree must give the same Application wherever the command runs.
+  const fromPackage = merged["repoURL"] === undefined ? await repositoryOfPackage(dir) : undefined;
   if (fromPackage !== undefined && CHECKS.repoURL(fromPackage) === undefined) merged["repoURL"] = fromPackage;
   const repoURL = (merged["repoURL"] as string | undefined) ?? ARGOCD_REPO_URL_PLACEHOLDER;
   const settings: ArgoCDSettings = {

@@ -145,6 +145,13 @@ function guardedOperations(working: Record<string, unknown>, extra: ExtraPatchSp
     if (given.path !== "" && !given.path.startsWith("/")) {
       throw new ArgusKustomizeError("PATCH_PATH_UNRESOLVABLE", `path ${given.path} is not a JSON pointer (it starts with /)`, { location: { ...at, field: `${at.field}.path` } });
     }
+    // A component's image is set by images.<component> (kustomize's images transformer, and
+    // --set-image): a patch that swapped it would leave that entry matching nothing, silently.
+    if (touchesComponentImage(path, given.op)) {
+      throw new ArgusKustomizeError("INVALID_SPEC", `${given.op} ${path} would change a component's image: set it with images.<component> (repository, tag or digest) instead`, {
+        location: { ...at, field: `${at.field}.path` },
+      });
+    }
     for (const guard of nameGuards(working, path)) {
       if (guarded.has(guard.path)) continue;
       guarded.add(guard.path);
@@ -190,4 +197,11 @@ function withEnvironment<T>(environment: string, build: () => T): T {
     }
     throw error;
   }
+}
+
+/** Whether an operation at `pointer` replaces or removes an existing container's image (or the container, or all of them). */
+function touchesComponentImage(pointer: string, op: string): boolean {
+  if (op === "test") return false;
+  if (/^\/spec\/template\/spec\/containers\/\d+\/image$/.test(pointer)) return true;
+  return op !== "add" && /^\/spec\/template\/spec\/containers(\/\d+)?$/.test(pointer);
 }

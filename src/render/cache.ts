@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -137,10 +138,23 @@ async function rendererIdentity(renderer: Renderer): Promise<string | undefined>
   try {
     const real = await realpath(renderer.binary);
     const info = await stat(real);
-    return JSON.stringify([real, info.size, info.ino, info.mtimeMs, renderer.args]);
+    // A script (an asdf, mise or snap shim, a wrapper) runs some other kubectl that its file does
+    // not show: for those the version it reports is part of the key (one process per run).
+    const handle = await open(real, "r");
+    const head = await handle.read(Buffer.alloc(2), 0, 2, 0).then(({ buffer }) => buffer.toString("latin1")).finally(() => handle.close());
+    const version = head === "#!" ? await reportedVersion(renderer) : "";
+    return JSON.stringify([real, info.size, info.ino, info.mtimeMs, renderer.args, version]);
   } catch {
     return undefined;
   }
+}
+
+/** What the renderer says its version is (`kubectl version --client -o json` / `kustomize version`). */
+function reportedVersion(renderer: Renderer): Promise<string> {
+  const args = renderer.args[0] === "kustomize" ? ["version", "--client", "-o", "json"] : ["version"];
+  return new Promise((resolve, reject) => {
+    execFile(renderer.binary, args, { encoding: "utf8", timeout: 30_000 }, (error, stdout) => (error === null ? resolve(stdout) : reject(error)));
+  });
 }
 
 /** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */

@@ -99,7 +99,7 @@ export function runKustomize(dir: string, renderer: Renderer, env?: Readonly<Rec
             reject(new ArgusKustomizeError("KUBECTL_NOT_FOUND", `cannot run ${renderer.binary}: ${INSTALL_HINT}`, { cause: error }));
             return;
           }
-          const message = stderr.trim().split("\n").filter(Boolean).join("; ") || error.message;
+          const message = kustomizeMessage(stderr) || error.message;
           reject(
             new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} ${dir} failed: ${message}`, {
               cause: error,
@@ -149,4 +149,22 @@ function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * kubectl's failure output as a person wants it: without klog's prefix
+ * (`E1125 22:39:59.162112  461 run.go:72] "command failed" err="…"`) and with the quoted error
+ * unwrapped, one line per line of stderr joined by "; ".
+ */
+export function kustomizeMessage(stderr: string): string {
+  return stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .map((line) => {
+      const unprefixed = line.replace(/^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]]+\] /, "");
+      const quoted = /^"command failed" err="((?:[^"\\]|\\.)*)"$/.exec(unprefixed);
+      return quoted !== null ? (JSON.parse(`"${quoted[1]}"`) as string) : unprefixed;
+    })
+    .join("; ");
 }

@@ -108,6 +108,11 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}): Pr
   }
 
   for (const name of options.removeEnvironments ?? []) {
+    if ([...given].some((entry) => entry.name === name)) {
+      throw new ArgusKustomizeError("USAGE", `environment "${name}" is both given with --env-file and removed with --remove-env; do one or the other`, {
+        location: { environment: name },
+      });
+    }
     const index = entries.findIndex((entry) => entry.name === name);
     if (index === -1) {
       throw new ArgusKustomizeError("USAGE", `there is no environment "${name}" to remove (have: ${entries.map((entry) => entry.name).join(", ")})`, {

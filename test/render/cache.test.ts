@@ -184,3 +184,24 @@ describe("generate and validate use the cache", () => {
     expect((await readdir(path.join(cacheHome, "argusai-kustomize"))).length).toBeGreaterThan(0);
   });
 });
+
+describe("a renderer that is a script (an asdf, mise or snap shim)", () => {
+  it("is keyed by the version it reports, so a shim now running another kubectl misses", async () => {
+    const dir = await tempDir();
+    const shimDir = await tempDir();
+    const shim = path.join(shimDir, "kubectl");
+    const target = path.join(shimDir, "target");
+    // The shim runs whatever `target` names, as version managers do; its own bytes never change.
+    await writeFile(shim, `#!/bin/sh\nexec "$(cat '${target}')" "$@"\n`, { mode: 0o755 });
+    await writeFile(target, renderer.binary);
+    const shimmed = { ...renderer, binary: shim };
+    const cache = await tempDir();
+    await generate({ dir, renderer: shimmed, cache });
+    expect((await validate([], { dir, renderer: shimmed, cache }))[0]!.violations).toEqual([]);
+    // Now it runs a "kubectl" that cannot render: a cached render would hide that.
+    const broken = path.join(shimDir, "broken");
+    await writeFile(broken, "#!/bin/sh\n[ \"$1\" = version ] && { echo broken-1.0; exit 0; }\necho broken >&2\nexit 1\n", { mode: 0o755 });
+    await writeFile(target, broken);
+    await expect(validate([], { dir, renderer: shimmed, cache })).rejects.toThrow(/KUSTOMIZE_BUILD_FAILED|broken/);
+  });
+});
