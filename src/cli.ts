@@ -84,7 +84,7 @@ program
   .option("--env-file <file>", ENV_FILE_HELP, collect, [])
   .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
   .option("--set-image <env-and-images...>", "ENV component=TAG|component=@sha256:DIGEST ...: set the versions in ENV's environment file, then generate; repeatable")
-  .option("--argocd", "an Argo CD Application for every environment (argocd/); recorded")
+  .option("--argocd", "an Argo CD Application for every environment Argo CD can sync (argocd/; not one with a machine-local generated Secret, like dev); recorded")
   .option("--no-argocd", "undo --argocd: Applications only for environments with argocd.enabled")
   .option("--repo-url <url>", "Argo CD: the Git repository holding this tree (default: package.json repository); recorded")
   .option("--target-revision <rev>", "Argo CD: branch, tag or commit to sync (default HEAD); recorded")

@@ -157,21 +157,10 @@ export function applicationFile(environment: string): string {
  * @throws ArgusKustomizeError INVALID_SPEC when `all` would include an environment Argo CD cannot sync
  */
 export function argocdEnvironments(specs: readonly EnvironmentSpec<string>[], settings: Pick<ArgoCDSettings, "all">): EnvironmentSpec<string>[] {
-  const chosen = specs.filter((spec) => spec.argocd?.enabled === true || (settings.all && spec.argocd?.enabled !== false));
-  // Per-environment opt-ins were refused by the spec validator (with file and line); the flag is checked here.
-  const refused = chosen.flatMap((spec) => {
-    const refusal = argocdRefusal(spec);
-    return refusal === undefined ? [] : [{ environment: spec.name, field: refusal.field.join("."), message: refusal.message }];
-  });
-  if (refused.length > 0) {
-    throw new ArgusKustomizeError(
-      "INVALID_SPEC",
-      `--argocd asks for an Application for every environment, but Argo CD cannot sync ${refused.map((problem) => problem.environment).join(", ")}; ` +
-        "opt environments in one by one with argocd: { enabled: true } instead",
-      { problems: refused },
-    );
-  }
-  return chosen;
+  // Per-environment opt-ins were refused by the spec validator (with file and line). The flag means
+  // every environment Argo CD can sync: one whose Secret is machine-local (dev's generated
+  // secrets.env, never committed) is left out rather than failing the whole run.
+  return specs.filter((spec) => spec.argocd?.enabled === true || (settings.all && spec.argocd?.enabled !== false && argocdRefusal(spec) === undefined));
 }
 
 /** The Application of one environment. */

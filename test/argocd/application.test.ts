@@ -130,16 +130,19 @@ describe("argocd/ Applications", () => {
     expect([...(await snapshotTree(dir)).keys()]).toEqual(["laptop.yaml"]);
   });
 
-  it("--argocd for every environment refuses dev (generated Secret) naming environment and field; nothing written", async () => {
+  it("--argocd writes an Application for every environment Argo CD can sync, leaving out dev (its Secret is machine-local)", async () => {
     const dir = await tempDir();
-    const result = await runIn(dir, ["generate", "--dir", ".", "--argocd", "--json"]);
-    expect(result.code).toBe(2);
-    const json = JSON.parse(result.stdout) as { ok: boolean; error: { code: string; problems: Array<Record<string, unknown>> } };
-    expect(json.ok).toBe(false);
-    expect(json.error.code).toBe("INVALID_SPEC");
-    expect(json.error.problems).toHaveLength(1);
-    expect(json.error.problems[0]).toMatchObject({ environment: "dev", field: "secret.mode" });
-    expect((await snapshotTree(dir)).size).toBe(0);
+    // staging does not opt in itself: the flag brings it in.
+    await writeFile(path.join(dir, "staging.yaml"), "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n");
+    const result = await runIn(dir, ["generate", "--dir", ".", "--env-file", "staging.yaml", "--argocd", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(result.stdout) as { ok: boolean; applications: Array<{ environment: string; file: string }> };
+    expect(json.ok).toBe(true);
+    expect(json.applications.map((application) => [application.environment, application.file])).toEqual([
+      ["prod", "argocd/prod.yaml"],
+      ["staging", "argocd/staging.yaml"],
+    ]);
+    expect([...(await snapshotTree(dir)).keys()].filter((file) => file.startsWith("argocd/")).sort()).toEqual(["argocd/prod.yaml", "argocd/staging.yaml"]);
   });
 
   it.each([
