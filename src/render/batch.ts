@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
@@ -7,6 +8,7 @@ import { ArgusKustomizeError } from "../errors.js";
 import { renderKeyer, type RenderCache } from "./cache.js";
 import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
 import { defaultConcurrency, mapBounded } from "../pool.js";
+import { onTermination } from "../write/signals.js";
 
 /*
  * Rendering many overlays with few processes. kubectl's start-up (about 45 ms) dominates one
@@ -117,6 +119,8 @@ export async function renderOverlays<R>(
 
   const groups = groupByNamespace(misses, (index) => namespaces.get(index), groupSize);
   const scratch = groups.some((group) => group.length > 1) ? await mkdtemp(path.join(tmpdir(), "argusai-kustomize-batch-")) : undefined;
+  // A SIGTERM or SIGINT mid-render removes the scratch directory too (the finally would not run).
+  const forget = scratch !== undefined ? onTermination(() => rmSync(scratch, { recursive: true, force: true })) : undefined;
   try {
     await mapBounded(groups, options.concurrency ?? defaultConcurrency(), async (group, groupIndex) => {
       const rendered =
@@ -134,6 +138,7 @@ export async function renderOverlays<R>(
       }
     });
   } finally {
+    forget?.();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
   return results;

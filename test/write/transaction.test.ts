@@ -142,8 +142,11 @@ describe("a generate stopped with SIGTERM or SIGINT", () => {
     const marker = path.join(work, "started");
     const slowKubectl = path.join(work, "kubectl");
     await writeFile(slowKubectl, `#!/bin/sh\necho $$ >> "${marker}"\nexec sleep 30\n`, { mode: 0o755 });
-    const child = spawn(process.execPath, ["--", path.resolve("dist/bin/argusai-kustomize.js"), "generate", "--dir", dir, "--env-file", envFile], {
-      env: { ...process.env, KUBECTL: slowKubectl },
+    // Its own TMPDIR: the batched render's scratch directory (--no-cache: rendered at once, in
+    // groups) must be gone after the signal too.
+    const scratchRoot = await tempDir();
+    const child = spawn(process.execPath, ["--", path.resolve("dist/bin/argusai-kustomize.js"), "generate", "--dir", dir, "--env-file", envFile, "--no-cache"], {
+      env: { ...process.env, KUBECTL: slowKubectl, TMPDIR: scratchRoot },
     });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
@@ -166,6 +169,7 @@ describe("a generate stopped with SIGTERM or SIGINT", () => {
       }
     }
     expect(await leftovers(dir)).toEqual([]);
+    expect(await readdir(scratchRoot)).toEqual([]);
     expect(await snapshotTree(dir)).toEqual(before);
     const next = await runCli(["generate", "--dir", dir, "--env-file", envFile]);
     expect(next.code, next.stderr).toBe(0);
