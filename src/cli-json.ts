@@ -4,6 +4,7 @@ import type { GenerateResult, OverlayValidation } from "./pipeline.js";
 import type { AppliedImageUpdate } from "./set-image.js";
 import type { DriftHint } from "./tree/drift-hints.js";
 import type { TreeDrift } from "./write/tree.js";
+import { CommanderError } from "commander";
 
 /*
  * The `--json` output of the CLI: one JSON document on stdout per run, `{ "command", "ok", ... }`,
@@ -127,7 +128,10 @@ export function errorJson(command: string, error: unknown) {
       },
     };
   }
-  return { command, ok: false, error: { code: "UNEXPECTED", message: (error as Error)?.message ?? String(error), problems: [], location: { file: null, line: null, environment: null, field: null } } };
+  const location = { file: null, line: null, environment: null, field: null };
+  // The argument parser's own errors are usage errors, exit 2, like every other.
+  if (error instanceof CommanderError) return { command, ok: false, error: { code: "USAGE", message: error.message.replace(/^error: /, ""), problems: [], location } };
+  return { command, ok: false, error: { code: "UNEXPECTED", message: (error as Error)?.message ?? String(error), problems: [], location } };
 }
 
 /** One JSON document and a newline. */

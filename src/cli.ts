@@ -58,6 +58,13 @@ Examples:
   argusai-kustomize render prod | kubectl apply -f -       what kubectl apply -k overlays/prod applies
 `;
 
+// A reader that stops early (`render prod | head`) is not a failure of ours: stop quietly instead of
+// dying on an unhandled EPIPE.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+});
+
 const program = new Command()
   .name("argusai-kustomize")
   .version(version)
@@ -236,7 +243,9 @@ program.hook("preAction", (_program, action) => {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (jsonCommand !== undefined) process.stdout.write(jsonLine(errorJson(jsonCommand, error)));
+  // An argument error comes before any action knows of --json: read the command line for it.
+  const asked = jsonCommand ?? (process.argv.includes("--json") ? process.argv.slice(2).find((arg) => !arg.startsWith("-")) ?? "argusai-kustomize" : undefined);
+  if (asked !== undefined && !(error instanceof CommanderError && error.exitCode === 0)) process.stdout.write(jsonLine(errorJson(asked, error)));
   process.exitCode = exitCodeFor(error);
 }
 

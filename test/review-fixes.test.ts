@@ -4,6 +4,7 @@
  * kubectl's log prefix in messages, render of a removed environment, duplicate --set-image
  * components, and --remove-env together with --env-file of the same environment.
  */
+import { spawn } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { generate, render } from "../src/pipeline.js";
 import { kustomizeMessage, renderKustomization } from "../src/render/kustomize.js";
 import { parseImageUpdates } from "../src/set-image.js";
 import { resolveEnvironments } from "../src/tree/resolve-environments.js";
-import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
+import { CLI, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
 
@@ -77,4 +78,30 @@ describe("review fixes", () => {
     expect(await snapshotTree(path.join(dir, "tree"))).toEqual(before);
     await rm(file);
   });
+});
+
+describe("the CLI at its edges", () => {
+  it("answers an argument error in JSON when --json is given", async () => {
+    const result = await runCli(["generate", "--bogus", "--json"]);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      command: "generate",
+      ok: false,
+      error: { code: "USAGE", message: "unknown option '--bogus'", problems: [], location: { file: null, line: null, environment: null, field: null } },
+    });
+  });
+
+  it.each([["--help"], ["check"]])("stops quietly when its reader is gone (`%s | head -0`)", async (command) => {
+    const dir = await tempDir();
+    await generate({ dir, renderer });
+    const child = spawn(process.execPath, ["--", CLI, command, "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    // The reader leaves before the first line: every write of the CLI meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", (exit) => resolve(exit)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
+    expect(code).toBe(0);
+  });
+
 });
