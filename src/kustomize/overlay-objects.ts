@@ -101,6 +101,9 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
   if ((component.routes ?? []).length > 0) {
     callers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": policy.ingressControllerNamespace } } });
   }
+  if (policy.monitoringNamespace !== undefined && policy.monitoringNamespace !== policy.ingressControllerNamespace) {
+    callers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": policy.monitoringNamespace } } });
+  }
   const ingressRules = component.port !== undefined && callers.length > 0 ? [{ from: callers, ports: [{ port: "http", protocol: "TCP" }] }] : [];
   const egress = policy.egress;
   return {

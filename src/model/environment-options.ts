@@ -116,6 +116,12 @@ export const networkPolicySchema = z
       .max(63)
       .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
       .describe("Namespace of the ingress controller, allowed to reach every component with a route (e.g. ingress-nginx)"),
+    monitoringNamespace: z
+      .string()
+      .max(63)
+      .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
+      .optional()
+      .describe("Namespace of Prometheus (or another scraper), allowed to reach every component's http port (the backend's /metrics)"),
     egress: z
       .strictObject({
         allowCidrs: z

@@ -133,7 +133,7 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
       frontend: { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { component: "frontend" } } } }] } } },
     },
     imagePullSecrets: ["pull-one", "pull-two"],
-    networkPolicy: { ingressControllerNamespace: "traefik" },
+    networkPolicy: { ingressControllerNamespace: "traefik", monitoringNamespace: "observability" },
     argocd: { enabled: true, automated: { prune: true, selfHeal: true } },
     serviceAccount: { labels: { tier: "app" }, annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/argusai" } },
     services: { labels: { "example.com/exposed": "no" } },

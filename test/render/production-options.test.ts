@@ -54,10 +54,11 @@ describe("examples/production.yaml, rendered", () => {
 
   it("lets the backend be reached only from the frontend and the ingress controller, the frontend only from the controller", () => {
     const controller = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } };
+    const monitoring = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
     const backend = byKind("NetworkPolicy", "argusai-backend")["spec"];
     expect(backend.podSelector).toEqual({ matchLabels: { app: "argusai", component: "backend" } });
-    expect(backend.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: "argusai", component: "frontend" } } }, controller], ports: [{ port: "http", protocol: "TCP" }] }]);
-    expect(byKind("NetworkPolicy", "argusai-frontend")["spec"].ingress).toEqual([{ from: [controller], ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(backend.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: "argusai", component: "frontend" } } }, controller, monitoring], ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(byKind("NetworkPolicy", "argusai-frontend")["spec"].ingress).toEqual([{ from: [controller, monitoring], ports: [{ port: "http", protocol: "TCP" }] }]);
     // Restricted egress keeps DNS and the namespace's own pods besides the CIDRs given.
     expect(backend.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(backend.egress).toEqual([
