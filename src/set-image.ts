@@ -160,6 +160,21 @@ function withVersion(text: string, json: boolean, component: string, version: Se
     const [valueStart, valueEnd] = pair.value.range;
     return `${text.slice(0, keyStart)}${newKey}${text.slice(keyEnd, valueStart)}${JSON.stringify(value)}${text.slice(valueEnd)}`;
   }
+  // An entry with no version yet (only a repository): the key is added as text beside the last
+  // one, so the file's comments and layout stay as they were.
+  const last = isMap(entry) && versions.length === 0 ? entry.items.at(-1) : undefined;
+  if (last !== undefined && isScalar(last.key) && isScalar(last.value) && last.key.range && last.value.range) {
+    const addition = `${key}: ${JSON.stringify(value)}`;
+    const valueEnd = last.value.range[1];
+    if ((entry as { flow?: boolean }).flow === true) return `${text.slice(0, valueEnd)}, ${addition}${text.slice(valueEnd)}`;
+    const keyStart = last.key.range[0];
+    const indent = text.slice(text.lastIndexOf("\n", keyStart - 1) + 1, keyStart);
+    const lineEnd = text.indexOf("\n", valueEnd);
+    if (/^[ ]*$/.test(indent)) {
+      const at = lineEnd === -1 ? text.length : lineEnd;
+      return `${text.slice(0, at)}\n${indent}${addition}${text.slice(at)}`;
+    }
+  }
   const current = isMap(entry) ? (entry.toJSON() as Record<string, unknown>) : {};
   const { tag: _tag, digest: _digest, ...kept } = current;
   if (json) {

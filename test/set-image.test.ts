@@ -69,6 +69,35 @@ describe("generate --set-image", () => {
     expect(await readFile(envFile, "utf8")).toBe(text.replace('"tag": "1.0.0"', '"tag": "1.0.1"'));
   });
 
+  it("adds a version beside a repository (block or flow), keeping the file's comments and layout, and the repository", async () => {
+    const dir = await tempDir();
+    const envFile = path.join(dir, "mirror.yaml");
+    const text = [
+      "name: mirror",
+      "namespace: argusai-mirror",
+      "images:",
+      "  backend:",
+      "    repository: registry.example.com/argusai-backend   # our mirror",
+      "  frontend: {repository: registry.example.com/argusai-frontend}",
+      "secret: {mode: existing}   # made by hand",
+      "",
+    ].join("\n");
+    await writeFile(envFile, text);
+    expect((await runCli(["generate", "--dir", dir, "--env-file", envFile])).code).toBe(0);
+    const result = await runCli(["generate", "--dir", dir, "--set-image", "mirror", "backend=2.0.0", `frontend=@${DIGEST}`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(envFile, "utf8")).toBe(
+      text
+        .replace("# our mirror\n", '# our mirror\n    tag: "2.0.0"\n')
+        .replace("argusai-frontend}", `argusai-frontend, digest: "${DIGEST}"}`),
+    );
+    const kustomization = parse(await readFile(path.join(dir, "overlays/mirror/kustomization.yaml"), "utf8")) as { images: unknown[] };
+    expect(kustomization.images).toEqual([
+      { name: "ghcr.io/bbengt1/argusai-backend", newName: "registry.example.com/argusai-backend", newTag: "2.0.0" },
+      { name: "ghcr.io/bbengt1/argusai-frontend", newName: "registry.example.com/argusai-frontend", digest: DIGEST },
+    ]);
+  });
+
   it("refuses a built-in environment, telling how to move it to an env file; nothing written", async () => {
     const { dir } = await stagingTree();
     const before = await snapshotTree(dir);
