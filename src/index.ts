@@ -22,7 +22,7 @@ export { defineEnvironment } from "./model/define-environment.js";
 export { environmentJsonSchema, environmentSchemaFor, environmentSpecSchema, validateEnvironment } from "./model/environment-spec.js";
 export type { EnvironmentSpec, FieldPath, ImageVersion, IngressSpec, ResourceSpec, SecretSpec, SpecProblem } from "./model/environment-spec.js";
 export { builtInEnvironments, devEnvironment, prodEnvironment, PROD_IMAGE_VERSION_PLACEHOLDER } from "./model/built-in-environments.js";
-export type { ProdOptions } from "./model/built-in-environments.js";
+export type { EnvironmentNotice, ProdOptions } from "./model/built-in-environments.js";
 
 // The base and its component registry.
 export { argusBase, baseResources, BASE_CONFIG, NAMES } from "./model/base.js";
