@@ -46,14 +46,15 @@ export function argocdRefusal(spec: unknown): SpecProblem | undefined {
  */
 export interface ArgoCDOptions {
   /**
-   * An Application for every environment (except one whose spec says `argocd: { enabled: false }`).
+   * An Application for every environment Argo CD can sync (not one whose spec says
+   * `argocd: { enabled: false }`, nor one whose Secret is generated on this machine, like dev).
    * `false` undoes an earlier `true`.
    * @default false: only environments with `argocd: { enabled: true }` (built-in prod) get one
    */
   readonly all?: boolean;
   /**
    * The Git repository Argo CD clones (the one holding this tree).
-   * @default `repository` of the nearest package.json from the working directory, else ARGOCD_REPO_URL_PLACEHOLDER
+   * @default `repository` of the nearest package.json from the tree's directory upwards, else ARGOCD_REPO_URL_PLACEHOLDER
    */
   readonly repoURL?: string;
   /** The branch, tag or commit Argo CD syncs. @default "HEAD" */
