@@ -181,8 +181,9 @@ export async function check<C extends string = ArgusComponent>(typedOptions: Che
  */
 export async function planTree(dir: string, options: CheckOptions<string>) {
   const environments = await resolveEnvironments(options);
-  const compiled = compileTree(baseOf(options), environments.specs, { validated: true });
-  const argocd = await withApplications(dir, compiled, environments.specs, baseOf(options).components, options.argocd);
+  const base = baseOf(options);
+  const compiled = compileTree(base, environments.specs, { validated: true });
+  const argocd = await withApplications(dir, compiled, environments.specs, base.components, options.argocd);
   const plan = argocd.plan;
   return { contents: treeContents(plan, environments.recorded, argocd.record), seeds: plan.seeds, plan, specs: environments.specs, argocd };
 }

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, expect } from "vitest";
+import { ArgusKustomizeError } from "../src/errors.js";
 import { findRenderer, findStandaloneKustomize, type Renderer } from "../src/render/kustomize.js";
 
 /** The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback). */
@@ -71,3 +72,13 @@ export const CLI = path.resolve("dist/bin/argusai-kustomize.js");
 export const PLACEHOLDER_WARNINGS = ["backend", "frontend"]
   .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
   .join("");
+
+/** The ArgusKustomizeError a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ArgusKustomizeError);
+  return error as ArgusKustomizeError;
+}

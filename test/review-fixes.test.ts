@@ -8,23 +8,13 @@ import { spawn } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArgusKustomizeError } from "../src/errors.js";
 import { generate, render } from "../src/pipeline.js";
 import { kustomizeMessage, renderKustomization } from "../src/render/kustomize.js";
 import { parseImageUpdates } from "../src/set-image.js";
 import { resolveEnvironments } from "../src/tree/resolve-environments.js";
-import { CLI, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
+import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
-
-async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(ArgusKustomizeError);
-  return error as ArgusKustomizeError;
-}
 
 describe("review fixes", () => {
   it("refuses an escape-hatch patch that would swap a component's image (images.<component> owns it)", async () => {

@@ -8,8 +8,10 @@ import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
  * Schemas only; environment-spec.ts assembles them, per component where the registry says so.
  */
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain (k8s.io/apimachinery IsDNS1123Subdomain, without its length). */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A DNS-1123 label (IsDNS1123Label, without its length). */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** A label or annotation key: an optional DNS-subdomain prefix and a name (k8s.io/apimachinery IsQualifiedName). */
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** A label value: at most 63 characters, alphanumerics with '-', '_', '.' inside. */
@@ -17,7 +19,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** An image repository: registry host (with port), path segments, lowercase (the OCI reference grammar, without tag or digest). */
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
-const dnsSubdomain = (what: string) => z.string().max(253, `is longer than 253 characters: not a valid ${what}`).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+/** A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class, a host). */
+export const dnsSubdomain = (what: string) => z.string().max(253, `is longer than 253 characters: not a valid ${what}`).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
 const qualifiedKey = z
   .string()

@@ -8,6 +8,8 @@ import {
   annotationsSchema,
   autoscalingSchema,
   disruptionBudgetSchema,
+  DNS1123_LABEL,
+  dnsSubdomain,
   extraPatchSchema,
   imageSchema,
   labelsSchema,
@@ -24,8 +26,6 @@ import { argocdProblems, argocdSpecSchema } from "./argocd-spec.js";
  * (schema/environment.schema.json) is generated from it, so the three cannot drift apart.
  */
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 const dnsLabel = (what: string) =>
   z
@@ -34,8 +34,6 @@ const dnsLabel = (what: string) =>
     .regex(DNS1123_LABEL, `is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`)
     .describe(`${what}: a DNS-1123 label`);
 
-const dnsSubdomain = (what: string) =>
-  z.string().max(253, "is longer than 253 characters").regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
 /** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts, quantity.ts). */
 const refineWith =
@@ -241,11 +239,10 @@ export function loadEnvironments<C extends string = ArgusComponent>(
   const found: Problem[] = [];
   const names = new Map<string, string>();
   // Who owns each namespace: the first recorded environment in it, else the first given.
-  const namespaces = new Map<string, string>();
-  const describe = (source: EnvironmentSource) => `environment "${environmentName(source.spec)}"${source.file !== undefined ? ` (${source.file})` : ""}`;
+  const namespaces = new Map<string, EnvironmentSource>();
   for (const source of [...sources.filter((source) => source.origin === "record"), ...sources.filter((source) => source.origin !== "record")]) {
     const namespace = asRecord(source.spec)["namespace"];
-    if (typeof namespace === "string" && !namespaces.has(namespace)) namespaces.set(namespace, describe(source));
+    if (typeof namespace === "string" && !namespaces.has(namespace)) namespaces.set(namespace, source);
   }
   for (const source of sources) {
     const name = environmentName(source.spec);
@@ -259,8 +256,9 @@ export function loadEnvironments<C extends string = ArgusComponent>(
     // Argo CD prune of one would take the other's Deployments (and a generated Namespace) with it.
     const namespace = asRecord(source.spec)["namespace"];
     const owner = typeof namespace === "string" ? namespaces.get(namespace) : undefined;
-    if (owner !== undefined && owner !== describe(source) && previous === undefined) {
-      problems.push({ field: ["namespace"], message: `"${String(namespace)}" is already the namespace of ${owner}; environments must not share a namespace` });
+    if (owner !== undefined && owner !== source && previous === undefined) {
+      const where = owner.file !== undefined ? ` (${owner.file})` : "";
+      problems.push({ field: ["namespace"], message: `"${String(namespace)}" is already the namespace of environment "${environmentName(owner.spec)}"${where}; environments must not share a namespace` });
     }
     // In file order where lines are known, so the list reads top to bottom.
     const located = problems.map((problem) => locate(source, name, problem)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -145,19 +145,6 @@ export function sameQuantity(a: string, b: string): boolean {
   return left.ok && right.ok && compareQuantities(left.value, right.value) === 0;
 }
 
-/**
- * The value of a quantity as a JavaScript number (approximate: for display only), or `undefined`
- * when the string is not a quantity Kubernetes holds.
- *
- * @deprecated compare with {@link parseQuantity} and {@link compareQuantities}, which are exact.
- * @example
- * quantityValue("512Mi"); // 536870912
- */
-export function quantityValue(quantity: string): number | undefined {
-  const parsed = parseQuantity(quantity);
-  return parsed.ok ? Number(parsed.value.nanos) / 1e9 : undefined;
-}
-
 /** `nanos` as a plain decimal number of units ("0.5", "1536"), exactly. */
 function formatUnits(nanos: bigint): string {
   const sign = nanos < 0n ? "-" : "";

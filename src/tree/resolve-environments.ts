@@ -125,7 +125,11 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}): Pr
   const sources = await Promise.all(entries.map((entry) => entry.load()));
   const base = baseOf(options);
   const specs = loadEnvironments(sources, base.components);
-  specs.forEach((spec, index) => verifyPatchesAt(sources[index]!, base, spec));
+  // Only specs with escape-hatch patches: typed patches come from validated values and cannot fail
+  // (compileTree builds them all anyway; building them here too would be the same work twice).
+  specs.forEach((spec, index) => {
+    if (spec.patches !== undefined) verifyPatchesAt(sources[index]!, base, spec);
+  });
   return { specs, recorded: entries.map((entry) => entry.recorded) };
 }
 

@@ -31,6 +31,8 @@ const KNOWN_MODELS: Readonly<Record<string, () => Promise<object>>> = {
   "v1/Namespace": () => import("kubernetes-models/v1/Namespace"),
   "policy/v1/PodDisruptionBudget": () => import("kubernetes-models/policy/v1/PodDisruptionBudget"),
   "networking.k8s.io/v1/Ingress": () => import("kubernetes-models/networking.k8s.io/v1/Ingress"),
+  "networking.k8s.io/v1/NetworkPolicy": () => import("kubernetes-models/networking.k8s.io/v1/NetworkPolicy"),
+  "autoscaling/v2/HorizontalPodAutoscaler": () => import("kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler"),
 };
 
 /** The kinds whose validators are bundled. */

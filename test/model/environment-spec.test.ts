@@ -4,7 +4,7 @@ import { compileTree } from "../../src/kustomize/compile.js";
 import { argusBase } from "../../src/model/base.js";
 import { dotted, loadEnvironments, validateEnvironment, type EnvironmentSpec } from "../../src/model/environment-spec.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
-import { quantityValue } from "../../src/model/quantity.js";
+import { parseQuantity } from "../../src/model/quantity.js";
 
 const valid: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" } };
 
@@ -71,20 +71,21 @@ describe("validateEnvironment", () => {
   });
 });
 
-describe("quantityValue", () => {
+describe("parseQuantity", () => {
+  const nanos = (units: bigint) => units * 1_000_000_000n;
   it.each([
-    ["512Mi", 512 * 2 ** 20],
-    ["1Gi", 2 ** 30],
-    ["250m", 0.25],
-    ["1000m", 1],
-    ["1.5", 1.5],
-    ["1e3", 1000],
-    ["2k", 2000],
+    ["512Mi", nanos(512n * 2n ** 20n)],
+    ["1Gi", nanos(2n ** 30n)],
+    ["250m", 250_000_000n],
+    ["1000m", nanos(1n)],
+    ["1.5", 1_500_000_000n],
+    ["1e3", nanos(1000n)],
+    ["2k", nanos(2000n)],
   ])("reads %s", (text, value) => {
-    expect(quantityValue(text)).toBeCloseTo(value);
+    expect(parseQuantity(text)).toEqual({ ok: true, value: { nanos: value } });
   });
 
   it.each(["512MB", "1 Gi", "", "Mi", "1.2.3", "ten"])("rejects %j", (text) => {
-    expect(quantityValue(text)).toBeUndefined();
+    expect(parseQuantity(text).ok).toBe(false);
   });
 });

@@ -9,16 +9,7 @@ import { kubectlRenderer } from "../../src/render/kustomize.js";
 import { resolveInside } from "../../src/tree/layout.js";
 import { RECORD_FILE, readRecord } from "../../src/tree/record.js";
 import { toYaml } from "../../src/write/yaml.js";
-import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
-
-async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ArgusKustomizeError);
-  return error as ArgusKustomizeError;
-}
+import { failureOf, renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 describe("generate writes a deterministic, owned tree", () => {
   it("writes byte-identical trees on two runs and in two directories", async () => {
