@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
-import { generate } from "../src/pipeline.js";
+import { generate } from "../src/index.js";
 import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
 import { devEnvironment, prodEnvironment } from "../src/model/built-in-environments.js";
-import { check, generate, render } from "../src/pipeline.js";
+import { check, generate, render } from "../src/index.js";
 import { readRecord } from "../src/tree/record.js";
 import { renderer, snapshotTree, tempDir } from "./helpers.js";
 

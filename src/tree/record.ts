@@ -30,11 +30,25 @@ export type RecordedEnvironment =
  */
 export type RecordedArgoCD = ArgoCDOptions;
 
+/**
+ * Where the tree was when it was last generated: the repository Argo CD clones and the tree's
+ * directory in it, as derived then. Never preferred over what a run derives itself: it stands in
+ * only where nothing can be derived (a copy of the tree without its `.git`).
+ */
+export interface RecordedSource {
+  /** Absent when nothing named the repository (the placeholder was written). */
+  readonly repoURL?: string;
+  /** POSIX, "" at the repository's root. */
+  readonly path: string;
+}
+
 /** The content of {@link RECORD_FILE}. */
 export interface TreeRecord {
   readonly environments: readonly RecordedEnvironment[];
-  /** Absent when argocd/ output uses only defaults. */
+  /** The Argo CD options given explicitly (on the command line or to generate); absent when none. */
   readonly argocd?: RecordedArgoCD;
+  /** Absent only in a record written before it was kept (and in a new tree's empty record). */
+  readonly source?: RecordedSource;
   /** Files generate owns, sorted, including the record itself. */
   readonly files: readonly string[];
   /** Seed files generate created once and never overwrites. */
@@ -48,6 +62,7 @@ export function recordText(record: TreeRecord): string {
     note: "Written by argusai-kustomize generate: the environments this tree is generated from and the files it owns. Files not listed are yours and never touched.",
     environments: record.environments,
     ...(record.argocd !== undefined && Object.keys(record.argocd).length > 0 ? { argocd: record.argocd } : {}),
+    ...(record.source !== undefined ? { source: record.source.repoURL !== undefined ? { repoURL: record.source.repoURL, path: record.source.path } : { path: record.source.path } } : {}),
     files: record.files,
     seeds: record.seeds,
   };
@@ -75,6 +90,7 @@ const recordSchema = z.strictObject({
       applicationNamespace: z.string().optional(),
     })
     .optional(),
+  source: z.strictObject({ repoURL: z.string().optional(), path: z.string() }).optional(),
   files: z.array(z.string()),
   seeds: z.array(z.string()),
 });
@@ -114,9 +130,18 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     const issue = parsed.error.issues[0]!;
     throw damaged(`${issue.path.join(".") || "top level"}: ${issue.message}`);
   }
+  // Records written before `source` existed kept a repoURL derived from package.json among the
+  // explicit options, where it won over a later origin: such a value is only a fallback now.
+  let { argocd, source } = parsed.data as { argocd?: RecordedArgoCD; source?: RecordedSource };
+  if (source === undefined && argocd?.repoURL !== undefined) {
+    const { repoURL, ...explicit } = argocd;
+    source = { repoURL, path: "" };
+    argocd = explicit;
+  }
   return {
     environments: parsed.data.environments as RecordedEnvironment[],
-    ...(parsed.data.argocd !== undefined ? { argocd: parsed.data.argocd as RecordedArgoCD } : {}),
+    ...(argocd !== undefined && Object.keys(argocd).length > 0 ? { argocd } : {}),
+    ...(source !== undefined ? { source } : {}),
     files: parsed.data.files.filter(isSafeRelative),
     seeds: parsed.data.seeds.filter(isSafeRelative),
   };

@@ -17,7 +17,7 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError, formatProblem } from "../../src/errors.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { renderer, snapshotTree, tempDir } from "../helpers.js";
 
 const RUNS = Number(process.env["FUZZ_RUNS"] ?? 160);

@@ -12,7 +12,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
-import { check, generate, planTree } from "../../src/pipeline.js";
+import { check, generate } from "../../src/index.js";
+import { planTree } from "../../src/commands/plan.js";
+import { openTree } from "../../src/commands/tree.js";
 import { JOURNAL_FILE, LOCK_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
 import { readRecord } from "../../src/tree/record.js";
 import type { TreeOptions } from "../../src/tree/resolve-environments.js";
@@ -47,7 +49,8 @@ async function freshTree(): Promise<string> {
 /** What generate would write into `dir` for `options`, as writeTree takes it (the plan generate makes under the lock). */
 async function planFor(options: TreeOptions & { readonly dir: string }): Promise<TreeWrite> {
   // Exactly the plan generate makes under its lock.
-  return planTree(options.dir, options);
+  const tree = await openTree(options, true);
+  return planTree(tree, tree.options);
 }
 
 /** The plan as a JSON file for a child process, each seed's text drawn once. */
