@@ -114,7 +114,7 @@ describe("argusai-kustomize CLI", () => {
         resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr });
       });
     });
-    expect(result.stderr).toMatch(/^argusai-kustomize: INVALID_SPEC: \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/^argusai-kustomize: FILE_ACCESS: \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
     expect(result.code).toBe(2);
   });
 

@@ -127,7 +127,7 @@ describe(`${BAD_FILES.length} bad environment files`, () => {
   it("a file that does not exist: exit 2, names the file", async () => {
     const result = await run(["generate", "--dir", tree, "--env-file", path.join(filesDir, "nope.yaml")]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/INVALID_SPEC: .*nope.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/FILE_ACCESS: .*nope.yaml: cannot read the environment file \(ENOENT\): it does not exist: check the path/);
     expect(await snapshotTree(tree)).toEqual(pristine);
   });
 

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
+import { osAdvice } from "../os-errors.js";
 import type { ArgoCDOptions } from "../model/argocd-spec.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { isSafeRelative } from "./layout.js";
@@ -102,6 +103,11 @@ const recordSchema = z.strictObject({
  * a hand edit): trusting part of it could forget environments and delete their overlays
  */
 export async function readRecord(dir: string): Promise<TreeRecord> {
+  const damaged = (why: string, cause?: unknown) =>
+    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
+      cause,
+      location: { file: path.join(dir, RECORD_FILE) },
+    });
   let text: string;
   try {
     text = await readFile(path.join(dir, RECORD_FILE), "utf8");
@@ -109,16 +115,12 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     // No record (or no directory yet): a new tree.
     const code = (error as NodeJS.ErrnoException).code ?? "";
     if (["ENOENT", "ENOTDIR"].includes(code)) return { environments: [], files: [], seeds: [] };
-    throw new ArgusKustomizeError("INVALID_SPEC", `the record cannot be read (${code || (error as Error).message}); restore it (git checkout -- ${RECORD_FILE})`, {
+    if (code === "EISDIR") throw damaged("a directory stands where the record belongs");
+    throw new ArgusKustomizeError("FILE_ACCESS", `the record cannot be read (${code || (error as Error).message}): ${osAdvice(error as NodeJS.ErrnoException)}`, {
       cause: error,
       location: { file: path.join(dir, RECORD_FILE) },
     });
   }
-  const damaged = (why: string, cause?: unknown) =>
-    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
-      cause,
-      location: { file: path.join(dir, RECORD_FILE) },
-    });
   let raw: unknown;
   try {
     raw = JSON.parse(text);

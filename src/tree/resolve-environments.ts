@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
 import { overlayPatches } from "../kustomize/overlay-patches.js";
 import { argusBase, type ArgusBase } from "../model/base.js";
-import { ARGUSAI_COMPONENTS, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
+import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
 import { readEnvironmentFile } from "./read-environment-file.js";
@@ -69,7 +69,7 @@ export interface ResolvedEnvironments {
  */
 export async function resolveEnvironments(options: TreeOptions<string> = {}, record?: TreeRecord): Promise<ResolvedEnvironments> {
   const root = path.resolve(options.dir ?? process.cwd());
-  const builtIns = builtInEnvironments();
+  const builtIns = builtInEnvironments(componentNames(baseOf(options).components));
   // Recorded entries are loaded only if they survive the files and removals of this run, so a
   // recorded file that was moved away can still be replaced or removed.
   const entries: Entry[] = [];
