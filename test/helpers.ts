@@ -56,10 +56,10 @@ export interface CliRun {
  * Runs the shipped bin with `node -- BIN args` (as its shebang does). `asNobody` runs it as uid
  * 65534 when the tests run as root, so file modes count (root writes through them).
  */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean; cwd?: string } = {}): Promise<CliRun> {
   const user = options.asNobody === true && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], { ...user, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--", CLI, ...args], { ...user, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
     });
   });
