@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
@@ -164,18 +164,39 @@ async function imageEdits(updates: readonly ImageUpdate[], options: GenerateOpti
  * flight on another thread when it puts the bytes back.
  */
 function writeEdits(files: readonly FileEdit[]): () => void {
-  const written: FileEdit[] = [];
+  // Files opened for writing (so possibly changed): the ones to put back.
+  const touched: FileEdit[] = [];
   const undo = () => {
-    for (const edit of written.splice(0)) writeFileSync(edit.absolute, edit.before);
+    const failed: string[] = [];
+    for (const edit of touched.splice(0)) {
+      try {
+        writeFileSync(edit.absolute, edit.before);
+      } catch (error) {
+        failed.push(`${edit.shown} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
+    if (failed.length > 0) {
+      throw new ArgusKustomizeError("FILE_ACCESS", `could not put back ${failed.join(", ")}: restore it from git (git checkout -- FILE)`, { location: { field: "--set-image" } });
+    }
   };
   for (const edit of files) {
     if (edit.text === edit.before.toString("utf8")) continue;
+    let fd: number;
     try {
-      written.push(edit);
-      writeFileSync(edit.absolute, edit.text);
+      // Opened first: a refused open has changed nothing, so there is nothing to put back.
+      fd = openSync(edit.absolute, "w");
     } catch (error) {
       undo();
       throw fileAccessError(error, "write the environment file");
+    }
+    touched.push(edit);
+    try {
+      writeFileSync(fd, edit.text);
+    } catch (error) {
+      undo();
+      throw fileAccessError(error, "write the environment file");
+    } finally {
+      closeSync(fd);
     }
   }
   return undo;
