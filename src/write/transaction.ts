@@ -10,7 +10,7 @@ import { syncFiles, writeNew } from "./files.js";
 import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
-import { onTermination } from "./signals.js";
+import { holdTermination, onTermination } from "./signals.js";
 import type { TreeContents } from "./tree.js";
 
 /*
@@ -147,11 +147,18 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           const journal: Journal = { staging: path.basename(staging), moves, seeds: seedsToCreate, deletes: deleted };
           if (moves.length + seedsToCreate.length + deleted.length > 0) {
             await syncFiles([...moves, ...seedsToCreate].map((file) => resolveInside(staging, file)));
-            await writeJournal(root, journal);
-            stage = "committed";
-            kept = true;
-            step();
-            await applyJournal(root, journal, step);
+            // From the commit until every file is in place a SIGINT or SIGTERM waits (renames
+            // only): the tree is left whole, not for the next generate to roll forward.
+            const release = holdTermination();
+            try {
+              await writeJournal(root, journal);
+              stage = "committed";
+              kept = true;
+              step();
+              await applyJournal(root, journal, step);
+            } finally {
+              release();
+            }
           }
           kept = true;
           const keptSeedFiles = (await Promise.all(keptSeeds.map(async (file) => ((await readIfExists(resolveInside(root, file))) !== undefined ? [file] : [])))).flat();

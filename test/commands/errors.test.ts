@@ -53,7 +53,7 @@ describe("operating-system errors are coded, name the path and what to do (exit 
     expect(await snapshotTree(dir)).toEqual(before);
   });
 
-  it("a read-only tree: generate is WRITE_FAILED naming it; check and validate still work", async () => {
+  it("a read-only tree: generate is WRITE_FAILED naming it, changes nothing; check still reads it", async () => {
     const { dir, parent } = await treeWithEnvFile();
     await writeFile(path.join(dir, "envs/staging.yaml"), STAGING.replace("1.4.2", "1.4.3"));
     const before = await snapshotTree(dir);
