@@ -22,7 +22,7 @@ export interface ArgusArgoCDConfig {
    * The cluster: by its API server URL or by its Argo CD name (one of them).
    * @default { server: "https://kubernetes.default.svc" } (the cluster Argo CD runs in)
    */
-  readonly destination?: { readonly server: string } | { readonly name: string };
+  readonly destination?: { readonly server: string; readonly name?: never } | { readonly name: string; readonly server?: never };
 }
 
 /**
