@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { SpecProblem } from "./environment-spec.js";
+import { ARGOCD_SYNC_OPTIONS } from "../kubernetes/names.js";
+import type { SpecProblem } from "./spec-problem.js";
 
 /*
  * The per-environment Argo CD opt-in. Kept beside the environment schema (not in argocd/) because
@@ -88,5 +89,5 @@ export function argocdProblems(spec: unknown): SpecProblem[] {
  */
 export const GENERATED_CONFIG_ANNOTATIONS: Readonly<Record<string, string>> = {
   "argocd.argoproj.io/compare-options": "IgnoreExtraneous",
-  "argocd.argoproj.io/sync-options": "Prune=false",
+  [ARGOCD_SYNC_OPTIONS]: "Prune=false",
 };

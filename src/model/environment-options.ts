@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME } from "../kubernetes/names.js";
 import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
+
+// Re-exported for the modules that imported them from here.
+export { DNS1123_LABEL, DNS1123_SUBDOMAIN };
 
 /*
  * The production options of an environment (issue "The ArgusAI that exists"): what upstream's Helm
@@ -8,14 +12,6 @@ import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
  * Schemas only; environment-spec.ts assembles them, per component where the registry says so.
  */
 
-/** A DNS-1123 subdomain (k8s.io/apimachinery IsDNS1123Subdomain, without its length). */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A DNS-1123 label (IsDNS1123Label, without its length). */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A label or annotation key: an optional DNS-subdomain prefix and a name (k8s.io/apimachinery IsQualifiedName). */
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-/** A label value: at most 63 characters, alphanumerics with '-', '_', '.' inside. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** An image repository: registry host (with port), path segments, lowercase (the OCI reference grammar, without tag or digest). */
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
