@@ -123,7 +123,7 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
                 ],
               },
               { to: [{ podSelector: {} }] },
-              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
+              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((entry) => ({ ipBlock: typeof entry === "string" ? { cidr: entry } : { cidr: entry.cidr, except: [...entry.except] } })) }] : []),
             ],
           }
         : {}),

@@ -1,5 +1,9 @@
 import { z } from "zod";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME } from "../kubernetes/names.js";
+import { annotationsSizeProblem, dns1123SubdomainProblems, labelValueProblems, qualifiedNameProblems } from "../kubernetes/names-rules.js";
+import { ipBlockProblems } from "../kubernetes/network.js";
+import { affinityProblems, tolerationProblems, type FieldProblem } from "../kubernetes/scheduling.js";
+import { cidrString, refineAll } from "./kubernetes-fields.js";
 import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
 
 // Re-exported for the modules that imported them from here.
@@ -15,22 +19,43 @@ export { DNS1123_LABEL, DNS1123_SUBDOMAIN };
 /** An image repository: registry host (with port), path segments, lowercase (the OCI reference grammar, without tag or digest). */
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
-/** A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class, a host). */
-export const dnsSubdomain = (what: string) => z.string().max(253, `is longer than 253 characters: not a valid ${what}`).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+/**
+ * A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class). The
+ * rule's own messages echo the value; the pattern and length also go into the JSON Schema.
+ */
+export const dnsSubdomain = (what: string) =>
+  z
+    .string()
+    .superRefine(refineAll((value) => dns1123SubdomainProblems(value).map((problem) => `${problem} (a ${what})`)))
+    .max(253, `is longer than 253 characters: not a valid ${what}`)
+    .regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
-const qualifiedKey = z
+/** A label key (IsQualifiedName). */
+const labelKey = z.string().superRefine(refineAll(qualifiedNameProblems)).regex(QUALIFIED_NAME).max(253 + 1 + 63);
+
+/**
+ * An annotation key: the API server checks the key lowercased (ValidateAnnotations), so
+ * `Example.COM/Key` is a valid annotation key though not a valid label key.
+ */
+const annotationKey = z
   .string()
-  .refine((key) => QUALIFIED_NAME.test(key) && key.length <= 253 + 1 + 63 && (key.split("/").at(-1)?.length ?? 0) <= 63, {
-    message: "is not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_', '.')",
-  });
+  .superRefine(refineAll((key) => qualifiedNameProblems(key.toLowerCase())))
+  .regex(new RegExp(QUALIFIED_NAME.source, "i"))
+  .max(253 + 1 + 63);
 
-/** Labels by the API server's rules. */
-export const labelsSchema = z.record(qualifiedKey, z.string({ error: "must be a string" }).max(63, "is longer than 63 characters: not a label value").regex(LABEL_VALUE, "is not a valid label value"));
+/** Labels by the API server's rules (ValidateLabels). */
+export const labelsSchema = z.record(
+  labelKey,
+  z.string({ error: "must be a string" }).superRefine(refineAll(labelValueProblems)).max(63, "is longer than 63 characters: not a label value").regex(LABEL_VALUE, "is not a valid label value"),
+);
 
-/** Annotations by the API server's rules (values are free text, in all at most 256 KiB). */
+/** Annotations by the API server's rules (values are free text; keys and values in all at most 256 KiB of UTF-8). */
 export const annotationsSchema = z
-  .record(qualifiedKey, z.string({ error: "must be a string (quote numbers and booleans)" }))
-  .refine((annotations) => Object.entries(annotations).reduce((size, [key, value]) => size + key.length + value.length, 0) <= 262_144, "are larger than 256 KiB in all, the API server's limit");
+  .record(annotationKey, z.string({ error: "must be a string (quote numbers and booleans)" }))
+  .superRefine((annotations, context) => {
+    const problem = annotationsSizeProblem(annotations);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: annotations });
+  });
 
 /** Labels and annotations added to one object of the base. */
 export const objectMetadataSchema = z.strictObject({
@@ -86,13 +111,17 @@ export const autoscalingSchema = z
   })
   .describe("A HorizontalPodAutoscaler (autoscaling/v2) on CPU; only for stateless components");
 
-const toleration = z.strictObject({
-  key: qualifiedKey.optional(),
-  operator: z.enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' }).optional(),
-  value: z.string().max(63).optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
+/** A toleration; the API server's rules across its fields (ValidateTolerations) in refineProblems. */
+const toleration = z
+  .strictObject({
+    key: z.string().optional().describe("The taint key tolerated; empty (with operator Exists) tolerates every taint"),
+    operator: z.enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' }).optional().describe("Equal (the default) matches value; Exists matches any value"),
+    value: z.string().optional().describe("The taint value matched by Equal; empty with Exists"),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional().describe("The taint effect matched; all effects when absent"),
+    tolerationSeconds: z.number({ error: "must be a number" }).int("is not a whole number").optional().describe("How long a NoExecute taint is tolerated before eviction; only with effect NoExecute"),
+  })
+  .superRefine(refineProblems(tolerationProblems))
+  .describe("A toleration, as in a pod spec");
 
 /** Where a component's pods may run. */
 export const schedulingSchema = z
@@ -101,9 +130,10 @@ export const schedulingSchema = z
     tolerations: z.array(toleration).optional().describe("Taints the pods tolerate"),
     affinity: z
       .partialRecord(z.enum(["nodeAffinity", "podAffinity", "podAntiAffinity"], { error: "is not nodeAffinity, podAffinity or podAntiAffinity" }), z.record(z.string(), z.unknown()))
+      .superRefine(refineProblems(affinityProblems))
       .optional()
-      .describe("A Kubernetes Affinity, as in a pod spec (checked against the Kubernetes schema when the overlay is validated)"),
-    priorityClassName: dnsSubdomain("PriorityClass name").optional(),
+      .describe("A Kubernetes Affinity, as in a pod spec: checked by the API server's rules here, and against the Kubernetes schema when the overlay is validated"),
+    priorityClassName: dnsSubdomain("PriorityClass name").optional().describe("The PriorityClass of the pods (created outside this tree)"),
   })
   .describe("nodeSelector, tolerations, affinity and priorityClassName of the component's pods");
 
@@ -124,7 +154,23 @@ export const networkPolicySchema = z
     egress: z
       .strictObject({
         allowCidrs: z
-          .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, "is not a CIDR like 10.0.0.0/8"))
+          .array(
+            z.union([
+              cidrString.describe("A network the pods may connect to, like 203.0.113.0/24 or 2001:db8::/32"),
+              z
+                .strictObject({
+                  cidr: cidrString.describe("The network"),
+                  except: z.array(cidrString).min(1, "must hold at least one CIDR").describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
+                })
+                .superRefine((block, context) => {
+                  for (const problem of ipBlockProblems(block.cidr, block.except)) {
+                    // The format of each CIDR is reported on its own field; here only the subset rule.
+                    if (/strict subset/.test(problem.message)) context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: block });
+                  }
+                })
+                .describe("A network with exceptions (a NetworkPolicy ipBlock)"),
+            ]),
+          )
           .describe("Where the pods may connect besides DNS and each other (AI APIs, cameras, MQTT)"),
       })
       .optional()
@@ -151,6 +197,13 @@ export const extraPatchSchema = z
     operations: z.array(patchOperation).min(1, "must hold at least one operation"),
   })
   .describe("JSON6902 operations against a base object (kind and base name); a path that does not resolve or changes nothing is an error");
+
+/** A zod refinement from a rule returning problems by field (relative to the value). */
+function refineProblems<T>(problemsOf: (value: T) => readonly FieldProblem[]) {
+  return (value: T, context: z.core.$RefinementCtx<T>): void => {
+    for (const problem of problemsOf(value)) context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: value });
+  };
+}
 
 /* Types of the options, for the compiler. */
 export type DisruptionBudgetSpec = z.infer<typeof disruptionBudgetSchema>;

@@ -14,7 +14,8 @@ import {
   objectMetadataSchema,
   schedulingSchema,
 } from "./environment-options.js";
-import { parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
+import { ingressHost, quantityField } from "./kubernetes-fields.js";
+import { parseQuantity } from "./quantity.js";
 import { argocdSpecSchema } from "./argocd-spec.js";
 
 /*
@@ -33,7 +34,7 @@ const dnsLabel = (what: string) =>
     .describe(`${what}: a DNS-1123 label`);
 
 
-/** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts, quantity.ts). */
+/** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts). */
 const refineWith =
   (problemOf: (value: string) => string | undefined) =>
   (value: string, context: z.core.$RefinementCtx<string>): void => {
@@ -41,13 +42,7 @@ const refineWith =
     if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: value });
   };
 
-const quantity = (example: string, kind: QuantityKind) =>
-  z
-    .string()
-    .regex(QUANTITY_PATTERN, `is not a Kubernetes quantity (like ${example})`)
-    .refine((value) => !value.startsWith("-"), "must not be negative")
-    // The pattern is the grammar (and goes into the JSON Schema); the value limits are exact rules.
-    .superRefine(refineWith((value) => (QUANTITY_PATTERN.test(value) ? quantityProblem(value, kind) : undefined)));
+const quantity = quantityField;
 
 const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
 
@@ -74,9 +69,7 @@ const secretSpecSchema = z
 
 const ingressSpecSchema = z
   .strictObject({
-    host: dnsSubdomain("hostname")
-      .refine((host) => !/^[0-9.]+$/.test(host), "must be a DNS name, not an IP address (Ingress rules take hostnames only)")
-      .describe("Public hostname"),
+    host: ingressHost.describe("Public hostname: a DNS name, or a wildcard as the whole first label (*.example.com)"),
     tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
     className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
     exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend on the public host. Default false"),
