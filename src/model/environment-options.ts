@@ -40,18 +40,24 @@ const labelKey = z.string().superRefine(refineAll(qualifiedNameProblems)).regex(
 const annotationKey = z
   .string()
   .superRefine(refineAll((key) => qualifiedNameProblems(key.toLowerCase())))
-  .regex(new RegExp(QUALIFIED_NAME.source, "i"))
+  // The pattern with the prefix in either case (a flag does not reach the JSON Schema).
+  .regex(new RegExp(QUALIFIED_NAME.source.replaceAll("[a-z0-9]", "[A-Za-z0-9]").replaceAll("[-a-z0-9]", "[-A-Za-z0-9]")))
   .max(253 + 1 + 63);
 
 /** Labels by the API server's rules (ValidateLabels). */
 export const labelsSchema = z.record(
   labelKey,
-  z.string({ error: "must be a string" }).superRefine(refineAll(labelValueProblems)).max(63, "is longer than 63 characters: not a label value").regex(LABEL_VALUE, "is not a valid label value"),
+  z
+    .string({ error: "must be a string" })
+    .superRefine(refineAll(labelValueProblems))
+    .max(63, "is longer than 63 characters: not a label value")
+    .regex(LABEL_VALUE, "is not a valid label value")
+    .describe("A label value: at most 63 letters, digits, '-', '_', '.'"),
 );
 
 /** Annotations by the API server's rules (values are free text; keys and values in all at most 256 KiB of UTF-8). */
 export const annotationsSchema = z
-  .record(annotationKey, z.string({ error: "must be a string (quote numbers and booleans)" }))
+  .record(annotationKey, z.string({ error: "must be a string (quote numbers and booleans)" }).describe("An annotation value: any text"))
   .superRefine((annotations, context) => {
     const problem = annotationsSizeProblem(annotations);
     if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: annotations });
@@ -79,7 +85,8 @@ export const imageSchema = z
     if (image.tag !== undefined && image.digest !== undefined) context.addIssue({ code: "custom", path: ["digest"], message: "give a tag or a digest, not both" });
     if (image.tag === undefined && image.digest === undefined && image.repository === undefined) context.addIssue({ code: "custom", message: "give a tag, a digest or a repository" });
   })
-  .describe("An image: repository, and a tag or a digest (never both)");
+  .describe("An image: repository, and a tag or a digest (never both)")
+  .meta({ anyOf: [{ required: ["tag"] }, { required: ["digest"] }, { required: ["repository"] }], not: { required: ["tag", "digest"] } });
 
 const percentOrCount = z.union([
   z.number({ error: "must be a whole number or a percentage like \"50%\"" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)"),
@@ -97,13 +104,14 @@ export const disruptionBudgetSchema = z
       context.addIssue({ code: "custom", message: "give exactly one of minAvailable or maxUnavailable" });
     }
   })
-  .describe("A PodDisruptionBudget for the component");
+  .describe("A PodDisruptionBudget for the component")
+  .meta({ oneOf: [{ required: ["minAvailable"] }, { required: ["maxUnavailable"] }] });
 
 /** A HorizontalPodAutoscaler on CPU; the Deployment then carries no fixed replica count. */
 export const autoscalingSchema = z
   .strictObject({
     minReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least 1"),
-    maxReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647),
+    maxReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least minReplicas"),
     targetCPUUtilizationPercentage: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000").describe("Average CPU use, in percent of the request, the autoscaler aims for"),
   })
   .superRefine((autoscaling, context) => {
@@ -121,7 +129,20 @@ const toleration = z
     tolerationSeconds: z.number({ error: "must be a number" }).int("is not a whole number").optional().describe("How long a NoExecute taint is tolerated before eviction; only with effect NoExecute"),
   })
   .superRefine(refineProblems(tolerationProblems))
-  .describe("A toleration, as in a pod spec");
+  .describe("A toleration, as in a pod spec")
+  // ValidateTolerations' rules across fields, as JSON Schema says them (for editors).
+  .meta({
+    allOf: [
+      { if: { not: { required: ["key"], properties: { key: { minLength: 1 } } } }, then: { required: ["operator"], properties: { operator: { const: "Exists" } } } },
+      { if: { required: ["tolerationSeconds"] }, then: { required: ["effect"], properties: { effect: { const: "NoExecute" } } } },
+      {
+        if: { required: ["operator"], properties: { operator: { const: "Exists" } } },
+        then: { properties: { value: { maxLength: 0 } } },
+        else: { properties: { value: { maxLength: 63, pattern: LABEL_VALUE.source } } },
+      },
+      { properties: { key: { anyOf: [{ maxLength: 0 }, { pattern: QUALIFIED_NAME.source, maxLength: 253 + 1 + 63 }] } } },
+    ],
+  });
 
 /** Where a component's pods may run. */
 export const schedulingSchema = z
@@ -129,7 +150,10 @@ export const schedulingSchema = z
     nodeSelector: labelsSchema.optional().describe("Node labels the pods require"),
     tolerations: z.array(toleration).optional().describe("Taints the pods tolerate"),
     affinity: z
-      .partialRecord(z.enum(["nodeAffinity", "podAffinity", "podAntiAffinity"], { error: "is not nodeAffinity, podAffinity or podAntiAffinity" }), z.record(z.string(), z.unknown()))
+      .partialRecord(
+        z.enum(["nodeAffinity", "podAffinity", "podAntiAffinity"], { error: "is not nodeAffinity, podAffinity or podAntiAffinity" }),
+        z.record(z.string(), z.unknown()).describe("nodeAffinity, podAffinity or podAntiAffinity, as in a pod spec"),
+      )
       .superRefine(refineProblems(affinityProblems))
       .optional()
       .describe("A Kubernetes Affinity, as in a pod spec: checked by the API server's rules here, and against the Kubernetes schema when the overlay is validated"),
@@ -160,7 +184,7 @@ export const networkPolicySchema = z
               z
                 .strictObject({
                   cidr: cidrString.describe("The network"),
-                  except: z.array(cidrString).min(1, "must hold at least one CIDR").describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
+                  except: z.array(cidrString.describe("A part of the network, like 10.1.0.0/16")).min(1, "must hold at least one CIDR").describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
                 })
                 .superRefine((block, context) => {
                   for (const problem of ipBlockProblems(block.cidr, block.except)) {
@@ -169,7 +193,7 @@ export const networkPolicySchema = z
                   }
                 })
                 .describe("A network with exceptions (a NetworkPolicy ipBlock)"),
-            ]),
+            ]).describe("A CIDR, or a CIDR with exceptions"),
           )
           .describe("Where the pods may connect besides DNS and each other (AI APIs, cameras, MQTT)"),
       })
@@ -179,22 +203,26 @@ export const networkPolicySchema = z
   .describe("NetworkPolicies: each component reachable only from the components allowed to call it and from the ingress controller");
 
 /** One JSON6902 operation of an escape-hatch patch. */
+const opPath = z.string().describe("JSON Pointer into the object (or the container), like /spec/template/spec/hostAliases");
+const opValue = z.unknown().describe("The value the operation writes or tests");
 const patchOperation = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("add"), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal("replace"), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal("remove"), path: z.string() }),
-  z.strictObject({ op: z.literal("test"), path: z.string(), value: z.unknown() }),
+  z.strictObject({ op: z.literal("add").describe("Add the value at path"), path: opPath, value: opValue }),
+  z.strictObject({ op: z.literal("replace").describe("Replace the value at path"), path: opPath, value: opValue }),
+  z.strictObject({ op: z.literal("remove").describe("Remove what is at path"), path: opPath }),
+  z.strictObject({ op: z.literal("test").describe("Fail unless path holds the value"), path: opPath, value: opValue }),
 ]);
 
 /** A JSON6902 patch of one base object, verified in-process and written as a guarded patch. */
 export const extraPatchSchema = z
   .strictObject({
-    target: z.strictObject({
-      kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)"),
-      name: z.string().min(1, "must not be empty"),
-    }),
+    target: z
+      .strictObject({
+        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)").describe("Kind of the base object, like Deployment"),
+        name: z.string().min(1, "must not be empty").describe("Name of the base object, like argusai-backend"),
+      })
+      .describe("The base object the operations apply to"),
     container: z.string().optional().describe("Paths are relative to this container (addressed by name, guarded by a test op)"),
-    operations: z.array(patchOperation).min(1, "must hold at least one operation"),
+    operations: z.array(patchOperation.describe("One JSON6902 operation")).min(1, "must hold at least one operation").describe("JSON6902 operations (add, replace, remove, test), applied in order"),
   })
   .describe("JSON6902 operations against a base object (kind and base name); a path that does not resolve or changes nothing is an error");
 

@@ -23,7 +23,15 @@ export interface EnvironmentRule {
   readonly summary: string;
   /** Every problem of `spec` under this rule; `spec` may be malformed. */
   check(spec: Readonly<Record<string, unknown>>, registry: ComponentRegistry): SpecProblem[];
+  /**
+   * The rule as JSON Schema (added to the root's allOf), where JSON Schema can say it; absent
+   * when it cannot (a comparison of quantities, a computed count), and then the field reference
+   * lists the rule as checked by the validator only.
+   */
+  readonly jsonSchema?: (registry: ComponentRegistry) => Record<string, unknown>[];
 }
+
+const PRODUCTION = { required: ["production"], properties: { production: { const: true } } };
 
 /** Namespaces every cluster has and manages itself. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -44,6 +52,11 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
       const unpinned = (tag === undefined && image["digest"] === undefined) || tag === "latest";
       return spec["production"] === true && unpinned ? [{ field: ["images", name], message: "a production environment must pin the image to a version tag or digest, never latest" }] : [];
     }),
+    jsonSchema: (registry) => {
+      const pinned = { anyOf: [{ required: ["digest"] }, { required: ["tag"], properties: { tag: { not: { const: "latest" } } } }] };
+      const names = registry.map(({ name }) => name);
+      return [{ if: PRODUCTION, then: { required: ["images"], properties: { images: { required: names, properties: Object.fromEntries(names.map((name) => [name, pinned])) } } } }];
+    },
   },
   {
     id: "single-writer-replicas",
@@ -54,6 +67,9 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
         ? [{ field: ["replicas", name], message: `must be 0 or 1: the ${name} is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)` }]
         : [];
     }),
+    jsonSchema: (registry) => [
+      { properties: { replicas: { properties: Object.fromEntries(registry.filter(({ singleWriter }) => singleWriter).map(({ name }) => [name, { maximum: 1 }])) } } },
+    ],
   },
   {
     id: "requests-within-limits",
@@ -80,6 +96,17 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
         ? [{ field: ["replicas", name], message: `the autoscaler (autoscaling.${name}) owns the replica count: remove replicas.${name}` }]
         : [];
     }),
+    jsonSchema: (registry) => [
+      ...registry
+        .filter(({ singleWriter }) => singleWriter)
+        .map(({ name }) => ({ properties: { autoscaling: { not: { required: [name] } } } })),
+      ...registry
+        .filter(({ singleWriter }) => !singleWriter)
+        .map(({ name }) => ({
+          if: { required: ["autoscaling"], properties: { autoscaling: { required: [name] } } },
+          then: { properties: { replicas: { not: { required: [name] } } } },
+        })),
+    ],
   },
   {
     id: "disruption-budget-allows-drain",
@@ -110,6 +137,9 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
       typeof spec["namespace"] === "string" && RESERVED_NAMESPACES.includes(spec["namespace"]) && spec["createNamespace"] !== false
         ? [{ field: ["namespace"], message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it` }]
         : [],
+    jsonSchema: () => [
+      { if: { required: ["namespace"], properties: { namespace: { enum: RESERVED_NAMESPACES } } }, then: { required: ["createNamespace"], properties: { createNamespace: { const: false } } } },
+    ],
   },
   {
     id: "config-map-size",
@@ -130,11 +160,18 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
       spec["production"] === true && asRecord(spec["secret"])["mode"] === "generated"
         ? [{ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" }]
         : [],
+    jsonSchema: () => [{ if: PRODUCTION, then: { properties: { secret: { properties: { mode: { const: "existing" } } } } } }],
   },
   {
     id: "argocd-not-generated-secret",
     summary: "An environment Argo CD syncs does not generate its Secret: the generated secrets.env exists only on the machine that ran generate.",
     check: (spec) => argocdProblems(spec),
+    jsonSchema: () => [
+      {
+        if: { required: ["argocd"], properties: { argocd: { required: ["enabled"], properties: { enabled: { const: true } } } } },
+        then: { properties: { secret: { properties: { mode: { not: { const: "generated" } } } } } },
+      },
+    ],
   },
 ];
 

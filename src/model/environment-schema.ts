@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BASE_STORAGE_SIZE } from "./base.js";
 import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "./components.js";
 import { CONFIG_KEY_PATTERN, configKeyProblem, configValueProblem } from "./config-data.js";
 import {
@@ -48,11 +49,19 @@ const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole 
 
 const imageVersionSchema = imageSchema;
 
-const cpuMemory = (cpu: string, memory: string) =>
-  z.strictObject({ cpu: quantity(cpu, "cpu").optional(), memory: quantity(memory, "bytes").optional() });
+const cpuMemory = (cpu: string, memory: string, what: string) =>
+  z
+    .strictObject({
+      cpu: quantity(cpu, "cpu").optional().describe(`CPU ${what}, in cores or thousandths (like ${cpu}); the base's when absent`),
+      memory: quantity(memory, "bytes").optional().describe(`Memory ${what}, a whole number of bytes (like ${memory}); the base's when absent`),
+    })
+    .describe(`CPU and memory ${what}`);
 
 export const resourceSpecSchema = z
-  .strictObject({ requests: cpuMemory("250m", "512Mi").optional(), limits: cpuMemory("1000m", "1Gi").optional() })
+  .strictObject({
+    requests: cpuMemory("250m", "512Mi", "requested (what the scheduler reserves)").optional(),
+    limits: cpuMemory("1000m", "1Gi", "limits (the most the container may use)").optional(),
+  })
   .describe("CPU and memory of a container; only the keys given change the base");
 
 /** An object with one optional field per component of the registry. */
@@ -62,8 +71,8 @@ function perComponent<C extends string, T extends z.ZodType>(names: readonly C[]
 
 const secretSpecSchema = z
   .discriminatedUnion("mode", [
-    z.strictObject({ mode: z.literal("generated") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
-    z.strictObject({ mode: z.literal("existing") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
+    z.strictObject({ mode: z.literal("generated").describe("generated: random values in a git-ignored secrets.env") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
+    z.strictObject({ mode: z.literal("existing").describe("existing: the Secret is made outside this tree") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
   ])
   .describe("How the argusai-secrets Secret reaches the namespace");
 
@@ -72,7 +81,7 @@ const ingressSpecSchema = z
     host: ingressHost.describe("Public hostname: a DNS name, or a wildcard as the whole first label (*.example.com)"),
     tlsSecretName: dnsSubdomain("Secret name").optional().describe("Secret holding the TLS certificate; no TLS when absent"),
     className: dnsSubdomain("IngressClass name").optional().describe("spec.ingressClassName; the cluster default when absent"),
-    exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend on the public host. Default false"),
+    exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend on the public host").meta({ default: false }),
     annotations: annotationsSchema.optional().describe("Annotations of the Ingress (ingress-nginx gets WebSocket and upload defaults when className is nginx)"),
     labels: labelsSchema.optional().describe("Labels added to the Ingress"),
   })
@@ -92,15 +101,15 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored"),
     name: dnsLabel("Overlay directory name (overlays/<name>)"),
     namespace: dnsLabel("Namespace of every object of the overlay"),
-    production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated. Default false"),
-    createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard. Default true"),
+    production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated").meta({ default: false }),
+    createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard").meta({ default: true }),
     images: perComponent(names, imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
-    replicas: perComponent(names, wholeNumber).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
+    replicas: perComponent(names, wholeNumber.describe("Replicas of the component").meta({ default: 1 })).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
     resources: perComponent(names, resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
     config: z
       .record(
         z.string().regex(CONFIG_KEY_PATTERN, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')").superRefine(refineWith(configKeyProblem)),
-        z.string({ error: "must be a string (quote numbers and booleans)" }).superRefine(refineWith(configValueProblem)),
+        z.string({ error: "must be a string (quote numbers and booleans)" }).superRefine(refineWith(configValueProblem)).describe("The value, as text (quote numbers and booleans)"),
       )
       .optional()
       .describe("Values merged into the argusai-config ConfigMap"),
@@ -108,14 +117,17 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     ingress: ingressSpecSchema.optional(),
     storage: z
       .strictObject({
-        className: dnsSubdomain("StorageClass name").optional(),
+        className: dnsSubdomain("StorageClass name").optional().describe("StorageClass of the data volume; the cluster's default when absent"),
         size: quantity("10Gi", "bytes")
           .refine((size) => { const parsed = parseQuantity(size); return !parsed.ok || parsed.value.nanos > 0n; }, "must be above zero")
-          .optional(),
+          .optional()
+          .describe("Size of the data volume, a whole number of bytes above zero (like 10Gi)")
+          .meta({ default: BASE_STORAGE_SIZE }),
         accessMode: z
           .enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], { error: 'must be "ReadWriteOnce", "ReadWriteOncePod" or "ReadWriteMany"' })
           .optional()
-          .describe("Access mode of the data volume (base ReadWriteOnce)"),
+          .describe("Access mode of the data volume")
+          .meta({ default: "ReadWriteOnce" }),
         annotations: annotationsSchema.optional().describe("Annotations added to the PVC (e.g. a backup tool's)"),
         labels: labelsSchema.optional().describe("Labels added to the PVC"),
       })
@@ -125,7 +137,7 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     autoscaling: perComponent(names, autoscalingSchema).optional().describe("A HorizontalPodAutoscaler per stateless component (never a single writer)"),
     scheduling: perComponent(names, schedulingSchema).optional().describe("Where each component's pods may run"),
     imagePullSecrets: z
-      .array(dnsSubdomain("Secret name"))
+      .array(dnsSubdomain("Secret name").describe("A Secret name"))
       .optional()
       .describe("Secrets (created outside this tree) the pods pull their images with"),
     networkPolicy: networkPolicySchema.optional(),
