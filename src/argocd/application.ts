@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, POD_SECURITY_LABELS } from "../kubernetes/names.js";
 import { overlayDir, type PlannedFile, type TreePlan } from "../kustomize/compile.js";
 import { argocdRefusal, type ArgoCDOptions } from "../model/argocd-spec.js";
 import type { ComponentRegistry } from "../model/components.js";
@@ -48,9 +49,6 @@ export interface ApplicationSummary {
   /** The overlay's path inside the repository (spec.source.path). */
   readonly path: string;
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Which option each setting comes from, for messages: its flag, and its key in the record. */
 const FLAGS: Readonly<Record<keyof RecordedArgoCD, string>> = {
@@ -252,7 +250,7 @@ export function application(spec: EnvironmentSpec<string>, settings: ArgoCDSetti
         ...(syncOptions.length > 0 ? { syncOptions } : {}),
         ...(ownsNamespace
           ? {}
-          : { managedNamespaceMetadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" } } }),
+          : { managedNamespaceMetadata: { labels: { ...POD_SECURITY_LABELS } } }),
       },
       ...(autoscaled.length > 0
         ? { ignoreDifferences: autoscaled.map((name) => ({ group: "apps", kind: "Deployment", name, jsonPointers: ["/spec/replicas"] })) }

@@ -2,6 +2,7 @@ import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js
 import type { Namespace } from "kubernetes-types/core/v1.js";
 import type { Ingress, NetworkPolicy, NetworkPolicyPeer } from "kubernetes-types/networking/v1.js";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
+import { POD_SECURITY_LABELS } from "../kubernetes/names.js";
 import { NAMES } from "../model/base.js";
 import type { ComponentDefinition } from "../model/components.js";
 import type { AutoscalingSpec, DisruptionBudgetSpec, NetworkPolicySpec } from "../model/environment-options.js";
@@ -13,11 +14,8 @@ import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.j
  * an autoscaler, a NetworkPolicy; and one Ingress for the environment.
  */
 
-/** The Pod Security labels every ArgusAI namespace carries: its pods meet the restricted profile, and it enforces that they stay so. */
-export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
-  "pod-security.kubernetes.io/enforce": "restricted",
-  "pod-security.kubernetes.io/warn": "restricted",
-};
+// Re-exported for the modules that imported it from here.
+export { POD_SECURITY_LABELS };
 
 export function namespace(name: string): Namespace {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS } } };
@@ -125,7 +123,7 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
                 ],
               },
               { to: [{ podSelector: {} }] },
-              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
+              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((entry) => ({ ipBlock: typeof entry === "string" ? { cidr: entry } : { cidr: entry.cidr, except: [...entry.except] } })) }] : []),
             ],
           }
         : {}),
