@@ -5,11 +5,12 @@
 // and `#!/usr/bin/env -S node --` fails under BusyBox env (Alpine CI images), which has no -S.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
-import { check, generate, render, validate } from "./pipeline.js";
+import { ArgusKustomizeError, formatProblem, type ErrorCode } from "./errors.js";
+import { checkTree, generate, render, validate } from "./pipeline.js";
+import { upgradeProblem } from "./tree/upgrade-check.js";
 import { formatViolation } from "./validate/violation.js";
 import type { EnvironmentNotice } from "./model/built-in-environments.js";
-import { checkJson, diffJson, errorJson, generateJson, jsonLine, validateJson } from "./cli-json.js";
+import { checkJson, diffJson, errorJson, generateJson, jsonLine, upgradesJson, validateJson } from "./cli-json.js";
 import { diffEnvironments } from "./diff/environments.js";
 import { formatObjectsDiff } from "./diff/objects.js";
 import { parseImageUpdates, setImages, type AppliedImageUpdate } from "./set-image.js";
@@ -33,6 +34,7 @@ const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   TREE_INCOMPLETE: EXIT.usage,
   KUBECTL_NOT_FOUND: EXIT.tool,
   KUSTOMIZE_BUILD_FAILED: EXIT.tool,
+  UPGRADE_REFUSED: EXIT.drift,
 };
 
 const version = packageVersion();
@@ -101,9 +103,10 @@ program
   .option("--app-namespace <ns>", "Argo CD: the namespace of the Application objects (default argocd); recorded")
   .option("--json", "print the result (or the error) as one JSON document")
   .option("--no-cache", NO_CACHE_HELP)
+  .option("--allow-replace <env>", "let ENV's existing objects be replaced (a PVC's class, access mode or smaller size, a selector, a namespace move) after you migrated it by hand (docs/upgrades.md); repeatable", collect, [])
   .action(async (options: GenerateFlags) => {
     const argocd = argocdOptions(options);
-    const treeOptions = { dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, cache: options.cache, ...(argocd !== undefined ? { argocd } : {}) };
+    const treeOptions = { dir: options.dir, envFiles: options.envFile, removeEnvironments: options.removeEnv, cache: options.cache, allowReplace: options.allowReplace, ...(argocd !== undefined ? { argocd } : {}) };
     let imageUpdates: readonly AppliedImageUpdate[] = [];
     const result =
       options.setImage !== undefined
@@ -141,7 +144,10 @@ program
   .option("--env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir: string; envFile: string[]; json?: boolean }) => {
-    const drift = await check({ dir: options.dir, envFiles: options.envFile });
+    const { drift, upgrades } = await checkTree({ dir: options.dir, envFiles: options.envFile });
+    // What generate would refuse to write: said before the diff, and failing the check even alone.
+    if (options.json !== true) for (const problem of upgrades.map(upgradeProblem)) process.stderr.write(`refused: ${formatProblem(problem)}\n`);
+    if (upgrades.length > 0) process.exitCode = EXIT.drift;
     const hints = await driftHints(options.dir, drift.filter((file) => file.status !== "interrupted").map((file) => file.path));
     if (options.json === true) {
       const { createTwoFilesPatch } = await import("diff");
@@ -150,7 +156,7 @@ program
           .filter((file) => file.status !== "interrupted")
           .map((file) => [file.path, createTwoFilesPatch(file.actual === undefined ? "/dev/null" : `a/${file.path}`, file.expected === undefined ? "/dev/null" : `b/${file.path}`, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } })]),
       );
-      process.stdout.write(jsonLine(checkJson(options.dir, drift, hints, diffs)));
+      process.stdout.write(jsonLine({ ...checkJson(options.dir, drift, hints, diffs), ...upgradesJson(upgrades) }));
       if (drift.length > 0) process.exitCode = EXIT.drift;
       return;
     }
@@ -269,6 +275,7 @@ interface GenerateFlags {
   appNamespace?: string;
   json?: boolean;
   cache: boolean;
+  allowReplace: string[];
 }
 
 /** The Argo CD options given on the command line; `undefined` when none (the record's apply). */

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   TREE_INCOMPLETE: "The tree on disk cannot be used as it is (an interrupted generate, a missing seed file): run generate.",
   KUBECTL_NOT_FOUND: "No kubectl (nor standalone kustomize) could be started.",
   KUSTOMIZE_BUILD_FAILED: "kubectl kustomize / kustomize build exited non-zero or printed a warning.",
+  UPGRADE_REFUSED: "generate would change an existing environment in a way a live cluster refuses (an immutable field) or that strands data (a namespace change); allow it per environment with --allow-replace after migrating by hand.",
 } as const;
 
 /** The closed list of error codes. */

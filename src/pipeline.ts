@@ -18,6 +18,7 @@ import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
 import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
 import { validateApplications, withApplications, type ApplicationSummary, type ArgoCDOptions } from "./argocd/application.js";
+import { assertUpgradeAllowed, findUpgrades, type UpgradeFinding } from "./tree/upgrade-check.js";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions<C extends string = ArgusComponent> extends TreeOptions<C> {
@@ -41,6 +42,13 @@ export interface GenerateOptions<C extends string = ArgusComponent> extends Tree
    * @default true
    */
   readonly cache?: boolean | string;
+  /**
+   * Environments whose existing objects may be replaced: generate otherwise refuses a change a live
+   * cluster would refuse (a PVC's class, access mode or a smaller size; a selector) or that strands
+   * data (a namespace change). Name an environment here after migrating it by hand (docs/upgrades.md).
+   * @default []
+   */
+  readonly allowReplace?: readonly string[];
 }
 
 /** Options of {@link check}. */
@@ -123,7 +131,9 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
     async () => ((await readIfExists(path.join(dir, RECORD_FILE))) === recordSeen ? early : planTree(dir, options)),
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
-      verify: async (staging, { plan, specs, argocd }) => {
+      verify: async (staging, planned) => {
+        const { plan, specs, argocd } = planned;
+        await assertUpgradeAllowed(dir, planned, options.allowReplace);
         notices.push(...specs.flatMap((spec) => environmentNotices(spec)));
         const checked = await renderOverlays(
           plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
@@ -164,6 +174,18 @@ function cacheOf(option: boolean | string | undefined): RenderCache | false {
  * @returns every file that differs, is missing, or is stale (owned but no longer generated)
  */
 export async function check<C extends string = ArgusComponent>(typedOptions: CheckOptions<C> = {}): Promise<TreeDrift[]> {
+  return (await checkTree(typedOptions)).drift;
+}
+
+/** What {@link checkTree} finds: the files that differ, and the changes generate would refuse. */
+export interface CheckResult {
+  readonly drift: TreeDrift[];
+  /** Changes of existing objects generate refuses without `allowReplace` (docs/upgrades.md). */
+  readonly upgrades: UpgradeFinding[];
+}
+
+/** {@link check}, plus the changes to existing objects that generate would refuse. Needs no kubectl. */
+export async function checkTree<C extends string = ArgusComponent>(typedOptions: CheckOptions<C> = {}): Promise<CheckResult> {
   const options = typedOptions as CheckOptions<string>;
   const dir = path.resolve(options.dir ?? process.cwd());
   const info = await stat(dir).catch(() => undefined);
@@ -171,7 +193,8 @@ export async function check<C extends string = ArgusComponent>(typedOptions: Che
     throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
   }
   const planned = await planTree(dir, options);
-  return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+  const drift = await findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+  return { drift, upgrades: await findUpgrades(dir, planned.contents, planned.plan.overlays.map((overlay) => overlay.environment)) };
 }
 
 /**

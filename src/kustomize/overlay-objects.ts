@@ -7,6 +7,7 @@ import type { ComponentDefinition } from "../model/components.js";
 import type { AutoscalingSpec, DisruptionBudgetSpec, NetworkPolicySpec } from "../model/environment-options.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
+import { KEEP_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from "../model/argocd-protection.js";
 
 /*
  * The objects an overlay adds to the base: its Namespace, and per component a disruption budget,
@@ -19,8 +20,17 @@ export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
   "pod-security.kubernetes.io/warn": "restricted",
 };
 
+/**
+ * The Namespace an overlay owns. Deleting it deletes everything in it: the data volume and the
+ * Secret made outside the tree. So, like the PVC, Argo CD must neither prune it (when it leaves
+ * the overlay: createNamespace turned false) nor delete it with the Application.
+ */
 export function namespace(name: string): Namespace {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS } } };
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS }, annotations: { [SYNC_OPTIONS_ANNOTATION]: KEEP_SYNC_OPTIONS } },
+  };
 }
 
 export function disruptionBudget(component: ComponentDefinition, budget: DisruptionBudgetSpec): PodDisruptionBudget {
