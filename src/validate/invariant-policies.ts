@@ -23,8 +23,8 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
     fix: "keep the base's pod template and containers: change single fields with the environment's options or a narrower escape-hatch patch",
     check: (objects) =>
       objects.flatMap((object): Found => {
-        if (!TEMPLATED.includes(String(object["kind"])) && object["kind"] !== "CronJob") return [];
-        const where = `${String(object["kind"])}/${nameOf(object)}`;
+        if (!TEMPLATED.includes(shown(object["kind"])) && object["kind"] !== "CronJob") return [];
+        const where = `${shown(object["kind"])}/${nameOf(object)}`;
         const at = object["kind"] === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template";
         const template = at.split(".").reduce<unknown>((value, key) => record(value)?.[key], object);
         const spec = record(record(template)?.["spec"]);
@@ -48,12 +48,12 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
     fix: "keep the base's spec.selector and pod labels (a Deployment's selector is immutable on a live cluster)",
     check: (objects) =>
       objects.flatMap((object): Found => {
-        if (!TEMPLATED.includes(String(object["kind"])) || object["kind"] === "Job") return [];
+        if (!TEMPLATED.includes(shown(object["kind"])) || object["kind"] === "Job") return [];
         const spec = record(object["spec"]);
         const template = record(spec?.["template"]);
         // No template: the pod-template policy says so.
         if (template === undefined || record(template["spec"]) === undefined) return [];
-        const where = `${String(object["kind"])}/${nameOf(object)}`;
+        const where = `${shown(object["kind"])}/${nameOf(object)}`;
         const selector = record(spec?.["selector"]);
         const matchLabels = record(selector?.["matchLabels"]) ?? {};
         const expressions = Array.isArray(selector?.["matchExpressions"]) ? (selector["matchExpressions"] as unknown[]) : [];
@@ -70,7 +70,7 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
     fix: `keep the annotation ${SYNC_OPTIONS_ANNOTATION}: ${KEEP_OPTIONS.join(",")} (remove the escape-hatch patch that changes it)`,
     check: (objects) =>
       objects
-        .filter((object) => KEPT.includes(String(object["kind"])))
+        .filter((object) => KEPT.includes(shown(object["kind"])))
         .flatMap((object): Found => {
           const value = record(record(object["metadata"])?.["annotations"])?.[SYNC_OPTIONS_ANNOTATION];
           // As Argo CD reads it: comma-separated, each item trimmed, compared exactly.
@@ -78,7 +78,7 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
           const missing = KEEP_OPTIONS.filter((option) => !options.includes(option));
           return missing.length === 0
             ? []
-            : [{ object: `${String(object["kind"])}/${nameOf(object)}`, field: `metadata.annotations.${SYNC_OPTIONS_ANNOTATION}`, message: `lacks ${missing.join(", ")}: Argo CD could delete it, and the data with it` }];
+            : [{ object: `${shown(object["kind"])}/${nameOf(object)}`, field: `metadata.annotations.${SYNC_OPTIONS_ANNOTATION}`, message: `lacks ${missing.join(", ")}: Argo CD could delete it, and the data with it` }];
         }),
   },
 ];
@@ -107,7 +107,12 @@ function selects(matchLabels: Record<string, unknown>, expressions: readonly unk
 }
 
 function nameOf(object: RenderedObject): string {
-  return String(record(object["metadata"])?.["name"] ?? "");
+  return shown(record(object["metadata"])?.["name"] ?? "");
+}
+
+/** A value as text, never a throw (an object without a prototype has no toString). */
+function shown(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {

@@ -124,7 +124,7 @@ export const POLICIES: readonly Policy[] = [
     check: (objects) =>
       containers(objects).flatMap(({ pod, container, at }) =>
         records(container.ports).flatMap((port, index) =>
-          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${port.hostPort}` }] : [],
+          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${shown(port.hostPort)}` }] : [],
         ),
       ),
   },
@@ -190,7 +190,7 @@ export const POLICIES: readonly Policy[] = [
           const found = targets.every((pod) =>
             records(pod.spec.containers).some((container) => records(container.ports).some((candidate) => candidate.name === target || candidate.containerPort === target)),
           );
-          return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${String(target)} is not a port of the selected pods` }];
+          return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${shown(target)} is not a port of the selected pods` }];
         });
       });
     },
@@ -208,7 +208,7 @@ export const POLICIES: readonly Policy[] = [
       };
       const missing: Array<Omit<Violation, "policy" | "fix">> = [];
       const need = (pod: Pod, kind: keyof typeof known, name: string | undefined, field: string, optional = false) => {
-        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${name}, which is neither rendered nor declared external` });
+        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${shown(name)}, which is neither rendered nor declared external` });
       };
       for (const pod of pods(objects)) {
         records(pod.spec.volumes).forEach((volume, index) => {
@@ -252,8 +252,8 @@ export const POLICIES: readonly Policy[] = [
         if (object["kind"] !== "Deployment" || !context.singleWriters.includes(name)) return [];
         const spec = object["spec"] as { replicas?: number; strategy?: { type?: string } } | undefined;
         return [
-          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type ?? "RollingUpdate (the default)"}, not Recreate` }] : []),
-          ...((spec?.replicas ?? 1) > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec?.replicas}: two writers of one database` }] : []),
+          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type !== undefined ? shown(spec.strategy.type) : "RollingUpdate (the default)"}, not Recreate` }] : []),
+          ...(typeof spec?.replicas === "number" && spec.replicas > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec.replicas}: two writers of one database` }] : []),
         ];
       }),
   },
@@ -293,7 +293,7 @@ export function policyViolations(objects: readonly RenderedObject[], context: Po
 }
 
 function nameOf(object: RenderedObject): string {
-  return String((object["metadata"] as { name?: unknown } | undefined)?.name ?? "");
+  return shown(record(object["metadata"])?.["name"] ?? "");
 }
 
 function hasKeys(value: unknown): boolean {
@@ -308,7 +308,7 @@ function hasKeys(value: unknown): boolean {
  */
 function pods(objects: readonly RenderedObject[]): Pod[] {
   return objects.flatMap((object): Pod[] => {
-    const where = `${String(object["kind"])}/${nameOf(object)}`;
+    const where = `${shown(object["kind"])}/${nameOf(object)}`;
     const spec = record(object["spec"]) as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
     if (object["kind"] === "Pod") {
       return spec !== undefined ? [{ object: where, at: "spec", spec: spec as PodSpec, labels: labelsOf(object["metadata"]) }] : [];
@@ -336,6 +336,11 @@ function services(objects: readonly RenderedObject[]): Array<{ object: string; s
 function selected(all: readonly Pod[], service: Service): Pod[] {
   const selector = Object.entries(record(service.spec?.selector) ?? {});
   return all.filter((pod) => selector.every(([key, value]) => pod.labels[key] === value));
+}
+
+/** A value from an object as text: a string as it is, anything else as JSON (never a throw, whatever its prototype). */
+function shown(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** A mapping, or `undefined` for anything else (a list, a string, null). */
