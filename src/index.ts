@@ -12,6 +12,10 @@ export { check, generate, render, validate } from "./pipeline.js";
 export type { CheckOptions, GenerateOptions, GenerateResult, OverlayValidation, ReadTreeOptions, RenderOptions, ValidateOptions } from "./pipeline.js";
 export type { TreeOptions } from "./tree/resolve-environments.js";
 export type { TreeDrift } from "./write/tree.js";
+// Changes of existing objects generate refuses without allowReplace (docs/upgrades.md).
+export { checkTree } from "./pipeline.js";
+export type { CheckResult } from "./pipeline.js";
+export type { UpgradeFinding } from "./tree/upgrade-guards.js";
 export type { WriteTreeResult } from "./write/transaction.js";
 export type { OverlaySummary } from "./render/on-disk.js";
 export { kubectlRenderer, kustomizeRenderer } from "./render/kustomize.js";
