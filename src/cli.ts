@@ -145,8 +145,8 @@ program
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir: string; envFile: string[]; json?: boolean }) => {
     const { drift, upgrades } = await checkTree({ dir: options.dir, envFiles: options.envFile });
-    // What generate would refuse to write: said before the diff, and failing the check even alone.
-    if (options.json !== true) for (const problem of upgrades.map(upgradeProblem)) process.stderr.write(`refused: ${formatProblem(problem)}\n`);
+    // What generate would refuse to write (docs/upgrades.md): it fails the check even alone.
+    const refused = upgrades.map((finding) => `refused: ${formatProblem(upgradeProblem(finding))}\n`).join("");
     if (upgrades.length > 0) process.exitCode = EXIT.drift;
     const hints = await driftHints(options.dir, drift.filter((file) => file.status !== "interrupted").map((file) => file.path));
     if (options.json === true) {
@@ -161,7 +161,8 @@ program
       return;
     }
     if (drift.length === 0) {
-      process.stdout.write("tree is up to date\n");
+      if (refused !== "") process.stderr.write(refused);
+      else process.stdout.write("tree is up to date\n");
       return;
     }
     const { createTwoFilesPatch } = await import("diff");
@@ -175,6 +176,7 @@ program
       process.stdout.write(createTwoFilesPatch(from, to, file.actual ?? "", file.expected ?? "", undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } }));
     }
     process.stderr.write(`${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`);
+    process.stderr.write(refused);
     // Hand edits are undone by generate: say where each change belongs (only for edited files).
     for (const hint of hints.filter((candidate) => drift.some((file) => file.path === candidate.path && file.status === "changed"))) {
       process.stderr.write(`hint: ${hint.hint}\n`);
