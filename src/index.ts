@@ -21,6 +21,10 @@ export type { InitFile, InitOptions, InitResult } from "./commands/init.js";
 export type { ReadTreeOptions } from "./commands/tree.js";
 export type { TreeOptions } from "./tree/resolve-environments.js";
 export type { TreeDrift } from "./write/tree.js";
+// Changes of existing objects generate refuses without allowReplace (docs/upgrades.md).
+export { checkTree } from "./commands/check.js";
+export type { CheckResult } from "./commands/check.js";
+export type { UpgradeFinding } from "./tree/upgrade-guards.js";
 export type { WriteTreeResult } from "./write/transaction.js";
 export type { OverlaySummary } from "./render/on-disk.js";
 export { kubectlRenderer, kustomizeRenderer } from "./render/kustomize.js";

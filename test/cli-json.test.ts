@@ -37,7 +37,7 @@ describe("--json", () => {
     expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
     const clean = await runCli(["check", "--dir", dir, "--json"]);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [] });
+    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [], upgrades: [] });
 
     await writeFile(path.join(dir, "base/serviceaccount.yaml"), "# edited\n");
     const stale = await runCli(["check", "--dir", dir, "--json"]);

@@ -26,6 +26,8 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   TREE_INCOMPLETE: EXIT.usage,
   KUBECTL_NOT_FOUND: EXIT.tool,
   KUSTOMIZE_BUILD_FAILED: EXIT.tool,
+  // generate refuses input that the cluster's current objects make invalid; check reports it as a failed check (1)
+  UPGRADE_REFUSED: EXIT.usage,
   FILE_ACCESS: EXIT.usage,
   CONFIG_INVALID: EXIT.usage,
   TREE_NOT_FOUND: EXIT.usage,

@@ -6,6 +6,7 @@ import type { AppliedImageUpdate } from "../commands/set-image.js";
 import type { OverlayValidation } from "../commands/validate.js";
 import { ArgusKustomizeError } from "../errors.js";
 import type { DriftHint } from "../tree/drift-hints.js";
+import type { UpgradeFinding } from "../tree/upgrade-check.js";
 import type { TreeDrift } from "../write/tree.js";
 
 /*
@@ -69,6 +70,26 @@ export function checkJson(dir: string, drift: readonly TreeDrift[], hints: reado
         diff: diffs.get(file.path) ?? null,
       };
     }),
+  };
+}
+
+/**
+ * `check --json`'s `upgrades` (and `ok` false when there are any): the changes of existing objects
+ * generate would refuse without --allow-replace, one per object field.
+ */
+export function upgradesJson(upgrades: readonly UpgradeFinding[]) {
+  return {
+    ...(upgrades.length > 0 ? { ok: false } : {}),
+    upgrades: upgrades.map((finding) => ({
+      environment: finding.environment,
+      field: finding.field,
+      object: finding.object,
+      objectField: finding.objectField,
+      before: finding.before ?? null,
+      after: finding.after ?? null,
+      reason: finding.reason,
+      fix: finding.fix,
+    })),
   };
 }
 

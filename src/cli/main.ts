@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { ArgoCDOptions } from "../argocd/application.js";
-import { check } from "../commands/check.js";
+import { checkTree } from "../commands/check.js";
 import { diffEnvironments } from "../commands/diff.js";
 import { generate } from "../commands/generate.js";
 import { init } from "../commands/init.js";
@@ -16,7 +16,7 @@ import { validate } from "../commands/validate.js";
 import { driftHints } from "../tree/drift-hints.js";
 import { locateTree } from "../tree/locate.js";
 import { asContractError, EXIT, exitCodeFor, usageLine, VERSION } from "./exit.js";
-import { checkJson, diffJson, errorJson, generateJson, initJson, jsonLine, validateJson } from "./json.js";
+import { checkJson, diffJson, errorJson, generateJson, initJson, jsonLine, upgradesJson, validateJson } from "./json.js";
 import { driftPatch, writeCheck, writeDiff, writeGenerate, writeInit, writeValidate, type Output } from "./text.js";
 
 /*
@@ -111,6 +111,7 @@ program
   .option("--app-namespace <ns>", "Argo CD: the namespace of the Application objects (default argocd); recorded")
   .option("--json", "print the result (or the error) as one JSON document")
   .option("--no-cache", NO_CACHE_HELP)
+  .option("--allow-replace <env>", "let ENV's existing objects be replaced (a PVC's class, access mode or smaller size, a selector, a namespace move) after you migrated it by hand (docs/upgrades.md); repeatable", collect, [])
   .action(async (options: GenerateFlags) => {
     const argocd = argocdOptions(options);
     const treeOptions = {
@@ -118,6 +119,7 @@ program
       envFiles: options.envFile,
       removeEnvironments: options.removeEnv,
       cache: options.cache,
+      allowReplace: options.allowReplace,
       ...(argocd !== undefined ? { argocd } : {}),
     };
     let imageUpdates: readonly AppliedImageUpdate[] = [];
@@ -136,14 +138,15 @@ program
   .option("--env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir?: string; envFile: string[]; json?: boolean }) => {
-    const drift = await check({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });
+    const { drift, upgrades } = await checkTree({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });
     const root = (await locateTree(options.dir)).dir;
     const hints = await driftHints(root, drift.filter((file) => file.status !== "interrupted").map((file) => file.path));
     if (options.json === true) {
       const diffs = new Map(drift.filter((file) => file.status !== "interrupted").map((file) => [file.path, driftPatch(file)]));
-      output.out(jsonLine(checkJson(options.dir ?? (path.relative(process.cwd(), root) || "."), drift, hints, diffs)));
-    } else writeCheck(output, drift, hints);
-    if (drift.length > 0) process.exitCode = EXIT.drift;
+      output.out(jsonLine({ ...checkJson(options.dir ?? (path.relative(process.cwd(), root) || "."), drift, hints, diffs), ...upgradesJson(upgrades) }));
+    } else writeCheck(output, drift, hints, upgrades);
+    // What generate would refuse to write (docs/upgrades.md) fails the check even alone.
+    if (drift.length > 0 || upgrades.length > 0) process.exitCode = EXIT.drift;
   });
 
 program
@@ -221,6 +224,7 @@ interface GenerateFlags {
   appNamespace?: string;
   json?: boolean;
   cache: boolean;
+  allowReplace: string[];
 }
 
 /** The Argo CD options given on the command line; `undefined` when none (the record's apply). */

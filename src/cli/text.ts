@@ -7,7 +7,9 @@ import type { OverlayValidation } from "../commands/validate.js";
 import type { EnvironmentsDiff } from "../commands/diff.js";
 import { formatObjectsDiff } from "../diff/objects.js";
 import type { EnvironmentNotice } from "../model/built-in-environments.js";
+import { formatProblem } from "../errors.js";
 import type { DriftHint } from "../tree/drift-hints.js";
+import { upgradeProblem, type UpgradeFinding } from "../tree/upgrade-check.js";
 import { formatViolation } from "../validate/violation.js";
 import type { TreeDrift } from "../write/tree.js";
 
@@ -60,16 +62,19 @@ export function writeGenerate(output: Output, result: GenerateResult, imageUpdat
 }
 
 /** check's diffs on stdout and its summary and hints on stderr; returns whether the tree drifted. */
-export function writeCheck(output: Output, drift: readonly TreeDrift[], hints: readonly DriftHint[]): boolean {
+export function writeCheck(output: Output, drift: readonly TreeDrift[], hints: readonly DriftHint[], upgrades: readonly UpgradeFinding[] = []): boolean {
+  const refused = upgrades.map((finding) => `refused: ${formatProblem(upgradeProblem(finding))}\n`).join("");
   if (drift.length === 0) {
-    output.out("tree is up to date\n");
-    return false;
+    if (refused !== "") output.err(refused);
+    else output.out("tree is up to date\n");
+    return refused !== "";
   }
   for (const file of drift) {
     if (file.status === "interrupted") output.out(`${file.path}: a generate was interrupted while replacing the tree; run generate to finish it\n`);
     else output.out(driftPatch(file));
   }
   output.err(`${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`);
+  output.err(refused);
   // Hand edits are undone by generate: say where each change belongs (only for edited files).
   for (const hint of hints.filter((candidate) => drift.some((file) => file.path === candidate.path && file.status === "changed"))) {
     output.err(`hint: ${hint.hint}\n`);

@@ -10,6 +10,7 @@ import { summarize, type OverlaySummary } from "../render/on-disk.js";
 import type { TreeOptions } from "../tree/resolve-environments.js";
 import { policyContextOf, prepareValidation, validateRendered } from "../validate/validate.js";
 import { formatViolation } from "../validate/violation.js";
+import { assertUpgradeAllowed } from "../tree/upgrade-check.js";
 import { writeTree, type TreeEdit, type WriteTreeResult } from "../write/transaction.js";
 import { applicationNotices } from "./notices.js";
 import { planTree } from "./plan.js";
@@ -41,6 +42,13 @@ export interface GenerateOptions<C extends string = ArgusComponent> extends Tree
    * @default true
    */
   readonly cache?: boolean | string;
+  /**
+   * Environments whose existing objects may be replaced: generate otherwise refuses a change a live
+   * cluster would refuse (a PVC's class, access mode or a smaller size; a selector) or that strands
+   * data (a namespace change). Name an environment here after migrating it by hand (docs/upgrades.md).
+   * @default []
+   */
+  readonly allowReplace?: readonly string[];
 }
 
 /** The result of {@link generate}. */
@@ -91,8 +99,10 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
   const result = await writeTree(tree.dir, () => planTree(tree, options), {
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
     ...(edit !== undefined ? { edit } : {}),
-    verify: async (staging, { specs, argocd }) => {
+    verify: async (staging, { contents, specs, argocd }) => {
       const plan = argocd.plan;
+      // What exists already is judged before anything is rendered: a refused change is the input's fault.
+      await assertUpgradeAllowed(tree.dir, { contents, plan }, options.allowReplace);
       notices.push(...specs.flatMap((spec) => environmentNotices(spec)), ...applicationNotices(argocd));
       const checked = await renderOverlays(
         plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),

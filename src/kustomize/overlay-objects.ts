@@ -8,6 +8,7 @@ import type { ComponentDefinition } from "../model/components.js";
 import type { AutoscalingSpec, DisruptionBudgetSpec, NetworkPolicySpec } from "../model/environment-options.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
+import { KEEP_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from "../model/argocd-protection.js";
 
 /*
  * The objects an overlay adds to the base: its Namespace, and per component a disruption budget,
@@ -17,8 +18,17 @@ import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.j
 // Re-exported for the modules that imported it from here.
 export { POD_SECURITY_LABELS };
 
+/**
+ * The Namespace an overlay owns. Deleting it deletes everything in it: the data volume and the
+ * Secret made outside the tree. So, like the PVC, Argo CD must neither prune it (when it leaves
+ * the overlay: createNamespace turned false) nor delete it with the Application.
+ */
 export function namespace(name: string): Namespace {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS } } };
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS }, annotations: { [SYNC_OPTIONS_ANNOTATION]: KEEP_SYNC_OPTIONS } },
+  };
 }
 
 export function disruptionBudget(component: ComponentDefinition, budget: DisruptionBudgetSpec): PodDisruptionBudget {

@@ -7,7 +7,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate, render, validate } from "../../src/pipeline.js";
+import { generate, render, validate } from "../../src/index.js";
 import { findObject, renderer, tempDir, type KObject } from "../helpers.js";
 
 const ENVIRONMENT = `name: edge
