@@ -19,6 +19,8 @@ import {
 } from "./environment-options.js";
 import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
 import { argocdProblems, argocdSpecSchema } from "./argocd-spec.js";
+import { httpRouteProblems, httpRouteSpecSchema } from "./gateway-spec.js";
+import { externalSecretModeSchema, sealedSecretModeSchema, SECRET_MODES } from "./secret-modes.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -71,6 +73,8 @@ const secretSpecSchema = z
   .discriminatedUnion("mode", [
     z.strictObject({ mode: z.literal("generated") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
     z.strictObject({ mode: z.literal("existing") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
+    externalSecretModeSchema,
+    sealedSecretModeSchema,
   ])
   .describe("How the argusai-secrets Secret reaches the namespace");
 
@@ -142,6 +146,8 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
     patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
     argocd: argocdSpecSchema.optional(),
+    // Gateway API and GitOps secrets (gateway-spec.ts, secret-modes.ts).
+    httpRoute: httpRouteSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
@@ -353,7 +359,7 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix: Field
       if (typeof issue.input !== "object" || issue.input === null || Array.isArray(issue.input)) {
         return [{ field, message: `must be a mapping, not ${typeName(issue.input)}` }];
       }
-      if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
+      if (field.at(-1) === "mode") return [{ field, message: `must be ${SECRET_MODES.map((mode) => `"${mode}"`).join(", ").replace(/, ([^,]*)$/, " or $1")}` }];
       return [...unknownProblems, { field, message: "does not match any of the allowed forms" }];
     }    case "invalid_key":
       return [{ field, message: issue.issues[0]?.message ?? issue.message }];
@@ -476,6 +482,7 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
   problems.push(...argocdProblems(input));
+  problems.push(...httpRouteProblems(input));
   return problems;
 }
 
