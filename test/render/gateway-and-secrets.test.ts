@@ -141,6 +141,14 @@ describe.each(RENDERERS)("rendered by %s", (name, each) => {
     expect(sealed["metadata"]).toEqual({ name: "argusai-secrets", namespace: "argusai-sealed", labels: LABELS("sealed-migration") });
     expect(Object.keys(sealed["spec"].encryptedData)).toEqual(["ENCRYPTION_KEY", "JWT_SECRET_KEY"]);
     expect(sealed["spec"].encryptedData.JWT_SECRET_KEY).toMatch(/^AgCtr8/);
+    // Both the ingress controller and the Gateway's proxies may reach each component while both routes are live.
+    for (const component of ["backend", "frontend"]) {
+      const from = findObject(objects("sealed-migration"), "NetworkPolicy", `argusai-${component}`)["spec"].ingress[0].from;
+      expect(from.filter((peer: KObject) => peer["namespaceSelector"] !== undefined)).toEqual([
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "envoy-gateway-system" } } },
+      ]);
+    }
     expect(sealed["spec"].template).toEqual({ metadata: { name: "argusai-secrets", labels: { app: "argusai", "app.kubernetes.io/name": "argusai", "app.kubernetes.io/part-of": "argusai" } }, type: "Opaque" });
   });
 
