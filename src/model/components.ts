@@ -30,6 +30,11 @@ export interface ComponentRoute {
   readonly path: string;
   /** Exposed only when an environment asks for it (e.g. Prometheus' /metrics). */
   readonly optIn?: "metrics";
+  /**
+   * What the route carries beyond short requests, for the timeouts an HTTPRoute gives it: a
+   * long-lived WebSocket, or uploads (large request bodies).
+   */
+  readonly traffic?: "websocket" | "upload";
 }
 
 /**
@@ -115,7 +120,7 @@ const BACKEND = defineComponent({
   // Shutdown drains the in-process event queue (~30 s) and stops camera threads (~5 s); the
   // default 30 s would SIGKILL the drain.
   terminationGracePeriodSeconds: 45,
-  routes: [{ path: "/api" }, { path: "/ws" }, { path: "/health" }, { path: "/docs" }, { path: "/openapi.json" }, { path: "/metrics", optIn: "metrics" }],
+  routes: [{ path: "/api", traffic: "upload" }, { path: "/ws", traffic: "websocket" }, { path: "/health" }, { path: "/docs" }, { path: "/openapi.json" }, { path: "/metrics", optIn: "metrics" }],
   reachableFrom: ["frontend"],
 });
 
