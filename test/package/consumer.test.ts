@@ -1,13 +1,14 @@
 /**
  * The public types as a TypeScript consumer sees them: a project with `"types": []` (no Node
  * types; the default lib) and `skipLibCheck: false` (every .d.ts is checked) compiles imports of the
- * package, and so does every TypeScript example of the README, without type annotations.
+ * package, and so does every TypeScript example of the documentation, without type annotations.
  */
 import { execFile } from "node:child_process";
-import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
+import { documentationPages, readPage, typescriptBlocks } from "./markdown.js";
 
 const TSC = path.resolve("node_modules/typescript/bin/tsc");
 
@@ -49,11 +50,14 @@ describe("the package as a TypeScript consumer sees it", () => {
     expect(await typecheck(dir)).toBe("");
   });
 
-  it("compiles every TypeScript example of the README", async () => {
-    const readme = await readFile("README.md", "utf8");
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
-    expect(blocks.length).toBeGreaterThanOrEqual(2);
-    const dir = await consumerProject(Object.fromEntries(blocks.map((block, index) => [`example-${index}.ts`, `${block}\nexport {};\n`])));
-    expect(await typecheck(dir)).toBe("");
+  it("compiles every TypeScript example of the README, CONTRIBUTING.md and docs/", async () => {
+    const sources: Record<string, string> = {};
+    for (const page of await documentationPages()) {
+      typescriptBlocks(await readPage(page)).forEach((block, index) => {
+        sources[`${page.replace(/\.md$/, "").replace(/\W/g, "-")}-${index}.ts`] = `${block}\nexport {};\n`;
+      });
+    }
+    expect(Object.keys(sources).length).toBeGreaterThanOrEqual(3);
+    expect(await typecheck(await consumerProject(sources))).toBe("");
   });
 });
