@@ -9,9 +9,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
 import { generate } from "../src/pipeline.js";
-import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
+import { renderer, runCli, snapshotTree, tempDir, STAGING_HEAD as HEAD } from "./helpers.js";
 
 interface BadFile {
   readonly what: string;

@@ -12,9 +12,7 @@ import { generate, render } from "../src/pipeline.js";
 import { kustomizeMessage, renderKustomization } from "../src/render/kustomize.js";
 import { parseImageUpdates } from "../src/set-image.js";
 import { resolveEnvironments } from "../src/tree/resolve-environments.js";
-import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
+import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir, STAGING_HEAD_FLOW as HEAD } from "./helpers.js";
 
 describe("review fixes", () => {
   it("refuses an escape-hatch patch that would swap a component's image (images.<component> owns it)", async () => {
