@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/errors.js";
-import { documentationPages, headingAnchors, markdownLinks, PENDING_PAGES, readPage } from "./markdown.js";
+import { documentationPages, headingAnchors, markdownLinks, PENDING_PAGES, readPage, repositoryLinks } from "./markdown.js";
 
 let shipped: Set<string>;
 let pages: string[];
@@ -58,6 +58,19 @@ describe("the documentation", () => {
 
   it("CONTRIBUTING.md's relative links resolve in the repository", async () => {
     expect(await brokenLinks("CONTRIBUTING.md", (file) => existsSync(file))).toEqual([]);
+  });
+
+  it("absolute links into the repository (to CONTRIBUTING.md, from pages that ship) name files and headings that exist", async () => {
+    const broken: string[] = [];
+    for (const page of pages) {
+      for (const link of repositoryLinks(await readPage(page))) {
+        if (!existsSync(link.file)) broken.push(`${page}: ${link.target} (no ${link.file})`);
+        else if (link.fragment !== undefined && link.file.endsWith(".md") && !headingAnchors(await readPage(link.file)).has(link.fragment)) {
+          broken.push(`${page}: ${link.target} (${link.file} has no heading #${link.fragment})`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   it("links the pages other branches write only while they are still missing", () => {

@@ -35,6 +35,19 @@ export function markdownLinks(markdown: string): MarkdownLink[] {
     });
 }
 
+/** Where the repository's files are on GitHub: links to them from shipped pages are absolute. */
+export const REPOSITORY_BLOB = "https://github.com/argusai/argusai-kustomize/blob/main/";
+
+/** Absolute links of a Markdown text into the repository (REPOSITORY_BLOB), as repository-relative links. */
+export function repositoryLinks(markdown: string): MarkdownLink[] {
+  const prose = markdown.replace(/```[\s\S]*?```/g, "").replace(/`[^`\n]*`/g, "");
+  return [...prose.matchAll(/\]\((https:\/\/github\.com\/argusai\/argusai-kustomize\/blob\/main\/[^)\s]+)\)/g)].map((match) => {
+    const target = match[1]!.slice(REPOSITORY_BLOB.length);
+    const hash = target.indexOf("#");
+    return hash < 0 ? { target: match[1]!, file: target, fragment: undefined } : { target: match[1]!, file: target.slice(0, hash), fragment: target.slice(hash + 1) };
+  });
+}
+
 /** Relative link targets of a Markdown text (no URLs, no in-page anchors), without #fragments. */
 export function readmeLinks(markdown: string): string[] {
   return [...new Set(markdownLinks(markdown).flatMap((link) => (link.file === "" ? [] : [link.file])))];
