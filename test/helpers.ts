@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect } from "vitest";
@@ -38,6 +38,40 @@ export async function tempDir(prefix = "argusai-kustomize-test-"): Promise<strin
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   afterAll(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Trees made once per test file, by key; dropped when the file ends (its temp directories go with it). */
+const madeTrees = new Map<string, Promise<string>>();
+
+/**
+ * A fresh copy of the tree `make` writes into an empty directory, made once per test file and key:
+ * for tests that start from a generated tree rather than test generate itself. A generate costs a
+ * Node process and a kubectl run per overlay; a copy costs a few file writes. Files keep their
+ * bytes and modes (dev's secrets.env stays 0600).
+ */
+export async function copyOfTree(key: string, make: (dir: string) => Promise<void>): Promise<string> {
+  let made = madeTrees.get(key);
+  if (made === undefined) {
+    made = tempDir("argusai-kustomize-template-").then(async (dir) => {
+      await make(dir);
+      return dir;
+    });
+    madeTrees.set(key, made);
+    afterAll(() => {
+      madeTrees.delete(key);
+    });
+  }
+  const copy = await tempDir();
+  await cp(await made, copy, { recursive: true });
+  return copy;
+}
+
+/** A copy of the tree a plain `argusai-kustomize generate` writes (built-in dev and prod), generated once per test file. */
+export function generatedTree(): Promise<string> {
+  return copyOfTree("generate", async (dir) => {
+    const result = await runCli(["generate", "--dir", dir]);
+    if (result.code !== 0) throw new Error(`generate failed (exit ${result.code}): ${result.stderr}`);
+  });
 }
 
 /** Every file under `dir` with its bytes, by POSIX path relative to `dir`. */
