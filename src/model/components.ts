@@ -89,9 +89,9 @@ export function defineComponent<const N extends string>(definition: ComponentDef
 export type ServedPaths = Readonly<Record<string, readonly string[]>>;
 
 /**
- * What ArgusAI's applications serve, read from their source (shared/argusai-app.md): the FastAPI
- * backend answers `/health` without authentication (backend/main.py); the story's
- * `/api/v1/system/health` does not exist and would get 401/404. The frontend serves `/`.
+ * What ArgusAI's applications serve, as read from their source: the FastAPI backend answers
+ * `/health` without authentication, and has no `/api/v1/system/health` (its auth middleware answers
+ * 401 or 404 there, so a probe on it would kill the pod). The frontend serves `/`.
  */
 export const ARGUSAI_SERVED_PATHS: ServedPaths = {
   backend: ["/health", "/metrics", "/", "/api", "/ws", "/docs", "/openapi.json"],
