@@ -1,7 +1,7 @@
 import { NAMES } from "../model/base.js";
-import type { ComponentDefinition, ComponentRoute } from "../model/components.js";
+import type { ComponentDefinition } from "../model/components.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
-import type { HttpRouteSpec } from "../model/gateway-spec.js";
+import { HTTP_ROUTE_DEFAULT_TIMEOUTS, type HttpRouteSpec } from "../model/gateway-spec.js";
 import { sharedLabels } from "../model/labels.js";
 
 /*
@@ -28,18 +28,6 @@ interface HTTPRouteRule {
   backendRefs: Array<{ name: string; port: number }>;
   timeouts?: { request: string };
 }
-
-/**
- * Gateway API leaves the request timeout to the implementation when it is unset, and some use 15 s
- * (Envoy's route default): too short for a 50 MB upload on a slow link, and it would cut every
- * WebSocket. Upstream's Ingress gives nginx 3600 s read/send timeouts for the same reasons.
- */
-export const HTTP_ROUTE_DEFAULT_TIMEOUTS: Readonly<Record<NonNullable<ComponentRoute["traffic"]>, string>> = {
-  // A whole upload's request/response, not an idle timeout.
-  upload: "300s",
-  // "0s" disables the request timeout (GEP-1742): a WebSocket is one long request.
-  websocket: "0s",
-};
 
 /**
  * One HTTPRoute for every component: per component and kind of traffic one rule, so a WebSocket

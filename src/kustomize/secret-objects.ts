@@ -1,6 +1,13 @@
 import { NAMES } from "../model/base.js";
 import { sharedLabels } from "../model/labels.js";
-import { ARGUSAI_SECRET_VARIABLES, type ExternalSecretModeSpec, type SealedSecretModeSpec } from "../model/secret-modes.js";
+import {
+  ARGUSAI_SECRET_VARIABLES,
+  EXTERNAL_SECRET_DEFAULT_REFRESH,
+  EXTERNAL_SECRET_DEFAULT_STORE_KIND,
+  SEALED_SECRET_DEFAULT_SCOPE,
+  type ExternalSecretModeSpec,
+  type SealedSecretModeSpec,
+} from "../model/secret-modes.js";
 
 /*
  * The objects of the GitOps secret modes. Both end in the Secret the pods read (argusai-secrets):
@@ -33,9 +40,6 @@ export interface SealedSecret {
   };
 }
 
-/** ESO's own default; a store read once an hour keeps API quotas of cloud secret managers low. */
-export const EXTERNAL_SECRET_DEFAULT_REFRESH = "1h";
-
 /** Variables in a stable order: the required ones, then the provider keys, as declared. */
 const VARIABLE_ORDER: readonly string[] = [...ARGUSAI_SECRET_VARIABLES.required, ...ARGUSAI_SECRET_VARIABLES.optional];
 
@@ -47,7 +51,7 @@ export function externalSecret(mode: ExternalSecretModeSpec): ExternalSecret {
     metadata: { name: NAMES.secret, labels: sharedLabels() },
     spec: {
       refreshInterval: mode.refreshInterval ?? EXTERNAL_SECRET_DEFAULT_REFRESH,
-      secretStoreRef: { name: mode.store.name, kind: mode.store.kind ?? "SecretStore" },
+      secretStoreRef: { name: mode.store.name, kind: mode.store.kind ?? EXTERNAL_SECRET_DEFAULT_STORE_KIND },
       // Owner: the operator creates the Secret and deletes it with the ExternalSecret. Retain: a
       // key that disappears from the store leaves the last value in place instead of emptying
       // the Secret under a running backend.
@@ -74,7 +78,7 @@ const SCOPE_ANNOTATIONS: Readonly<Record<string, string>> = {
 
 export function sealedSecret(mode: SealedSecretModeSpec): SealedSecret {
   const encrypted = mode.encryptedData as Readonly<Record<string, string | undefined>>;
-  const scope = SCOPE_ANNOTATIONS[mode.scope ?? "strict"];
+  const scope = SCOPE_ANNOTATIONS[mode.scope ?? SEALED_SECRET_DEFAULT_SCOPE];
   // The controller decrypts with the scope annotated on the SealedSecret itself; kubeseal also
   // writes it into the template (its re-sealing reads it there), so both carry it.
   const annotations = scope !== undefined ? { annotations: { [scope]: "true" } } : {};

@@ -176,7 +176,7 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
   },
   {
     id: "http-route-distinct-sections",
-    summary: "Two references to the same Gateway name distinct sectionNames (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
+    summary: "Two references to the same Gateway need a sectionName each, and distinct ones (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
     check: (spec) => httpRouteProblems(spec),
   },
 ];

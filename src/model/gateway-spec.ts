@@ -14,6 +14,19 @@ const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
 /** A Gateway API Duration (GEP-2257), the CRD's pattern for rules[].timeouts. */
 export const GATEWAY_DURATION = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 
+/**
+ * The request timeouts written when `httpRoute.timeouts` leaves one out. Gateway API leaves the
+ * request timeout to the implementation when it is unset, and some use 15 s (Envoy's route
+ * default): too short for a 50 MB upload on a slow link, and it would cut every WebSocket.
+ * Upstream's Ingress gives nginx 3600 s read/send timeouts for the same reasons.
+ */
+export const HTTP_ROUTE_DEFAULT_TIMEOUTS = {
+  // A whole upload's request/response, not an idle timeout.
+  upload: "300s",
+  // "0s" disables the request timeout (GEP-1742): a WebSocket is one long request.
+  websocket: "0s",
+} as const;
+
 const duration = (what: string) =>
   z.string().regex(GATEWAY_DURATION, 'is not a Gateway API duration like "300s", "1h" or "0s" (none)').describe(what);
 
@@ -40,11 +53,11 @@ export const httpRouteSpecSchema = z
       .min(1, "must hold at least one hostname (a route without one takes every host of its listener)")
       .max(16, "has more than 16 entries (the CRD's limit)")
       .describe("Hostnames the route answers"),
-    exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend. Default false"),
+    exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend").meta({ default: false }),
     timeouts: z
       .strictObject({
-        upload: duration("Request timeout of routes that take uploads (/api). Default 300s").optional(),
-        websocket: duration('Request timeout of WebSocket routes (/ws). Default "0s": none, the socket stays open').optional(),
+        upload: duration("Request timeout of routes that take uploads (/api), a whole upload's request and response").optional().meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.upload }),
+        websocket: duration('Request timeout of WebSocket routes (/ws); "0s" is none, the socket stays open').optional().meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.websocket }),
       })
       .optional()
       .describe("rules[].timeouts.request per kind of route (Gateway API v1.2+, standard channel)"),

@@ -46,21 +46,29 @@ const remoteRefSchema = z
  */
 const GO_DURATION = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 
+/** ESO's own default; a store read once an hour keeps API quotas of cloud secret managers low. */
+export const EXTERNAL_SECRET_DEFAULT_REFRESH = "1h";
+/** The store kind when `store.kind` is absent: a store in the environment's own namespace. */
+export const EXTERNAL_SECRET_DEFAULT_STORE_KIND = "SecretStore";
+/** kubeseal's own default scope: bound to the Secret's name and namespace. */
+export const SEALED_SECRET_DEFAULT_SCOPE = "strict";
+
 /** `secret: { mode: externalSecret, ... }`. */
 export const externalSecretModeSchema = z
   .strictObject({
-    mode: z.literal("externalSecret"),
+    mode: z.literal("externalSecret").describe("externalSecret: External Secrets Operator fills the Secret from a store"),
     store: z
       .strictObject({
         name: dnsSubdomain("store name").describe("Name of the SecretStore (in the environment's namespace) or ClusterSecretStore"),
-        kind: z.enum(["SecretStore", "ClusterSecretStore"], { error: 'must be "SecretStore" or "ClusterSecretStore"' }).optional().describe("Default SecretStore"),
+        kind: z.enum(["SecretStore", "ClusterSecretStore"], { error: 'must be "SecretStore" or "ClusterSecretStore"' }).optional().describe("Kind of the store: a SecretStore in the environment's namespace or a ClusterSecretStore").meta({ default: EXTERNAL_SECRET_DEFAULT_STORE_KIND }),
       })
       .describe("The store External Secrets Operator reads from (created outside this tree)"),
     refreshInterval: z
       .string()
       .regex(GO_DURATION, 'is not a duration like "1h" or "15m" (Go syntax; "0" fetches once)')
       .optional()
-      .describe("How often the operator re-reads the store. Default 1h"),
+      .describe('How often the operator re-reads the store, a Go duration ("0" fetches once)')
+      .meta({ default: EXTERNAL_SECRET_DEFAULT_REFRESH }),
     data: perVariable(remoteRefSchema).describe("Where each variable of argusai-secrets is in the store; ENCRYPTION_KEY and JWT_SECRET_KEY are required"),
   })
   .describe("An ExternalSecret (external-secrets.io/v1) that fills argusai-secrets from a SecretStore or ClusterSecretStore");
@@ -71,13 +79,14 @@ const SEALED_VALUE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{
 /** `secret: { mode: sealedSecret, ... }`. */
 export const sealedSecretModeSchema = z
   .strictObject({
-    mode: z.literal("sealedSecret"),
+    mode: z.literal("sealedSecret").describe("sealedSecret: the sealed-secrets controller unseals values sealed with kubeseal"),
     scope: z
       .enum(["strict", "namespace-wide", "cluster-wide"], { error: 'must be "strict", "namespace-wide" or "cluster-wide"' })
       .optional()
-      .describe("The kubeseal --scope the values were sealed with. Default strict (bound to argusai-secrets in this namespace)"),
+      .describe("The kubeseal --scope the values were sealed with (strict: bound to argusai-secrets in this namespace)")
+      .meta({ default: SEALED_SECRET_DEFAULT_SCOPE }),
     encryptedData: perVariable(
-      z.string({ error: "must be a string (kubeseal's output)" }).min(1, "must not be empty").regex(SEALED_VALUE, "is not base64 as kubeseal writes it (a plain value was given?)"),
+      z.string({ error: "must be a string (kubeseal's output)" }).min(1, "must not be empty").regex(SEALED_VALUE, "is not base64 as kubeseal writes it (a plain value was given?)").describe("The variable's value as kubeseal sealed it (base64)"),
     ).describe("kubeseal's sealed value per variable; ENCRYPTION_KEY and JWT_SECRET_KEY are required"),
   })
   .describe("A SealedSecret (bitnami.com/v1alpha1) the controller unseals into argusai-secrets");
