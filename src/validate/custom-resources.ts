@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { record, text } from "./read-objects.js";
 
 /*
  * Custom resources (Gateway API, External Secrets, Sealed Secrets, ...) are validated against
@@ -41,9 +42,9 @@ export const CUSTOM_RESOURCES: readonly CustomResourceKind[] = [
     // The operator writes spec.target.name (default: the ExternalSecret's name), unless told to
     // merge into a Secret that must exist already ("Merge") or to create nothing ("None").
     providesSecret: (object) => {
-      const target = (object["spec"] as { target?: { name?: unknown; creationPolicy?: unknown } } | undefined)?.target;
-      if (target?.creationPolicy === "Merge" || target?.creationPolicy === "None") return undefined;
-      return typeof target?.name === "string" ? target.name : nameOf(object);
+      const target = record(record(object["spec"])?.["target"]);
+      if (target?.["creationPolicy"] === "Merge" || target?.["creationPolicy"] === "None") return undefined;
+      return text(target?.["name"]) ?? nameOf(object);
     },
   },
   {
@@ -68,7 +69,9 @@ export function crdSchemaFile(entry: Pick<CustomResourceKind, "apiVersion" | "ki
 /** Secrets the rendered custom resources make (an ExternalSecret's target, a SealedSecret's name). */
 export function secretsProvidedBy(objects: ReadonlyArray<Readonly<Record<string, unknown>>>): string[] {
   return objects.flatMap((object) => {
-    const name = customResourceKind(String(object["apiVersion"] ?? ""), String(object["kind"] ?? ""))?.providesSecret?.(object);
+    // Rendered objects may hold anything where a field belongs: a kind that is not a string is no
+    // custom resource of ours (the schema reports it), never a throw.
+    const name = customResourceKind(text(object["apiVersion"]) ?? "", text(object["kind"]) ?? "")?.providesSecret?.(object);
     return name !== undefined && name !== "" ? [name] : [];
   });
 }
@@ -217,6 +220,5 @@ export function structuralToJsonSchema(node: Record<string, unknown>, at: { root
 }
 
 function nameOf(object: Readonly<Record<string, unknown>>): string | undefined {
-  const name = (object["metadata"] as { name?: unknown } | undefined)?.name;
-  return typeof name === "string" ? name : undefined;
+  return text(record(object["metadata"])?.["name"]);
 }
