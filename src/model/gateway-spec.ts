@@ -48,7 +48,9 @@ export const httpRouteSpecSchema = z
           .string()
           .max(253)
           .regex(HOSTNAME, "is not a hostname (lowercase DNS name, optionally starting with *.)")
-          .refine((host) => !/^[0-9.]+$/.test(host), "must be a DNS name, not an IP address (HTTPRoute hostnames take no IPs)"),
+          .refine((host) => !/^[0-9.]+$/.test(host), "must be a DNS name, not an IP address (HTTPRoute hostnames take no IPs)")
+          // The same rule for editors: the refinement does not reach the JSON Schema.
+          .meta({ not: { pattern: "^[0-9.]+$" } }),
       )
       .min(1, "must hold at least one hostname (a route without one takes every host of its listener)")
       .max(16, "has more than 16 entries (the CRD's limit)")

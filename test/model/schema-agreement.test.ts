@@ -18,6 +18,11 @@ const base = { name: "staging", namespace: "argusai-staging", secret: { mode: "e
 const prod = { ...base, production: true, images: { backend: { tag: "1.4.2" }, frontend: { digest: `sha256:${"a".repeat(64)}` } } };
 const egress = (allowCidrs: unknown[]) => ({ networkPolicy: { ingressControllerNamespace: "ingress-nginx", egress: { allowCidrs } } });
 const tolerations = (list: unknown[]) => ({ scheduling: { frontend: { tolerations: list } } });
+const route = (change: Record<string, unknown>) => ({ httpRoute: { parentRefs: [{ name: "public", namespace: "gateways", sectionName: "https" }], hostnames: ["argus.example.com"], ...change } });
+const external = (change: Record<string, unknown>) => ({
+  secret: { mode: "externalSecret", store: { name: "vault" }, data: { ENCRYPTION_KEY: { key: "argusai/encryption" }, JWT_SECRET_KEY: { key: "argusai", property: "jwt" } }, ...change },
+});
+const sealed = (change: Record<string, unknown>) => ({ secret: { mode: "sealedSecret", encryptedData: { ENCRYPTION_KEY: "QUJDRA==", JWT_SECRET_KEY: "QUJD" }, ...change } });
 
 const GOOD: Array<[string, Record<string, unknown>]> = [
   ["the minimal environment", base],
@@ -34,6 +39,13 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   ["Argo CD with an existing Secret", { argocd: { enabled: true } }],
   ["the backend at one replica", { replicas: { backend: 1, frontend: 3 } }],
   ["an annotation key with uppercase", { services: { annotations: { "Example.COM/Team": "x" } } }],
+  ["an HTTPRoute on a Gateway listener, with timeouts", route({ timeouts: { upload: "10m", websocket: "0s" }, exposeMetrics: true })],
+  ["an HTTPRoute on two listeners of one Gateway", route({ parentRefs: [{ name: "public", sectionName: "http" }, { name: "public", sectionName: "https" }] })],
+  ["a Gateway namespace beside the ingress controller's", { networkPolicy: { ingressControllerNamespace: "ingress-nginx", gatewayNamespace: "envoy-gateway-system" } }],
+  ["an ExternalSecret from a ClusterSecretStore", external({ store: { name: "vault", kind: "ClusterSecretStore" }, refreshInterval: "1h30m" })],
+  ["production with an ExternalSecret", { ...prod, ...external({}) }],
+  ["a SealedSecret sealed namespace-wide", sealed({ scope: "namespace-wide" })],
+  ["production with a SealedSecret", { ...prod, ...sealed({}) }],
 ];
 
 const BAD: Array<[string, Record<string, unknown>]> = [
@@ -66,6 +78,17 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ["a bad label key", { services: { labels: { "-team": "x" } } }],
   ["an unknown field", { replica: 2 }],
   ["a name with uppercase", { name: "Staging" }],
+  ["an HTTPRoute without hostnames", route({ hostnames: [] })],
+  ["an IP address as HTTPRoute hostname", route({ hostnames: ["10.0.0.1"] })],
+  ["an HTTPRoute on no Gateway", route({ parentRefs: [] })],
+  ["a timeout that is no Gateway API duration", route({ timeouts: { upload: "5 minutes" } })],
+  ["an uppercase Gateway namespace", { networkPolicy: { ingressControllerNamespace: "ingress-nginx", gatewayNamespace: "Gateways" } }],
+  ["an ExternalSecret without JWT_SECRET_KEY", external({ data: { ENCRYPTION_KEY: { key: "argusai/encryption" } } })],
+  ["an ExternalSecret with a refreshInterval in words", external({ refreshInterval: "1 hour" })],
+  ["an ExternalSecret with no store", { secret: { mode: "externalSecret", data: { ENCRYPTION_KEY: { key: "a" }, JWT_SECRET_KEY: { key: "b" } } } }],
+  ["a SealedSecret with a plain value", sealed({ encryptedData: { ENCRYPTION_KEY: "not sealed!", JWT_SECRET_KEY: "QUJD" } })],
+  ["a SealedSecret with an unknown scope", sealed({ scope: "global" })],
+  ["a SealedSecret with an unknown variable", sealed({ encryptedData: { ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "QUJD", OTHER: "QUJD" } })],
 ];
 
 /** Refused by the validator only: each names the rule (listed in the reference) JSON Schema cannot say. */
@@ -80,6 +103,8 @@ const VALIDATOR_ONLY: Array<[string, Record<string, unknown>, string]> = [
   ["a pod affinity term without topologyKey", { scheduling: { frontend: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{}] } } } } }, "pod-affinity"],
   ["a quantity too large", { storage: { size: "8Ei" } }, "quantity"],
   ["a fraction of a byte", { storage: { size: "500m" } }, "quantity"],
+  ["the same Gateway twice without sectionNames", route({ parentRefs: [{ name: "public" }, { name: "public" }] }), "http-route-distinct-sections"],
+  ["the same Gateway listener twice", route({ parentRefs: [{ name: "public", sectionName: "https" }, { name: "public", sectionName: "https" }] }), "http-route-distinct-sections"],
   ["maxReplicas below minReplicas", { autoscaling: { frontend: { minReplicas: 3, maxReplicas: 2, targetCPUUtilizationPercentage: 50 } } }, "autoscaling-range"],
 ];
 
