@@ -4,6 +4,7 @@ import { baseResources, NAMES, type ArgusBase, type KubeObject } from "../model/
 import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spec.js";
 import { sharedLabels } from "../model/labels.js";
 import { autoscaler, disruptionBudget, ingress, namespace, networkPolicy } from "./overlay-objects.js";
+import { monitoringResources } from "./monitoring-objects.js";
 import { overlayPatches } from "./overlay-patches.js";
 import { GENERATED_CONFIG_ANNOTATIONS } from "../model/argocd-spec.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
@@ -88,6 +89,7 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
     }
   }
   if (spec.ingress !== undefined) extraResources.push({ file: "ingress.yaml", object: ingress(base.components, spec) });
+  extraResources.push(...monitoringResources(base.components, spec));
 
   const patches = overlayPatches(base, spec);
   const kustomization: Kustomization = {

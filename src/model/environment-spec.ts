@@ -19,6 +19,8 @@ import {
 } from "./environment-options.js";
 import { compareQuantities, parseQuantity, QUANTITY_PATTERN, quantityProblem, type QuantityKind } from "./quantity.js";
 import { argocdProblems, argocdSpecSchema } from "./argocd-spec.js";
+// Monitoring (ServiceMonitor, PrometheusRule): its own schema and cross-field rules.
+import { monitoringProblems, monitoringSpecSchema } from "./monitoring-spec.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -142,6 +144,8 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
     patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
     argocd: argocdSpecSchema.optional(),
+    // Monitoring: a block of its own (monitoring-spec.ts).
+    monitoring: monitoringSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
@@ -476,6 +480,7 @@ function crossFieldProblems(input: unknown, registry: ComponentRegistry): SpecPr
     problems.push({ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" });
   }
   problems.push(...argocdProblems(input));
+  problems.push(...monitoringProblems(input));
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import { fromJsonPointer } from "../patch/path.js";
+import { customResourceValidator } from "./custom-resources.js";
 import type { Violation } from "./violation.js";
 
 /** A kubernetes-models validator: throws with ajv-style `errors` on an invalid object. */
@@ -83,6 +84,9 @@ export async function schemaViolations(object: Record<string, unknown>): Promise
   const kind = String(object["kind"] ?? "");
   const name = String((object["metadata"] as { name?: unknown } | undefined)?.name ?? "");
   const where = `${kind}/${name}`;
+  // Custom resources (CRDs the package vendors) are checked against their CRD's schema.
+  const custom = await customResourceValidator(apiVersion, kind);
+  if (custom !== undefined) return custom.violations(object);
   const validate = await validatorFor(apiVersion, kind);
   if (validate === undefined) {
     return [{ policy: "schema-kind", object: where, field: "apiVersion", message: `no schema for ${apiVersion} ${kind}`, fix: "use a built-in Kubernetes kind and apiVersion" }];
