@@ -1,6 +1,7 @@
 import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
 import { isPinnedImage } from "../model/images.js";
 import type { Violation } from "./violation.js";
+import { MONITORING_POLICIES } from "./monitoring-policies.js";
 
 /** A rendered object, as parsed from kustomize's output. */
 export type RenderedObject = Readonly<Record<string, unknown>>;
@@ -17,6 +18,8 @@ export interface PolicyContext {
   readonly externalClaims: readonly string[];
   /** Deployments that are single writers (from the component registry): Recreate, at most one replica, never autoscaled. */
   readonly singleWriters: readonly string[];
+  /** The namespace Prometheus scrapes from (networkPolicy.monitoringNamespace), when declared. */
+  readonly monitoringNamespace?: string;
 }
 
 /** A policy: a stable id, what it demands, how to fix a violation, and the check. */
@@ -278,6 +281,7 @@ export const POLICIES: readonly Policy[] = [
             .filter((object) => object["kind"] === "Secret" && (hasKeys(object["data"]) || hasKeys(object["stringData"])))
             .map((object) => ({ object: `Secret/${nameOf(object)}`, field: hasKeys(object["data"]) ? "data" : "stringData", message: "holds secret values in the repository" })),
   },
+  ...MONITORING_POLICIES,
 ];
 
 /** Runs every policy on one rendered overlay. */
