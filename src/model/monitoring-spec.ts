@@ -14,7 +14,7 @@ export const PROMETHEUS_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0
 
 const duration = (what: string) =>
   z
-    .string({ error: "must be a Prometheus duration like 5m (a string)" })
+    .string()
     .min(1, "must be a Prometheus duration like 5m")
     .regex(PROMETHEUS_DURATION, "is not a Prometheus duration (like 30s, 5m, 1h30m)")
     .describe(what);
