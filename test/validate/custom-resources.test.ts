@@ -73,7 +73,7 @@ describe("a ServiceMonitor against its CRD", () => {
     object["spec"].endpoints[0].targetPort = "http";
     expect(await brief(object)).toEqual([]);
     object["spec"].endpoints[0].targetPort = true;
-    expect(await brief(object)).toEqual(["schema ServiceMonitor/argusai-backend spec.endpoints.0.targetPort: must be integer"]);
+    expect(await brief(object)).toEqual(["schema ServiceMonitor/argusai-backend spec.endpoints.0.targetPort: must be integer or string"]);
   });
 });
 

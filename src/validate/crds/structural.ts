@@ -141,9 +141,18 @@ function describe(error: ErrorObject): string {
   return error.message ?? "is invalid";
 }
 
-/** One error per field: an anyOf (int-or-string) reports each branch and itself; keep the first. */
+/**
+ * One error per field. An anyOf (int-or-string) reports each branch's type error and then itself:
+ * those become one "must be integer or string".
+ */
 function dedupe(errors: readonly ErrorObject[]): ErrorObject[] {
   const byField = new Map<string, ErrorObject>();
-  for (const error of errors) if (!byField.has(fieldOf(error))) byField.set(fieldOf(error), error);
+  for (const error of errors) {
+    const field = fieldOf(error);
+    if (error.keyword === "anyOf") {
+      const types = errors.filter((other) => other.keyword === "type" && fieldOf(other) === field).map((other) => String(other.params["type"]));
+      if (types.length > 0) byField.set(field, { ...error, message: `must be ${types.join(" or ")}` });
+    } else if (!byField.has(field)) byField.set(field, error);
+  }
   return [...byField.values()];
 }
