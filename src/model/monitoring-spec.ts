@@ -42,6 +42,19 @@ function alertTuning(alert: AlertDefinition) {
     .describe(alert.summary);
 }
 
+/**
+ * Labels of an alert: Prometheus label names (Prometheus 2 accepts no other; `__` is reserved), and
+ * not `severity`, which each alert sets (monitoring.alerts.<alert>.severity).
+ */
+const alertLabelsSchema = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a Prometheus label name (letters, digits and '_', not starting with a digit)")
+    .refine((name) => !name.startsWith("__"), "starts with __, which Prometheus reserves")
+    .refine((name) => name !== "severity" && name !== "alertname", "is set per alert (monitoring.alerts.<alert>.severity), not here"),
+  z.string({ error: "must be a string (quote numbers and booleans)" }),
+);
+
 const alertsSchema = z
   .strictObject(Object.fromEntries(ALERTS.map((alert) => [alert.alert, alertTuning(alert).optional()])) as Record<string, z.ZodOptional<ReturnType<typeof alertTuning>>>)
   .describe("Per alert: enabled, for, severity and (where it has one) threshold");
@@ -53,7 +66,7 @@ export const monitoringSpecSchema = z
       .describe("Labels on the ServiceMonitor and the PrometheusRule, for the Prometheus' serviceMonitorSelector and ruleSelector (kube-prometheus-stack: release: <its release name>)"),
     interval: duration("Scrape interval; Prometheus' own when absent").optional(),
     scrapeTimeout: duration("Scrape timeout; Prometheus' own when absent (at most the interval)").optional(),
-    alertLabels: labelsSchema.optional().describe("Labels added to every alert (e.g. team), for Alertmanager's routes"),
+    alertLabels: alertLabelsSchema.optional().describe("Labels added to every alert (e.g. team), for Alertmanager's routes; severity is set per alert"),
     alerts: alertsSchema.optional(),
   })
   .describe("Prometheus monitoring (prometheus-operator): a ServiceMonitor for the backend's /metrics and a PrometheusRule with ArgusAI's recording rules and alerts");

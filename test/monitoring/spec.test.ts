@@ -62,6 +62,15 @@ describe("monitoring in an environment", () => {
     ]);
   });
 
+  it("takes only Prometheus label names as alert labels, and not severity", () => {
+    const text = `${HEAD}monitoring:\n  alertLabels:\n    team: vision\n    example.com/team: vision\n    severity: page\n    __meta: x\n`;
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(/^env\.yaml:8: environment "watched", field monitoring\.alertLabels\.example\.com\/team: is not a Prometheus label name/),
+      'env.yaml:9: environment "watched", field monitoring.alertLabels.severity: is set per alert (monitoring.alerts.<alert>.severity), not here',
+      'env.yaml:10: environment "watched", field monitoring.alertLabels.__meta: starts with __, which Prometheus reserves',
+    ]);
+  });
+
   it("refuses a NetworkPolicy that would shut Prometheus out, and a scrape timeout above the interval", () => {
     const text = `${HEAD}networkPolicy:\n  ingressControllerNamespace: ingress-nginx\nmonitoring:\n  interval: 15s\n  scrapeTimeout: 20s\n`;
     expect(problemsOf(text)).toEqual([
