@@ -2,7 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir } from "./helpers.js";
+import { runCli, tempDir, generatedTree } from "./helpers.js";
 
 describe("--json", () => {
   it("generate: overlays, applications and files as arrays of objects", async () => {
@@ -11,7 +11,10 @@ describe("--json", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const json = JSON.parse(result.stdout) as Record<string, any>;
-    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
+    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "newTree", "configFile", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
+    // --dir names the tree: not a new tree found by looking upwards; no config file in it.
+    expect(json["newTree"]).toBe(false);
+    expect(json["configFile"]).toBeNull();
     expect(json["command"]).toBe("generate");
     expect(json["ok"]).toBe(true);
     expect(json["dir"]).toBe(dir);
@@ -30,11 +33,10 @@ describe("--json", () => {
   });
 
   it("check: ok true on a clean tree (exit 0), false with drift entries (exit 1)", async () => {
-    const dir = await tempDir();
-    expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const clean = await runCli(["check", "--dir", dir, "--json"]);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [] });
+    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [], upgrades: [] });
 
     await writeFile(path.join(dir, "base/serviceaccount.yaml"), "# edited\n");
     const stale = await runCli(["check", "--dir", dir, "--json"]);
@@ -47,8 +49,7 @@ describe("--json", () => {
   });
 
   it("validate: one entry per overlay with its violations", async () => {
-    const dir = await tempDir();
-    expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const result = await runCli(["validate", "--dir", dir, "--json"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -63,12 +64,20 @@ describe("--json", () => {
           valid: true,
           placeholderSeeds: [],
           violations: [],
-          notices: ["backend", "frontend"].map((component) => ({
-            level: "warning",
-            environment: "prod",
-            field: `images.${component}.tag`,
-            message: "is the placeholder 0.0.0-set-me, which no registry has: set your release before applying",
-          })),
+          notices: [
+            ...["backend", "frontend"].map((component) => ({
+              level: "warning",
+              environment: "prod",
+              field: `images.${component}.tag`,
+              message: "is the placeholder 0.0.0-set-me, which no registry has: set your release before applying",
+            })),
+            {
+              level: "warning",
+              environment: "prod",
+              field: "argocd (spec.source.repoURL)",
+              message: expect.stringMatching(/^argocd\/prod.yaml points at the placeholder https:\/\/git.example.com\/set-me\/argusai-deploy.git: nothing names the repository/),
+            },
+          ],
         },
       ],
     });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { labelsSchema } from "./environment-options.js";
-import type { SpecProblem } from "./environment-spec.js";
+import { asRecord, type SpecProblem } from "./spec-problem.js";
 import { ALERTS, type AlertDefinition } from "./monitoring-rules.js";
 
 /*
@@ -29,15 +29,16 @@ function alertTuning(alert: AlertDefinition) {
   }
   return z
     .strictObject({
-      enabled: z.boolean().optional().describe("false leaves the alert out. Default true"),
-      for: duration(`How long the condition must hold before the alert fires. Default ${alert.for}`).optional(),
+      enabled: z.boolean().optional().describe("false leaves the alert out").meta({ default: true }),
+      for: duration("How long the condition must hold before the alert fires").optional().meta({ default: alert.for }),
       severity: z
         .string()
         .min(1, "must not be empty")
         .regex(/^[A-Za-z0-9_.-]+$/, "must be a word (letters, digits, '_', '.', '-'), as Alertmanager routes match it")
         .optional()
-        .describe(`The alert's severity label. Default ${alert.severity}`),
-      ...(threshold !== undefined ? { threshold: value.optional().describe(`In ${threshold.unit}. Default ${threshold.default}`) } : {}),
+        .describe("The alert's severity label")
+        .meta({ default: alert.severity }),
+      ...(threshold !== undefined ? { threshold: value.optional().describe(`The threshold, in ${threshold.unit}`).meta({ default: threshold.default }) } : {}),
     })
     .describe(alert.summary);
 }
@@ -50,8 +51,9 @@ const alertLabelsSchema = z.record(
   z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a Prometheus label name (letters, digits and '_', not starting with a digit)")
-    .refine((name) => !name.startsWith("__"), "starts with __, which Prometheus reserves")
-    .refine((name) => name !== "severity" && name !== "alertname", "is set per alert (monitoring.alerts.<alert>.severity), not here"),
+    // Patterns, not refinements, so the JSON Schema for editors says the same.
+    .regex(/^(?!__)/, "starts with __, which Prometheus reserves")
+    .regex(/^(?!(?:severity|alertname)$)/, "is set per alert (monitoring.alerts.<alert>.severity), not here"),
   z.string({ error: "must be a string (quote numbers and booleans)" }),
 );
 
@@ -93,31 +95,25 @@ export function durationMillis(value: string): number {
 }
 
 /**
- * Rules across the monitoring field and the rest of the spec; run on possibly malformed input.
  * A NetworkPolicy that does not let Prometheus in would make every scrape fail (ArgusAIBackendDown
- * forever), so monitoring with a NetworkPolicy needs the monitoring namespace it opens.
+ * forever), so monitoring with a NetworkPolicy needs the monitoring namespace it opens. Reads
+ * possibly malformed input.
  */
-export function monitoringProblems(input: unknown): SpecProblem[] {
-  const spec = asRecord(input);
-  if (spec["monitoring"] === undefined) return [];
-  const monitoring = asRecord(spec["monitoring"]);
-  const problems: SpecProblem[] = [];
-  const networkPolicy = spec["networkPolicy"];
-  if (networkPolicy !== undefined && asRecord(networkPolicy)["monitoringNamespace"] === undefined) {
-    problems.push({
+export function monitoringNetworkPolicyProblems(spec: Readonly<Record<string, unknown>>): SpecProblem[] {
+  if (spec["monitoring"] === undefined || spec["networkPolicy"] === undefined) return [];
+  if (asRecord(spec["networkPolicy"])["monitoringNamespace"] !== undefined) return [];
+  return [
+    {
       field: ["networkPolicy", "monitoringNamespace"],
       message: "is required with monitoring: the NetworkPolicy would drop Prometheus' scrapes of /metrics; give the namespace Prometheus runs in",
-    });
-  }
-  const { interval, scrapeTimeout } = monitoring;
-  if (typeof interval === "string" && typeof scrapeTimeout === "string" && PROMETHEUS_DURATION.test(interval) && PROMETHEUS_DURATION.test(scrapeTimeout)) {
-    if (durationMillis(scrapeTimeout) > durationMillis(interval)) {
-      problems.push({ field: ["monitoring", "scrapeTimeout"], message: `${scrapeTimeout} is longer than the interval ${interval}: Prometheus refuses such a scrape config` });
-    }
-  }
-  return problems;
+    },
+  ];
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+/** Prometheus refuses a scrape config whose timeout is longer than its interval. Reads possibly malformed input. */
+export function monitoringScrapeTimeoutProblems(spec: Readonly<Record<string, unknown>>): SpecProblem[] {
+  const { interval, scrapeTimeout } = asRecord(spec["monitoring"]);
+  if (typeof interval !== "string" || typeof scrapeTimeout !== "string" || !PROMETHEUS_DURATION.test(interval) || !PROMETHEUS_DURATION.test(scrapeTimeout)) return [];
+  if (durationMillis(scrapeTimeout) <= durationMillis(interval)) return [];
+  return [{ field: ["monitoring", "scrapeTimeout"], message: `${scrapeTimeout} is longer than the interval ${interval}: Prometheus refuses such a scrape config` }];
 }

@@ -9,6 +9,7 @@ import { renderKeyer, type RenderCache } from "./cache.js";
 import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
 import { defaultConcurrency, mapBounded } from "../pool.js";
 import { onTermination } from "../write/signals.js";
+import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
 /*
  * Rendering many overlays with few processes. kubectl's start-up (about 45 ms) dominates one
@@ -188,7 +189,7 @@ export function groupByNamespace(indexes: readonly number[], namespaceOf: (index
  * be read (such an overlay is rendered by itself, where kustomize reports any problem).
  */
 async function overlayNamespace(dir: string): Promise<string | undefined> {
-  for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
     let text: string;
     try {
       text = await readFile(path.join(dir, name), "utf8");

@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import { parseDocument } from "yaml";
 import type { Rendered, Renderer } from "./kustomize.js";
 import { mapBounded } from "../pool.js";
+import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
 /*
  * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it
@@ -166,7 +167,7 @@ async function directoryDigest(dir: string, referenced: (dir: string) => Promise
   for (const [index, file] of files.entries()) {
     const bytes = contents[index]!;
     hash.update(`file ${file} ${bytes.length}\0`).update(bytes);
-    if (["kustomization.yaml", "kustomization.yml", "Kustomization"].includes(file) && kustomization === undefined) kustomization = bytes;
+    if (KUSTOMIZATION_FILE_NAMES.includes(file) && kustomization === undefined) kustomization = bytes;
   }
   if (kustomization === undefined) return hash.digest("hex");
   let fields: Record<string, unknown>;

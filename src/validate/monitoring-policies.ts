@@ -1,64 +1,78 @@
+import { asRecord } from "../model/spec-problem.js";
 import type { Policy, RenderedObject } from "./policies.js";
 
 /*
  * Policies linking a ServiceMonitor to what it scrapes, on the rendered overlay (so an escape-hatch
  * patch cannot quietly break the link): it selects exactly one Service of the overlay, by a port
  * that Service has, and no NetworkPolicy of the overlay keeps Prometheus from the pods behind it.
+ * Objects may be anything a hand edit or a patch left: every read is guarded, so an odd object
+ * gives a violation or none, never a crash.
  */
 
 interface Selected {
   readonly monitor: string;
-  readonly endpoints: ReadonlyArray<{ port?: string }>;
+  /** Each endpoint's port name (undefined when it has none, or not as text). */
+  readonly ports: ReadonlyArray<string | undefined>;
   readonly services: readonly RenderedObject[];
 }
 
-type Labels = Readonly<Record<string, string>>;
+type Labels = Readonly<Record<string, unknown>>;
 
-const nameOf = (object: RenderedObject): string => String((object["metadata"] as { name?: unknown } | undefined)?.name ?? "");
-const namespaceOf = (object: RenderedObject): string | undefined => (object["metadata"] as { namespace?: string } | undefined)?.namespace;
-const labelsOf = (object: RenderedObject): Labels => (object["metadata"] as { labels?: Labels } | undefined)?.labels ?? {};
-const matches = (selector: Labels | undefined, labels: Labels): boolean => Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value);
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const nameOf = (object: RenderedObject): string => text(asRecord(object["metadata"])["name"]) ?? "";
+const namespaceOf = (object: RenderedObject): string | undefined => text(asRecord(object["metadata"])["namespace"]);
+const labelsOf = (object: unknown): Labels => asRecord(asRecord(object)["labels"]);
+/** Whether every label of `selector` (a mapping, else no constraint) is in `labels`. */
+const matches = (selector: unknown, labels: Labels): boolean => Object.entries(asRecord(selector)).every(([key, value]) => labels[key] === value);
 
 /** Each ServiceMonitor with the rendered Services it selects (same namespace as listed, labels matching). */
 function selections(objects: readonly RenderedObject[]): Selected[] {
   return objects
     .filter((object) => object["kind"] === "ServiceMonitor")
     .map((object) => {
-      const spec = (object["spec"] ?? {}) as { selector?: { matchLabels?: Labels }; namespaceSelector?: { matchNames?: string[]; any?: boolean }; endpoints?: Array<{ port?: string }> };
-      const namespaces = spec.namespaceSelector?.any === true ? undefined : (spec.namespaceSelector?.matchNames ?? [namespaceOf(object)]);
+      const spec = asRecord(object["spec"]);
+      const namespaceSelector = asRecord(spec["namespaceSelector"]);
+      const matchNames = namespaceSelector["matchNames"];
+      const namespaces = namespaceSelector["any"] === true ? undefined : Array.isArray(matchNames) ? matchNames : [namespaceOf(object)];
+      const selector = asRecord(spec["selector"])["matchLabels"];
       const services = objects.filter(
-        (candidate) => candidate["kind"] === "Service" && (namespaces === undefined || namespaces.includes(namespaceOf(candidate))) && matches(spec.selector?.matchLabels, labelsOf(candidate)),
+        (candidate) => candidate["kind"] === "Service" && (namespaces === undefined || namespaces.includes(namespaceOf(candidate))) && matches(selector, labelsOf(candidate["metadata"])),
       );
-      return { monitor: `ServiceMonitor/${nameOf(object)}`, endpoints: spec.endpoints ?? [], services };
+      return { monitor: `ServiceMonitor/${nameOf(object)}`, ports: list(spec["endpoints"]).map((endpoint) => text(asRecord(endpoint)["port"])), services };
     });
 }
 
 /** The pod template labels of the workloads a Service selects. */
 function podLabelsBehind(objects: readonly RenderedObject[], service: RenderedObject): Labels[] {
-  const selector = (service["spec"] as { selector?: Labels } | undefined)?.selector;
+  const selector = asRecord(service["spec"])["selector"];
+  if (typeof selector !== "object" || selector === null || Array.isArray(selector)) return [];
   return objects.flatMap((object) => {
-    const labels = (object["spec"] as { template?: { metadata?: { labels?: Labels } } } | undefined)?.template?.metadata?.labels;
-    return labels !== undefined && selector !== undefined && matches(selector, labels) ? [labels] : [];
+    const metadata = asRecord(asRecord(object["spec"])["template"])["metadata"];
+    const labels = asRecord(metadata)["labels"];
+    return typeof labels === "object" && labels !== null && !Array.isArray(labels) && matches(selector, labels as Labels) ? [labels as Labels] : [];
   });
 }
 
-interface NetworkPolicyRule {
-  from?: Array<{ namespaceSelector?: { matchLabels?: Labels }; podSelector?: unknown; ipBlock?: unknown }>;
-  ports?: Array<{ port?: string | number }>;
+/** Whether a NetworkPolicy ingress rule lets pods of `namespace` reach `port` (a rule without `from`/`ports` allows every source/port). */
+function admits(rule: unknown, namespace: string, port: string): boolean {
+  const { from, ports } = asRecord(rule);
+  const fromOk =
+    from === undefined ||
+    list(from).some((peer) => {
+      const { namespaceSelector, podSelector } = asRecord(peer);
+      return namespaceSelector !== undefined && podSelector === undefined && matches(asRecord(namespaceSelector)["matchLabels"], { "kubernetes.io/metadata.name": namespace });
+    });
+  const portOk = ports === undefined || list(ports).some((candidate) => asRecord(candidate)["port"] === undefined || asRecord(candidate)["port"] === port);
+  return fromOk && portOk;
 }
 
-/** Whether a rule lets pods of `namespace` reach `port` (a rule without `from`/`ports` allows every source/port). */
-function admits(rule: NetworkPolicyRule, namespace: string, port: string): boolean {
-  const fromOk =
-    rule.from === undefined ||
-    rule.from.some(
-      (peer) =>
-        peer.namespaceSelector !== undefined &&
-        peer.podSelector === undefined &&
-        matches(peer.namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": namespace }),
-    );
-  const portOk = rule.ports === undefined || rule.ports.some((candidate) => candidate.port === undefined || candidate.port === port);
-  return fromOk && portOk;
+/** Whether a NetworkPolicy restricts ingress to pods with `labels` and keeps Prometheus from one of `ports`. */
+function blocksScrapes(policy: RenderedObject, labels: Labels, ports: ReadonlyArray<string | undefined>, namespace: string | undefined): boolean {
+  const spec = asRecord(policy["spec"]);
+  const policyTypes = spec["policyTypes"] === undefined ? ["Ingress"] : list(spec["policyTypes"]);
+  if (!matches(asRecord(spec["podSelector"])["matchLabels"], labels) || !policyTypes.includes("Ingress")) return false;
+  return ports.some((port) => namespace === undefined || !list(spec["ingress"]).some((rule) => admits(rule, namespace, port ?? "")));
 }
 
 export const MONITORING_POLICIES: readonly Policy[] = [
@@ -67,14 +81,14 @@ export const MONITORING_POLICIES: readonly Policy[] = [
     summary: "every ServiceMonitor selects exactly one Service of the overlay, by a port name that Service has",
     fix: "make the ServiceMonitor's selector and namespaceSelector match the metrics Service, and its endpoint port one of the Service's port names",
     check: (objects) =>
-      selections(objects).flatMap(({ monitor, endpoints, services }) => {
+      selections(objects).flatMap(({ monitor, ports, services }) => {
         if (services.length !== 1) {
           const names = services.map((service) => nameOf(service)).join(", ");
           return [{ object: monitor, field: "spec.selector", message: services.length === 0 ? "selects no Service of the overlay" : `selects ${services.length} Services (${names}); Prometheus would scrape each` }];
         }
-        const ports = ((services[0]!["spec"] as { ports?: Array<{ name?: string }> } | undefined)?.ports ?? []).map((port) => port.name);
-        return endpoints.flatMap((endpoint, index) =>
-          endpoint.port !== undefined && ports.includes(endpoint.port) ? [] : [{ object: monitor, field: `spec.endpoints.${index}.port`, message: `${endpoint.port ?? "(none)"} is not a port name of Service/${nameOf(services[0]!)}` }],
+        const names = list(asRecord(services[0]!["spec"])["ports"]).map((port) => text(asRecord(port)["name"]));
+        return ports.flatMap((port, index) =>
+          port !== undefined && names.includes(port) ? [] : [{ object: monitor, field: `spec.endpoints.${index}.port`, message: `${port ?? "(none)"} is not a port name of Service/${nameOf(services[0]!)}` }],
         );
       }),
   },
@@ -83,17 +97,11 @@ export const MONITORING_POLICIES: readonly Policy[] = [
     summary: "no NetworkPolicy of the overlay keeps Prometheus (networkPolicy.monitoringNamespace) from a scraped Service's pods",
     fix: "set networkPolicy.monitoringNamespace to the namespace Prometheus runs in",
     check: (objects, context) =>
-      selections(objects).flatMap(({ monitor, endpoints, services }) =>
+      selections(objects).flatMap(({ monitor, ports, services }) =>
         services.flatMap((service) =>
           podLabelsBehind(objects, service).flatMap((pod) =>
             objects
-              .filter((object) => object["kind"] === "NetworkPolicy")
-              .filter((policy) => {
-                const spec = (policy["spec"] ?? {}) as { podSelector?: { matchLabels?: Labels }; policyTypes?: string[]; ingress?: NetworkPolicyRule[] };
-                if (!matches(spec.podSelector?.matchLabels, pod) || !(spec.policyTypes ?? ["Ingress"]).includes("Ingress")) return false;
-                const namespace = context.monitoringNamespace;
-                return endpoints.some((endpoint) => namespace === undefined || !(spec.ingress ?? []).some((rule) => admits(rule, namespace, endpoint.port ?? "")));
-              })
+              .filter((object) => object["kind"] === "NetworkPolicy" && blocksScrapes(object, pod, ports, context.monitoringNamespace))
               .map((policy) => ({
                 object: `NetworkPolicy/${nameOf(policy)}`,
                 field: "spec.ingress",

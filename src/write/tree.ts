@@ -2,21 +2,26 @@ import path from "node:path";
 import type { PlannedFile, TreePlan } from "../kustomize/compile.js";
 import { mapBounded } from "../pool.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists, resolveInside } from "../tree/layout.js";
-import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment } from "../tree/record.js";
+import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment, type RecordedSource } from "../tree/record.js";
 import { toYaml } from "./yaml.js";
 
 /** The bytes of every owned file of a plan, by POSIX path, including the record. Sorted by path. */
 export type TreeContents = ReadonlyMap<string, string>;
 
 /** Serializes a plan into exact file contents (deterministic: same plan, same bytes). */
-export function treeContents(plan: TreePlan, environments: readonly RecordedEnvironment[], argocd?: RecordedArgoCD): TreeContents {
+export function treeContents(
+  plan: TreePlan,
+  environments: readonly RecordedEnvironment[],
+  argusRecord: { readonly argocd?: RecordedArgoCD; readonly source?: RecordedSource } = {},
+): TreeContents {
   const contents = new Map<string, string>();
   for (const file of plan.files) contents.set(file.path, serialize(file));
   contents.set(
     RECORD_FILE,
     recordText({
       environments,
-      ...(argocd !== undefined ? { argocd } : {}),
+      ...(argusRecord.argocd !== undefined ? { argocd: argusRecord.argocd } : {}),
+      ...(argusRecord.source !== undefined ? { source: argusRecord.source } : {}),
       files: [...contents.keys(), RECORD_FILE].sort(),
       seeds: plan.seeds.map((seed) => seed.path).sort(),
     }),

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { renderKustomization } from "../../src/render/kustomize.js";
 import { policyViolations, type PolicyContext } from "../../src/validate/policies.js";
 import { renderer, tempDir, type KObject } from "../helpers.js";

@@ -11,7 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { environmentSourceFromText } from "../../src/model/environment-file.js";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { kustomizeRenderer, renderKustomization, type Renderer } from "../../src/render/kustomize.js";
 import { policyContextOf, validateRendered } from "../../src/validate/validate.js";
 import { renderer as reference, tempDir, type KObject } from "../helpers.js";

@@ -7,7 +7,7 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate, validate } from "../../src/pipeline.js";
+import { generate, validate } from "../../src/index.js";
 import { renderOverlays, type OverlayJob } from "../../src/render/batch.js";
 import { defaultCacheDir, openRenderCache, renderKeyer } from "../../src/render/cache.js";
 import { renderKustomization, type Rendered } from "../../src/render/kustomize.js";
