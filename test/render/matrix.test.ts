@@ -224,7 +224,7 @@ describe("kustomize matrix inputs", () => {
     const missing = Object.keys(environmentSpecSchema.shape).filter((key) => !used.has(key));
     expect(missing, "options no matrix environment uses: add them to OPTION_ENVIRONMENTS").toEqual([]);
     expect(new Set(specs.map((spec) => spec.secret.mode))).toEqual(new Set(["generated", "existing", "externalSecret", "sealedSecret"]));
-    const images = specs.flatMap((spec) => Object.values(spec.images ?? {}));
+    const images = specs.flatMap((spec) => Object.values(spec.images ?? {})).filter((image) => image !== undefined);
     expect(images.some((image) => "tag" in image) && images.some((image) => "digest" in image)).toBe(true);
   });
 
