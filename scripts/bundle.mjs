@@ -36,6 +36,10 @@ await build({
   logLevel: "warning",
   banner: { js: REQUIRE_SHIM },
   chunkNames: "chunks/[name]-[hash]",
+  // ajv-formats-draft2019 calls require("punycode"), meaning the npm package, but Node resolves the
+  // name to its deprecated built-in first; from a bundled file (not under node_modules) Node 21+
+  // then prints DEP0040 on every run. Bundle the npm package instead.
+  alias: { punycode: "punycode/" },
 });
 // The header goes on the entry only (a banner would put it on every chunk too).
 const bin = `${outdir}argusai-kustomize.js`;

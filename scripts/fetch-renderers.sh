@@ -19,6 +19,10 @@ dir="${ARGUSAI_RENDERERS_DIR:-$project/.cache/renderers}"
 manifest="$dir/renderers.json"
 # "package/suite": apt-get download's own syntax, so the wanted suite is explicit.
 wanted=(kustomize/sid kubectl/sid kustomize/trixie)
+# Other Debian tools the tests run are fetched the same way by sibling scripts (fetch-promtool.sh):
+# ARGUSAI_FETCH_PACKAGES (package/suite words) and ARGUSAI_FETCH_MANIFEST (a path) replace the two above.
+if [ -n "${ARGUSAI_FETCH_PACKAGES:-}" ]; then read -r -a wanted <<<"$ARGUSAI_FETCH_PACKAGES"; fi
+manifest="${ARGUSAI_FETCH_MANIFEST:-$manifest}"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 refresh=false

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Vendors the openAPIV3Schema of every custom resource kind in CUSTOM_RESOURCES
+// Vendors the openAPIV3Schema of every custom resource kind in CUSTOM_RESOURCES, of every API group
 // (src/validate/custom-resources.ts) into schema/crds/, with the upstream repository, path, tag,
 // commit, license and sha256 the CRD came from. Run after build: `npm run crds [CRDS_DIR]`.
 //
@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { crdSchemaFile, CUSTOM_RESOURCES } from "../dist/validate/custom-resources.js";
+import { crdSchemaFile, CUSTOM_RESOURCES, withoutDescriptions } from "../dist/validate/custom-resources.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const candidates = [process.argv[2], process.env.ARGUSAI_CRDS_DIR, path.join(root, "../shared/crds"), path.join(root, "../../shared/crds")].filter(Boolean);
@@ -34,12 +34,6 @@ function sources(readme) {
     rows.set(unquote(cells[0]), { repository, path: unquote(cells[3]), tag: tag[1], commit: tag[2], license: cells[7], form: cells[9], sha256: unquote(cells[10]) });
   }
   return rows;
-}
-
-function withoutDescriptions(node) {
-  if (Array.isArray(node)) return node.map(withoutDescriptions);
-  if (typeof node !== "object" || node === null) return node;
-  return Object.fromEntries(Object.entries(node).filter(([key]) => key !== "description").map(([key, value]) => [key, withoutDescriptions(value)]));
 }
 
 const table = sources(readFileSync(path.join(crdsDir, "README.md"), "utf8"));

@@ -68,6 +68,13 @@ export type { DiffOptions, EnvironmentsDiff } from "./commands/diff.js";
 export { diffObjects, formatObjectsDiff } from "./diff/objects.js";
 export type { FieldChange, ObjectRef, ObjectsDiff, RenderedObject } from "./diff/objects.js";
 
+// Monitoring (prometheus-operator): the metrics the rules may read, the rules and alerts.
+export { METRIC_FAMILIES, TARGET_LABELS } from "./model/metrics.js";
+export type { MetricFamily, MetricSource, MetricType } from "./model/metrics.js";
+export { ALERTS, RECORDING_RULES } from "./model/monitoring-rules.js";
+export type { AlertDefinition, AlertThreshold, RecordingRuleDefinition, RuleScope } from "./model/monitoring-rules.js";
+export type { MonitoringSpec } from "./model/monitoring-spec.js";
+
 // Errors.
 export { ArgusKustomizeError, ERROR_CODES, formatProblem } from "./errors.js";
 export type { ErrorCode, ErrorLocation, Problem } from "./errors.js";

@@ -4,6 +4,7 @@ import { baseResources, NAMES, type ArgusBase, type KubeObject } from "../model/
 import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spec.js";
 import { sharedLabels } from "../model/labels.js";
 import { autoscaler, disruptionBudget, ingress, namespace, networkPolicy } from "./overlay-objects.js";
+import { monitoringResources } from "./monitoring-objects.js";
 import { overlayPatches } from "./overlay-patches.js";
 import { httpRoute } from "./gateway-objects.js";
 import { externalSecret, sealedSecret } from "./secret-objects.js";
@@ -93,6 +94,7 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
   if (spec.httpRoute !== undefined) extraResources.push({ file: "httproute.yaml", object: httpRoute(base.components, spec) });
   if (spec.secret.mode === "externalSecret") extraResources.push({ file: "externalsecret.yaml", object: externalSecret(spec.secret) });
   if (spec.secret.mode === "sealedSecret") extraResources.push({ file: "sealedsecret.yaml", object: sealedSecret(spec.secret) });
+  extraResources.push(...monitoringResources(base.components, spec));
 
   const patches = overlayPatches(base, spec);
   const kustomization: Kustomization = {

@@ -7,6 +7,7 @@ import { resourceSpecSchema, type ResourceSpec } from "./environment-schema.js";
 import { compareQuantities, parseQuantity } from "./quantity.js";
 import { argocdProblems } from "./argocd-spec.js";
 import { httpRouteProblems } from "./gateway-spec.js";
+import { monitoringNetworkPolicyProblems, monitoringScrapeTimeoutProblems } from "./monitoring-spec.js";
 import { asRecord, type SpecProblem } from "./spec-problem.js";
 
 /*
@@ -178,6 +179,17 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
     id: "http-route-distinct-sections",
     summary: "Two references to the same Gateway need a sectionName each, and distinct ones (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
     check: (spec) => httpRouteProblems(spec),
+  },
+  {
+    id: "monitoring-network-policy",
+    summary: "Monitoring with a NetworkPolicy names the namespace Prometheus runs in (networkPolicy.monitoringNamespace), or the policy would drop every scrape.",
+    check: (spec) => monitoringNetworkPolicyProblems(spec),
+    jsonSchema: () => [{ if: { required: ["monitoring", "networkPolicy"] }, then: { properties: { networkPolicy: { required: ["monitoringNamespace"] } } } }],
+  },
+  {
+    id: "monitoring-scrape-timeout",
+    summary: "monitoring.scrapeTimeout is at most monitoring.interval (Prometheus refuses a longer one).",
+    check: (spec) => monitoringScrapeTimeoutProblems(spec),
   },
 ];
 

@@ -18,6 +18,7 @@ import {
 import { ingressHost, quantityField } from "./kubernetes-fields.js";
 import { parseQuantity } from "./quantity.js";
 import { argocdSpecSchema } from "./argocd-spec.js";
+import { monitoringSpecSchema } from "./monitoring-spec.js";
 import { httpRouteSpecSchema } from "./gateway-spec.js";
 import { externalSecretModeSchema, sealedSecretModeSchema } from "./secret-modes.js";
 
@@ -150,6 +151,7 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
     argocd: argocdSpecSchema.optional(),
     httpRoute: httpRouteSpecSchema.optional(),
+    monitoring: monitoringSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }

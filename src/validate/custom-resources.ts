@@ -5,17 +5,16 @@ import { fileURLToPath } from "node:url";
 import { record, text } from "./read-objects.js";
 
 /*
- * Custom resources (Gateway API, External Secrets, Sealed Secrets, ...) are validated against
- * their CRDs' own openAPIV3Schema, as the API server does: the structural schema (types, formats,
- * patterns, enums, limits), required fields, and unknown fields (which the API server prunes, or
- * refuses under strict field validation). The schemas are vendored into schema/crds/ by
- * scripts/vendor-crds.mjs (with the upstream repository, tag, commit and sha256 they came from)
- * and compiled with ajv only when an overlay has that kind, so start-up does not pay.
+ * Custom resources (Gateway API, External Secrets, Sealed Secrets, prometheus-operator, ...) are
+ * validated against their CRDs' own openAPIV3Schema, as the API server does (crd-validator.ts).
+ * The schemas are vendored into schema/crds/ by scripts/vendor-crds.mjs (with the upstream
+ * repository, tag, commit and sha256 they came from), one file per kind, and each kind's validator
+ * is compiled only when an overlay has that kind, so start-up does not pay.
  *
  * Not checked: the CRDs' CEL rules (x-kubernetes-validations). Where one matters for what this
- * project writes, the spec validator mirrors it (e.g. httpRouteProblems).
+ * project writes, the spec validator mirrors it (the rule http-route-distinct-sections).
  *
- * To add a kind: vendor its CRD (one entry below, then `npm run crds`).
+ * To add a kind: one entry below, then `npm run crds`.
  */
 
 /** One custom resource kind this project renders. */
@@ -27,7 +26,7 @@ export interface CustomResourceKind {
   readonly crd: string;
   /**
    * The Secret an object of this kind makes in its namespace (for the `references` policy), or
-   * undefined when it makes none.
+   * undefined when it makes none. `object` may be malformed (a hand edit, a patch).
    */
   readonly providesSecret?: (object: Readonly<Record<string, unknown>>) => string | undefined;
 }
@@ -54,6 +53,8 @@ export const CUSTOM_RESOURCES: readonly CustomResourceKind[] = [
     // The controller names the Secret after the SealedSecret (Unseal sets it), whatever the template says.
     providesSecret: (object) => nameOf(object),
   },
+  { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", crd: "prometheus-operator/monitoring.coreos.com_servicemonitors.yaml" },
+  { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", crd: "prometheus-operator/monitoring.coreos.com_prometheusrules.yaml" },
 ];
 
 /** The registry entry of an object's kind, if it is a custom resource this project knows. */
@@ -66,7 +67,7 @@ export function crdSchemaFile(entry: Pick<CustomResourceKind, "apiVersion" | "ki
   return `${entry.apiVersion.replace("/", "_")}_${entry.kind}.json`;
 }
 
-/** Secrets the rendered custom resources make (an ExternalSecret's target, a SealedSecret's name). */
+/** Secrets the rendered custom resources make (an ExternalSecret's target, a SealedSecret's name); never throws on odd objects. */
 export function secretsProvidedBy(objects: ReadonlyArray<Readonly<Record<string, unknown>>>): string[] {
   return objects.flatMap((object) => {
     // Rendered objects may hold anything where a field belongs: a kind that is not a string is no
@@ -85,12 +86,18 @@ export interface VendoredCrd {
   readonly openAPIV3Schema: Record<string, unknown>;
 }
 
-/** An ajv-style error, as kubernetes-models' validators throw them. */
-interface SchemaError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params?: Record<string, unknown>;
+/**
+ * A schema without its descriptions (nothing validates with them): a `description` whose value is
+ * text. A field named `description` (a key of `properties`, whose value is a schema) is kept.
+ */
+export function withoutDescriptions(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDescriptions);
+  if (typeof node !== "object" || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === "description" && typeof value === "string"))
+      .map(([key, value]) => [key, withoutDescriptions(value)]),
+  );
 }
 
 /** Throws an error with ajv-style `errors` for an invalid object, like kubernetes-models' validators. */
@@ -101,6 +108,10 @@ const validators = new Map<string, Promise<CustomResourceValidator>>();
 /**
  * The validator of a custom resource kind, compiled on first use; undefined for a kind not in
  * {@link CUSTOM_RESOURCES}.
+ *
+ * @example
+ * const validate = await customResourceValidator("monitoring.coreos.com/v1", "ServiceMonitor");
+ * validate?.(object); // true, or throws with ajv-style `errors`
  */
 export function customResourceValidator(apiVersion: string, kind: string): Promise<CustomResourceValidator> | undefined {
   const entry = customResourceKind(apiVersion, kind);
@@ -108,7 +119,8 @@ export function customResourceValidator(apiVersion: string, kind: string): Promi
   const key = `${apiVersion}/${kind}`;
   let validator = validators.get(key);
   if (validator === undefined) {
-    validator = compile(entry);
+    // The compiler (ajv, the ObjectMeta model) is imported with the first custom resource only.
+    validator = Promise.all([import("./crd-validator.js"), readVendoredCrd(entry)]).then(([{ crdValidator }, vendored]) => crdValidator(vendored));
     validators.set(key, validator);
   }
   return validator;
@@ -129,94 +141,6 @@ function crdDirectory(): string {
     if (existsSync(candidate)) return candidate;
     if (path.dirname(dir) === dir) throw new Error("schema/crds/ is missing from the argusai-kustomize package");
   }
-}
-
-async function compile(entry: CustomResourceKind): Promise<CustomResourceValidator> {
-  const [{ default: ajvModule }, { formats }, { ObjectMeta }, vendored] = await Promise.all([
-    import("ajv"),
-    import("@kubernetes-models/validate"),
-    import("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta"),
-    readVendoredCrd(entry),
-  ]);
-  // ajv is CommonJS: Node's import gives its module.exports, which carries the class as `default`.
-  const Ajv = ajvModule.default;
-  // The CRDs' patterns are Go (RE2) regular expressions: compiled without the "u" flag, whose
-  // stricter escapes RE2 does not have. Union types come from x-kubernetes-int-or-string.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, allowUnionTypes: true, unicodeRegExp: false, formats, validateFormats: true });
-  const validate = ajv.compile(structuralToJsonSchema(vendored.openAPIV3Schema));
-  return (data: unknown): boolean => {
-    const errors: SchemaError[] = [];
-    // metadata is the API server's ObjectMeta (the CRD says only "type: object"): checked with the
-    // same Kubernetes schema as every built-in kind's.
-    const metadata = (data as { metadata?: unknown } | null)?.metadata;
-    if (metadata !== undefined) {
-      try {
-        ObjectMeta.prototype.validate.call(metadata);
-      } catch (error) {
-        const nested = (error as { errors?: SchemaError[] }).errors;
-        if (!Array.isArray(nested)) throw error;
-        errors.push(...nested.map((nestedError) => ({ ...nestedError, instancePath: `/metadata${nestedError.instancePath}` })));
-      }
-    }
-    if (validate(data) !== true) errors.push(...(validate.errors ?? []).map(asUnknownField));
-    if (errors.length === 0) return true;
-    throw Object.assign(new Error(`${entry.kind} does not match its CRD schema`), { errors });
-  };
-}
-
-/** ajv's "must NOT have additional properties" on the parent, as an unknown field at its own path. */
-function asUnknownField(error: SchemaError): SchemaError {
-  const property = error.params?.["additionalProperty"];
-  if (error.keyword !== "additionalProperties" || typeof property !== "string") return error;
-  return {
-    ...error,
-    instancePath: `${error.instancePath}/${property.replaceAll("~", "~0").replaceAll("/", "~1")}`,
-    message: "is not a field of the CRD's schema (the API server drops it, or refuses it under strict field validation)",
-  };
-}
-
-/** Keywords of Kubernetes' structural schemas that are not JSON Schema validation keywords. */
-const KUBERNETES_ONLY = new Set(["description", "default", "example", "externalDocs", "nullable"]);
-
-/**
- * A CRD's structural openAPIV3Schema as the JSON Schema ajv checks, with Kubernetes' rules made
- * explicit: a field the schema does not declare is unknown (pruned) unless the node says
- * x-kubernetes-preserve-unknown-fields; `nullable` admits null; x-kubernetes-int-or-string admits
- * both. The root's metadata is left to ObjectMeta's schema. Value-only branches (allOf, anyOf,
- * oneOf, not) never declare fields in a structural schema, so they get no unknown-field rule.
- */
-export function structuralToJsonSchema(node: Record<string, unknown>, at: { root?: boolean; branch?: boolean } = { root: true }): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (KUBERNETES_ONLY.has(key) || key.startsWith("x-kubernetes-")) continue;
-    if (key === "properties") {
-      out[key] = Object.fromEntries(
-        Object.entries(value as Record<string, Record<string, unknown>>).map(([name, child]) => [
-          name,
-          at.root === true && name === "metadata" ? { type: "object" } : structuralToJsonSchema(child, {}),
-        ]),
-      );
-    } else if (key === "items" || key === "additionalProperties" || key === "not") {
-      out[key] = typeof value === "object" && value !== null ? structuralToJsonSchema(value as Record<string, unknown>, { branch: key === "not" }) : value;
-    } else if (key === "allOf" || key === "anyOf" || key === "oneOf") {
-      out[key] = (value as Array<Record<string, unknown>>).map((branch) => structuralToJsonSchema(branch, { branch: true }));
-    } else {
-      out[key] = value;
-    }
-  }
-  if (node["x-kubernetes-int-or-string"] === true) out["type"] = ["integer", "string"];
-  if (node["nullable"] === true && typeof out["type"] === "string") out["type"] = [out["type"], "null"];
-  const isObject = out["type"] === "object" || (Array.isArray(out["type"]) && out["type"].includes("object"));
-  if (isObject && at.branch !== true) {
-    if (node["x-kubernetes-preserve-unknown-fields"] === true) {
-      // Unknown fields are kept here. A (vacuous) rule over the keys makes the validator visit
-      // them, so the unknown-field check of schema.ts sees them as read.
-      if (out["additionalProperties"] === undefined) out["propertyNames"] = { type: "string" };
-    } else if (out["additionalProperties"] === undefined) {
-      out["additionalProperties"] = false;
-    }
-  }
-  return out;
 }
 
 function nameOf(object: Readonly<Record<string, unknown>>): string | undefined {

@@ -4,6 +4,7 @@ import { secretsProvidedBy } from "./custom-resources.js";
 import { ROUTE_BACKENDS_POLICY } from "./route-links.js";
 import type { Violation } from "./violation.js";
 import { INVARIANT_POLICIES } from "./invariant-policies.js";
+import { MONITORING_POLICIES } from "./monitoring-policies.js";
 
 /** A rendered object, as parsed from kustomize's output. */
 export type RenderedObject = Readonly<Record<string, unknown>>;
@@ -20,6 +21,8 @@ export interface PolicyContext {
   readonly externalClaims: readonly string[];
   /** Deployments that are single writers (from the component registry): Recreate, at most one replica, never autoscaled. */
   readonly singleWriters: readonly string[];
+  /** The namespace Prometheus scrapes from (networkPolicy.monitoringNamespace), when declared. */
+  readonly monitoringNamespace?: string;
 }
 
 /** A policy: a stable id, what it demands, how to fix a violation, and the check. */
@@ -283,6 +286,7 @@ export const POLICIES: readonly Policy[] = [
   },
   ...INVARIANT_POLICIES,
   ROUTE_BACKENDS_POLICY,
+  ...MONITORING_POLICIES,
 ];
 
 /**

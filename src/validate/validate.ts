@@ -21,6 +21,7 @@ export function policyContextOf(spec: EnvironmentSpec<string>, components: Compo
     ],
     externalConfigMaps: [],
     externalClaims: [],
+    ...(spec.networkPolicy?.monitoringNamespace !== undefined ? { monitoringNamespace: spec.networkPolicy.monitoringNamespace } : {}),
   };
 }
 

@@ -46,6 +46,13 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   ["production with an ExternalSecret", { ...prod, ...external({}) }],
   ["a SealedSecret sealed namespace-wide", sealed({ scope: "namespace-wide" })],
   ["production with a SealedSecret", { ...prod, ...sealed({}) }],
+  [
+    "monitoring, tuned, behind a NetworkPolicy that lets Prometheus in",
+    {
+      monitoring: { labels: { release: "kube-prometheus-stack" }, interval: "30s", scrapeTimeout: "10s", alertLabels: { team: "ml" }, alerts: { ArgusAIBackendDown: { for: "2m", severity: "page" } } },
+      networkPolicy: { ingressControllerNamespace: "ingress-nginx", monitoringNamespace: "monitoring" },
+    },
+  ],
 ];
 
 const BAD: Array<[string, Record<string, unknown>]> = [
@@ -89,6 +96,10 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ["a SealedSecret with a plain value", sealed({ encryptedData: { ENCRYPTION_KEY: "not sealed!", JWT_SECRET_KEY: "QUJD" } })],
   ["a SealedSecret with an unknown scope", sealed({ scope: "global" })],
   ["a SealedSecret with an unknown variable", sealed({ encryptedData: { ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "QUJD", OTHER: "QUJD" } })],
+  ["monitoring with a bad interval", { monitoring: { interval: "30 seconds" } }],
+  ["an alert label named severity", { monitoring: { alertLabels: { severity: "page" } } }],
+  ["an alert that does not exist", { monitoring: { alerts: { ArgusAIBackendGone: { enabled: false } } } }],
+  ["monitoring behind a NetworkPolicy without a monitoring namespace", { monitoring: {}, networkPolicy: { ingressControllerNamespace: "ingress-nginx" } }],
 ];
 
 /** Refused by the validator only: each names the rule (listed in the reference) JSON Schema cannot say. */
@@ -105,6 +116,7 @@ const VALIDATOR_ONLY: Array<[string, Record<string, unknown>, string]> = [
   ["a fraction of a byte", { storage: { size: "500m" } }, "quantity"],
   ["the same Gateway twice without sectionNames", route({ parentRefs: [{ name: "public" }, { name: "public" }] }), "http-route-distinct-sections"],
   ["the same Gateway listener twice", route({ parentRefs: [{ name: "public", sectionName: "https" }, { name: "public", sectionName: "https" }] }), "http-route-distinct-sections"],
+  ["a scrapeTimeout above the interval", { monitoring: { interval: "15s", scrapeTimeout: "30s" } }, "monitoring-scrape-timeout"],
   ["maxReplicas below minReplicas", { autoscaling: { frontend: { minReplicas: 3, maxReplicas: 2, targetCPUUtilizationPercentage: 50 } } }, "autoscaling-range"],
 ];
 

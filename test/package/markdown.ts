@@ -8,7 +8,6 @@ import path from "node:path";
  */
 export const PENDING_PAGES: ReadonlySet<string> = new Set([
   "docs/performance.md",
-  "docs/monitoring.md",
 ]);
 
 /** A relative link of a page: the file it names (relative to the page's directory) and its #fragment. */

@@ -135,6 +135,14 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     imagePullSecrets: ["pull-one", "pull-two"],
     networkPolicy: { ingressControllerNamespace: "traefik", monitoringNamespace: "observability" },
     argocd: { enabled: true, automated: { prune: true, selfHeal: true } },
+    // Monitoring: a ServiceMonitor and a PrometheusRule with every kind of alert tuning.
+    monitoring: {
+      labels: { release: "kube-prometheus-stack" },
+      interval: "1m",
+      scrapeTimeout: "30s",
+      alertLabels: { team: "vision" },
+      alerts: { ArgusAIHighHTTPErrorRatio: { threshold: 0.05, for: "15m", severity: "critical" }, ArgusAIProtectDisconnected: { enabled: false } },
+    },
     serviceAccount: { labels: { tier: "app" }, annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/argusai" } },
     services: { labels: { "example.com/exposed": "no" } },
     patches: [

@@ -63,6 +63,25 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
     field: "stringData",
     breakIt: (o) => void o.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "argusai-secrets" }, stringData: { JWT_SECRET_KEY: "x" } }),
   },
+  // Monitoring: a ServiceMonitor that selects no Service; one whose pods a NetworkPolicy closes to Prometheus.
+  "servicemonitor-target": {
+    field: "spec.selector",
+    breakIt: (o) => void o.push({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "m" }, spec: { selector: { matchLabels: { component: "api" } }, endpoints: [{ port: "http" }] } }),
+  },
+  "servicemonitor-network-policy": {
+    field: "spec.ingress",
+    breakIt: (o) =>
+      void o.push(
+        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "m" }, spec: { selector: { matchLabels: { component: "backend" } }, endpoints: [{ port: "http" }] } },
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "argusai-backend" },
+          spec: { podSelector: { matchLabels: { component: "backend" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: "http" }] }] },
+        },
+      ),
+    context: { monitoringNamespace: "monitoring" },
+  },
 };
 
 describe("policies", () => {

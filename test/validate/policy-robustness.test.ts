@@ -42,12 +42,13 @@ const FIELDS = [
   "configMapRef", "secretRef", "configMap", "secret", "persistentVolumeClaim", "projected", "sources", "selector", "matchLabels", "matchExpressions",
   "targetPort", "port", "resources", "requests", "limits", "strategy", "replicas", "scaleTargetRef", "kind", "jobTemplate", "data", "stringData",
   "livenessProbe", "readinessProbe", "hostNetwork", "privileged", "allowPrivilegeEscalation", "key", "operator", "values",
+  "endpoints", "namespaceSelector", "matchNames", "any", "podSelector", "policyTypes", "ingress", "from",
 ];
 const { tree } = fc.letrec((tie) => ({
   tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.jsonValue({ maxDepth: 1 }), tie("node"), fc.array(tie("tree"), { maxLength: 3 })),
   node: fc.dictionary(fc.constantFrom(...FIELDS), tie("tree"), { maxKeys: 5 }),
 }));
-const KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Service", "PersistentVolumeClaim", "Namespace", "Secret", "ConfigMap", "HorizontalPodAutoscaler"];
+const KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Service", "PersistentVolumeClaim", "Namespace", "Secret", "ConfigMap", "HorizontalPodAutoscaler", "ServiceMonitor", "NetworkPolicy"];
 const object = fc.record({ apiVersion: fc.constantFrom("v1", "apps/v1"), kind: fc.constantFrom(...KINDS), metadata: tree, spec: tree, data: tree });
 
 describe("policies never throw", () => {
