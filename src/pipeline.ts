@@ -15,7 +15,8 @@ import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
 import { RECORD_FILE, readRecord } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
 import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
-import { policyContextOf, prepareValidation, validateRendered } from "./validate/validate.js";
+import { policyContextOf } from "./validate/validate.js";
+import { validateCached, validationStoreOf } from "./validate/cache.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
 import { validateApplications, withApplications, type ApplicationSummary, type ArgoCDOptions } from "./argocd/application.js";
 
@@ -111,7 +112,6 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
   const renderer = options.renderer ?? findRenderer();
   const cache = cacheOf(options.cache);
   const components = baseOf(options).components;
-  prepareValidation();
   let overlays: OverlaySummary[] = [];
   const notices: EnvironmentNotice[] = [];
   const applications: ApplicationSummary[] = [];
@@ -124,7 +124,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
     {
       ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
       verify: async (staging, { plan, specs, argocd }) => {
-        notices.push(...specs.flatMap((spec) => environmentNotices(spec)));
+        notices.splice(0, notices.length, ...specs.flatMap((spec) => environmentNotices(spec)));
         const checked = await renderOverlays(
           plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
           { renderer, cache, root: staging },
@@ -135,7 +135,7 @@ export async function generate<C extends string = ArgusComponent>(typedOptions: 
                 location: { environment: overlay.environment, file: overlay.dir },
               });
             }
-            const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!, components));
+            const found = await validateCached(rendered, policyContextOf(specs[index]!, components), validationStoreOf(cache));
             const violations: Problem[] = found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) }));
             return { violations, summary: summarize(overlay.environment, overlay.dir, rendered) };
           },
@@ -222,7 +222,6 @@ export async function validate(environments: readonly string[] = [], options: Va
   }
   const renderer = options.renderer ?? findRenderer();
   const cache = cacheOf(options.cache);
-  prepareValidation();
   await assertNotInterrupted(dir);
   const plan = compileTree(baseOf(options), specs, { validated: true });
   const seedsOf = (name: string) => plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));
@@ -230,7 +229,7 @@ export async function validate(environments: readonly string[] = [], options: Va
     environment: name,
     dir: overlayDir(name),
     objects: rendered.objects.length,
-    violations: await validateRendered(rendered.objects, policyContextOf(byName.get(name)!, components)),
+    violations: await validateCached(rendered, policyContextOf(byName.get(name)!, components), placeholderSeeds.length === 0 ? validationStoreOf(cache) : false),
     placeholderSeeds,
     notices: environmentNotices(byName.get(name)!),
   });

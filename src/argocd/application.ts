@@ -242,6 +242,8 @@ export async function withApplications(
  * 2.7) and a source path that is an overlay of the tree in `root` (a staging copy during generate).
  */
 export async function validateApplications(root: string, planned: PlanWithApplications): Promise<Problem[]> {
+  // The schema module loads only for a tree that has Applications.
+  if (planned.objects.length === 0) return [];
   const { Application } = await import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application");
   const problems: Problem[] = [];
   for (const { file, object } of planned.objects) {

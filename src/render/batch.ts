@@ -140,6 +140,7 @@ export async function renderOverlays<R>(
   } finally {
     forget?.();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    if (cache !== false) await cache.sweep();
   }
   return results;
 }

@@ -3,8 +3,10 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
-import { JOURNAL_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
+import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
+import { readDiskFiles } from "./disk-tree.js";
+import { isUnchanged, verifyInPlace } from "./unchanged.js";
 import { syncFiles, writeNew } from "./files.js";
 import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
@@ -87,6 +89,14 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         const record = await readRecord(root);
         const owned = new Set(record.files);
         await refuseObstacles(root, contents, seeds, owned);
+        // Read under the lock, once: what is there now is what this run replaces.
+        const disk = readDiskFiles(root, [...contents.keys(), ...owned, ...seeds.map((seed) => seed.path), ...record.seeds]);
+        const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
+        const keptOf = () => keptSeeds.filter((file) => disk.get(file) !== undefined);
+        if (isUnchanged(disk, contents, seeds, record)) {
+          const verified = await verifyInPlace(root, planned, options.verify);
+          if (verified) return { written: [], unchanged: [...contents.keys()], deleted: [], seeded: [], kept: keptOf() };
+        }
 
         const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
         try {
@@ -98,7 +108,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           }
           const seedsToCreate: string[] = [];
           for (const seed of seeds) {
-            const existing = await readIfExists(resolveInside(root, seed.path));
+            const existing = disk.get(seed.path);
             if (existing === undefined) seedsToCreate.push(seed.path);
             // Secrets: readable by the owner only.
             await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600);
@@ -108,17 +118,16 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           const written: string[] = [];
           const unchanged: string[] = [];
           for (const [file, text] of contents) {
-            if ((await readIfExists(resolveInside(root, file))) === text) unchanged.push(file);
+            if (disk.get(file) === text) unchanged.push(file);
             else written.push(file);
           }
           // Seeds hold secrets and may be yours: never deleted. Their .gitignore stays with them.
-          const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
           const keptWithSeeds = new Set(keptSeeds.map((file) => `${file.slice(0, file.lastIndexOf("/") + 1)}.gitignore`));
           const seedPaths = new Set([...record.seeds, ...seeds.map((seed) => seed.path)]);
           const deleted: string[] = [];
           for (const file of [...owned].sort()) {
             if (contents.has(file) || keptWithSeeds.has(file) || seedPaths.has(file)) continue;
-            if ((await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
+            if (disk.get(file) !== undefined) deleted.push(file);
           }
           // The record moves last: until it lands, the old record still lists every owned file.
           const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
@@ -131,8 +140,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
             step();
             await applyJournal(root, journal, step);
           }
-          const kept = (await Promise.all(keptSeeds.map(async (file) => ((await readIfExists(resolveInside(root, file))) !== undefined ? [file] : [])))).flat();
-          return { written, unchanged, deleted, seeded: seedsToCreate, kept };
+          return { written, unchanged, deleted, seeded: seedsToCreate, kept: keptOf() };
         } finally {
           if (stage !== "committed") await rm(staging, { recursive: true, force: true });
         }

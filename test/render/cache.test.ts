@@ -32,9 +32,11 @@ async function renderAll(cacheDir: string | false, counting: Awaited<ReturnType<
   return new Map(await renderOverlays(which, { renderer: counting.renderer, cache }, (rendered, job) => [job.environment, rendered] as const));
 }
 
-/** Every file of the cache, recursively. */
+/** Every render entry of the cache (not its sweep marker, not the validations beside it). */
 async function entries(cacheDir: string): Promise<string[]> {
-  return (await readdir(cacheDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return (await readdir(cacheDir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && !entry.name.startsWith(".") && path.relative(cacheDir, entry.parentPath).split(path.sep)[0] !== "validation")
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 describe("render cache", () => {
@@ -119,7 +121,7 @@ describe("render cache", () => {
     const again = await renderAll(cacheDir, counting, jobs.slice(1, 2));
     expect((await counting.runs()).length).toBe(before + 1);
     expect(again.get(jobs[1]!.environment)!.yaml).toBe((await renderKustomization(jobs[1]!.dir, renderer)).yaml);
-    expect(JSON.parse(await readFile(entry!, "utf8"))).toMatchObject({ yaml: again.get(jobs[1]!.environment)!.yaml });
+    expect(JSON.parse(await readFile(entry!, "utf8"))).toMatchObject({ payload: { yaml: again.get(jobs[1]!.environment)!.yaml } });
   });
 
   it("is shared safely by runs at once", async () => {
