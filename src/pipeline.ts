@@ -14,7 +14,8 @@ import { defaultConcurrency, mapBounded } from "./pool.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
 import { RECORD_FILE, readRecord } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
-import { findDrift, treeContents, type TreeDrift } from "./write/tree.js";
+import { treeContents, type TreeDrift } from "./write/tree.js";
+import { checkWithMemo } from "./plan-memo.js";
 import { policyContextOf } from "./validate/validate.js";
 import { validateCached, validationStoreOf } from "./validate/cache.js";
 import { formatViolation, type Violation } from "./validate/violation.js";
@@ -170,8 +171,7 @@ export async function check<C extends string = ArgusComponent>(typedOptions: Che
   if (info === undefined || !info.isDirectory()) {
     throw new ArgusKustomizeError("USAGE", `${dir} is not a directory; give the tree's directory with --dir`, { location: { file: dir } });
   }
-  const planned = await planTree(dir, options);
-  return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+  return checkWithMemo({ ...options, dir }, () => planTree(dir, options));
 }
 
 /**

@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import path from "node:path";
+import { codeVersion } from "./code-version.js";
+import type { SeedFile } from "./kustomize/compile.js";
+import { openEntryStore, type EntryStore, type StoreBounds } from "./render/cache-store.js";
+import { defaultCacheDir } from "./render/cache.js";
+import { isSafeRelative, JOURNAL_FILE, readIfExists } from "./tree/layout.js";
+import { RECORD_FILE } from "./tree/record.js";
+import { MAX_ENVIRONMENT_FILE_BYTES } from "./tree/read-environment-file.js";
+import { readDiskFiles } from "./write/disk-tree.js";
+import { findDrift, type TreeContents, type TreeDrift } from "./write/tree.js";
+
+/*
+ * check without planning, when nothing it plans from changed. A plan (every file generate would
+ * write) is a function of: the code (code-version.ts), the tree's directory, its record, the
+ * bytes of every environment file the record names or the command line gives, the options, the
+ * nearest package.json above the tree (the Argo CD repoURL default) and where the nearest .git
+ * is (the Applications' source path). Their hash keys the digests of a plan computed before; when
+ * the key is found, check compares the tree on disk with those digests instead of parsing,
+ * compiling and serialising 500 environments again. Only "no drift" is answered this way: any
+ * difference, or any doubt (an input that cannot be read plainly, a script's own environments,
+ * components or base, which are code of the caller), plans in full, so every diff, hint and error
+ * is the one a full check gives.
+ *
+ * The digests live in the cache directory (`<cache>/plans/`, the render cache's parent), with the
+ * guarantees of every store there: atomic writes, a damaged entry is a miss, bounded (see
+ * {@link PLAN_MEMO_BOUNDS}). A fresh CI runner has none: its first check plans in full.
+ */
+
+const FORMAT = "argusai-kustomize plan digests 1";
+
+/** A record lists every owned file: 64 MiB is far beyond any tree; a larger one is not memoised. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** A plan's digests are about 100 bytes per file: 64 MiB holds hundreds of 500-environment plans; nothing unused for 30 days. */
+export const PLAN_MEMO_BOUNDS: StoreBounds = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
+
+/** What check is asked: the tree and the inputs it plans from. */
+export interface PlanInputs {
+  readonly dir: string;
+  readonly envFiles?: readonly string[];
+  readonly removeEnvironments?: readonly string[];
+  readonly argocd?: unknown;
+  /** A script's own environments, components or base: never memoised (they are the caller's code). */
+  readonly environments?: unknown;
+  readonly components?: unknown;
+  readonly base?: unknown;
+}
+
+/** What is remembered of a plan. */
+interface PlanDigests {
+  /** Every planned file with the sha256 of its bytes. */
+  readonly files: ReadonlyArray<readonly [string, string]>;
+  readonly seeds: readonly string[];
+}
+
+/**
+ * The drift of the tree in `inputs.dir` against the plan `plan` makes, answered from remembered
+ * digests when the inputs are unchanged and the tree matches them (see above).
+ *
+ * @param store where digests are remembered; default `<default cache dir>/plans`, `false` for none
+ */
+export async function checkWithMemo(
+  inputs: PlanInputs,
+  plan: () => Promise<{ readonly contents: TreeContents; readonly seeds: readonly SeedFile[] }>,
+  store: EntryStore | false = openEntryStore(path.join(defaultCacheDir(), "plans"), FORMAT, PLAN_MEMO_BOUNDS),
+): Promise<TreeDrift[]> {
+  const dir = path.resolve(inputs.dir);
+  const key = store !== false ? planInputsKey(dir, inputs) : undefined;
+  const remembered = key !== undefined && store !== false ? asDigests(store.read(key)) : undefined;
+  if (remembered !== undefined && (await matchesDigests(dir, remembered))) return [];
+  const planned = await plan();
+  // Remembered only if no input changed while the plan was made (else the digests would be of
+  // newer inputs than the key says).
+  if (key !== undefined && store !== false && planInputsKey(dir, inputs) === key) {
+    const files = [...planned.contents].map(([file, text]) => [file, sha256(text)] as const);
+    await store.write(key, { files, seeds: planned.seeds.map((seed) => seed.path) } satisfies PlanDigests);
+    await store.sweep();
+  }
+  return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+}
+
+/** The key of everything a plan is made from, or `undefined` when an input is not plainly readable (then no memo). */
+export function planInputsKey(dir: string, inputs: PlanInputs): string | undefined {
+  if (inputs.environments !== undefined || inputs.components !== undefined || inputs.base !== undefined) return undefined;
+  const hash = createHash("sha256").update(`${FORMAT}\0${codeVersion()}\0${dir}\0`);
+  const envFiles = (inputs.envFiles ?? []).map((file) => path.resolve(file));
+  hash.update(`${JSON.stringify({ envFiles, remove: inputs.removeEnvironments ?? [], argocd: inputs.argocd ?? null })}\0`);
+  const record = readPlainFile(path.join(dir, RECORD_FILE), MAX_RECORD_BYTES);
+  if (record === undefined) return undefined;
+  hash.update(`record ${record === null ? "(none)" : ""}\0`);
+  if (record !== null) hash.update(record);
+  let recorded: string[] = [];
+  if (record !== null) {
+    try {
+      const environments = (JSON.parse(record.toString("utf8")) as { environments?: unknown }).environments;
+      if (!Array.isArray(environments)) return undefined;
+      recorded = environments.flatMap((entry) => (typeof (entry as { file?: unknown })?.file === "string" ? [path.resolve(dir, (entry as { file: string }).file)] : []));
+    } catch {
+      return undefined;
+    }
+  }
+  for (const file of [...recorded, ...envFiles]) {
+    const bytes = readPlainFile(file, MAX_ENVIRONMENT_FILE_BYTES);
+    if (bytes === undefined || bytes === null) return undefined;
+    hash.update(`env ${file} ${bytes.length}\0`).update(bytes);
+  }
+  // The nearest package.json above the tree (its repository is the default repoURL) and the
+  // nearest .git (the tree's path inside the repository).
+  let packageJson: string | undefined;
+  let gitRoot: string | undefined;
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (packageJson === undefined) {
+      const bytes = readPlainFile(path.join(current, "package.json"), MAX_ENVIRONMENT_FILE_BYTES);
+      if (bytes === undefined) return undefined;
+      if (bytes !== null) {
+        packageJson = current;
+        hash.update(`package ${current}\0`).update(bytes);
+      }
+    }
+    if (gitRoot === undefined && statSync(path.join(current, ".git"), { throwIfNoEntry: false }) !== undefined) {
+      gitRoot = current;
+      hash.update(`git ${current}\0`);
+    }
+    if ((packageJson !== undefined && gitRoot !== undefined) || path.dirname(current) === current) break;
+  }
+  return hash.digest("hex");
+}
+
+/** True when the tree on disk is exactly the remembered plan: no journal, every file's digest, nothing stale. */
+async function matchesDigests(dir: string, digests: PlanDigests): Promise<boolean> {
+  try {
+    if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) return false;
+    const disk = readDiskFiles(dir, digests.files.map(([file]) => file));
+    for (const [file, digest] of digests.files) {
+      const text = disk.get(file);
+      if (text === undefined || sha256(text) !== digest) return false;
+    }
+    // The record is one of the files: its list of owned files is the remembered one, so a stale
+    // file is an owned one that is neither planned nor a seed and still exists.
+    const record = JSON.parse(disk.get(RECORD_FILE) ?? "{}") as { files?: unknown; seeds?: unknown };
+    const planned = new Set(digests.files.map(([file]) => file));
+    const seeds = new Set([...digests.seeds, ...(Array.isArray(record.seeds) ? (record.seeds as string[]) : [])]);
+    const stale = (Array.isArray(record.files) ? (record.files as unknown[]) : []).filter(
+      (file): file is string => typeof file === "string" && isSafeRelative(file) && !planned.has(file) && !seeds.has(file),
+    );
+    for (const text of readDiskFiles(dir, stale).values()) if (text !== undefined) return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function asDigests(value: unknown): PlanDigests | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { files, seeds } = value as { files?: unknown; seeds?: unknown };
+  if (!Array.isArray(files) || !Array.isArray(seeds) || !seeds.every((seed) => typeof seed === "string")) return undefined;
+  const valid = files.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && isSafeRelative(entry[0]) && typeof entry[1] === "string");
+  if (!valid || !files.some((entry) => (entry as string[])[0] === RECORD_FILE)) return undefined;
+  return { files: files as Array<[string, string]>, seeds: seeds as string[] };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * A regular file's bytes (at most what an environment file may be), `null` when there is no such
+ * file, `undefined` when it is something else or cannot be read: then the full plan says why.
+ * Opened non-blocking and checked on the descriptor, so a FIFO never blocks.
+ */
+function readPlainFile(file: string, maxBytes: number): Buffer | null | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? null : undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > maxBytes) return undefined;
+    const buffer = Buffer.allocUnsafe(info.size);
+    let length = 0;
+    while (length < info.size) {
+      const read = readSync(fd, buffer, length, info.size - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    return length === info.size ? buffer : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
