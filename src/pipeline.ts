@@ -14,7 +14,8 @@ import { defaultConcurrency, mapBounded } from "./pool.js";
 import { JOURNAL_FILE, readIfExists, resolveInside } from "./tree/layout.js";
 import { RECORD_FILE, readRecord } from "./tree/record.js";
 import { recoverTree, writeTree, type WriteTreeResult } from "./write/transaction.js";
-import { treeContents, type TreeDrift } from "./write/tree.js";
+import type { TreeDrift } from "./write/tree.js";
+import { serializeTree } from "./write/yaml-memo.js";
 import { checkWithMemo } from "./plan-memo.js";
 import { policyContextOf } from "./validate/validate.js";
 import { validateCached, validationStoreOf } from "./validate/cache.js";
@@ -185,7 +186,8 @@ export async function planTree(dir: string, options: CheckOptions<string>) {
   const compiled = compileTree(base, environments.specs, { validated: true });
   const argocd = await withApplications(dir, compiled, environments.specs, base.components, options.argocd);
   const plan = argocd.plan;
-  return { contents: treeContents(plan, environments.recorded, argocd.record), seeds: plan.seeds, plan, specs: environments.specs, argocd };
+  const contents = await serializeTree(dir, plan, environments.recorded, argocd.record, (options as GenerateOptions<string>).cache);
+  return { contents, seeds: plan.seeds, plan, specs: environments.specs, argocd };
 }
 
 /** The result of validating one overlay. */

@@ -3,8 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "n
 import path from "node:path";
 import { codeVersion } from "./code-version.js";
 import type { SeedFile } from "./kustomize/compile.js";
-import { openEntryStore, type EntryStore, type StoreBounds } from "./render/cache-store.js";
-import { defaultCacheDir } from "./render/cache.js";
+import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "./cache-store.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists } from "./tree/layout.js";
 import { RECORD_FILE } from "./tree/record.js";
 import { MAX_ENVIRONMENT_FILE_BYTES } from "./tree/read-environment-file.js";

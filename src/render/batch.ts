@@ -100,8 +100,9 @@ export async function renderOverlays<R>(
 
   // Cache look-ups, then the namespaces of the overlays to render: bounded file I/O, before any
   // process starts.
-  const keyOf = cache === false ? undefined : renderKeyer(options.renderer);
+  const keyOf = cache === false ? undefined : renderKeyer(options.renderer, cache);
   const keys = await mapBounded(jobs, FILE_CONCURRENCY, async (job) => (keyOf === undefined ? undefined : await keyOf(job.dir)));
+  await keyOf?.remember();
   // A hit is consumed as soon as it is read, and then dropped.
   const missed = await mapBounded(jobs, FILE_CONCURRENCY, async (job, index) => {
     const key = keys[index];

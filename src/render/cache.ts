@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { execFile } from "node:child_process";
-import { open, readFile, realpath, stat } from "node:fs/promises";
-import { homedir } from "node:os";
+import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
 import type { Rendered, Renderer } from "./kustomize.js";
-import { openEntryStore, type EntryStore, type StoreBounds } from "./cache-store.js";
+import { kustomizationReferences, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
+import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
+
+export { defaultCacheDir };
 
 /*
  * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it
@@ -47,26 +48,6 @@ const FORMAT = "argusai-kustomize render cache 2";
  */
 export const RENDER_CACHE_BOUNDS: StoreBounds = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
 
-/** Fields of a kustomization whose entries may name another kustomization directory. */
-const REFERENCE_FIELDS = ["resources", "components", "bases", "generators", "transformers", "validators"];
-
-/** Fields that make kustomize fetch from the network: never cached. */
-const NETWORK_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
-
-/**
- * Where renders are cached by default: `$XDG_CACHE_HOME/argusai-kustomize` when that is set,
- * else `node_modules/.cache/argusai-kustomize` of the nearest `node_modules` above `from`, else
- * `~/.cache/argusai-kustomize`.
- */
-export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env, from: string = process.cwd()): string {
-  const xdg = env["XDG_CACHE_HOME"];
-  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, "argusai-kustomize");
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "node_modules"))) return path.join(dir, "node_modules", ".cache", "argusai-kustomize");
-    if (path.dirname(dir) === dir) break;
-  }
-  return path.join(homedir(), ".cache", "argusai-kustomize");
-}
 
 /**
  * A render cache in `dir` (created on first write).
@@ -123,15 +104,22 @@ export function isJsonExact(value: unknown): boolean {
   return true;
 }
 
+/** Computes the render cache key of an overlay directory; `undefined` when it cannot be cached. */
+export interface RenderKeyer {
+  (overlayDir: string): Promise<string | undefined>;
+  /** Stores what was learnt of kustomizations (their references) for the next run; cheap when nothing new. */
+  remember(): Promise<void>;
+}
+
 /**
  * Computes cache keys for one run: directories shared by many overlays (the base) are hashed
- * once, so the keyer must not outlive the run (files may change between runs).
- *
- * @returns the key of an overlay directory, or `undefined` when it cannot be cached
+ * once, so the keyer must not outlive the run (files may change between runs). With `cache`,
+ * what each kustomization references is remembered across runs by its bytes (references.ts).
  */
-export function renderKeyer(renderer: Renderer): (overlayDir: string) => Promise<string | undefined> {
+export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeyer {
   const digests = new Map<string, Promise<string | undefined>>();
   const rendererId = rendererIdentity(renderer);
+  const references = kustomizationReferences(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
   const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
     const run = async (): Promise<string | undefined> => {
       const real = await realpath(dir).catch(() => undefined);
@@ -140,18 +128,19 @@ export function renderKeyer(renderer: Renderer): (overlayDir: string) => Promise
       let digest = digests.get(real);
       if (digest === undefined) {
         // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
-        digest = directoryDigest(real, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
+        digest = directoryDigest(real, references.of, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
         digests.set(real, digest);
       }
       return digest;
     };
     return run();
   };
-  return async (overlayDir) => {
+  const keyOf = async (overlayDir: string) => {
     const [id, digest] = await Promise.all([rendererId, digestOf(overlayDir, new Set())]);
     if (id === undefined || digest === undefined) return undefined;
     return createHash("sha256").update(`${FORMAT}\0${id}\0${digest}`).digest("hex");
   };
+  return Object.assign(keyOf, { remember: references.remember });
 }
 
 async function rendererIdentity(renderer: Renderer): Promise<string | undefined> {
@@ -178,7 +167,7 @@ function reportedVersion(renderer: Renderer): Promise<string> {
 }
 
 /** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */
-async function directoryDigest(dir: string, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
+async function directoryDigest(dir: string, referencesOf: (kustomization: Buffer) => readonly string[] | null, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
   const files = listFiles(dir);
   const hash = createHash("sha256");
   // Synchronous reads: thousands of small files, before any renderer starts; the thread pool's
@@ -191,31 +180,23 @@ async function directoryDigest(dir: string, referenced: (dir: string) => Promise
     if (["kustomization.yaml", "kustomization.yml", "Kustomization"].includes(file) && kustomization === undefined) kustomization = bytes;
   }
   if (kustomization === undefined) return hash.digest("hex");
-  let fields: Record<string, unknown>;
-  try {
-    fields = (parseDocument(kustomization.toString("utf8")).toJS() as Record<string, unknown> | null) ?? {};
-  } catch {
-    return undefined;
-  }
-  if (NETWORK_FIELDS.some((field) => fields[field] !== undefined)) return undefined;
-  for (const field of REFERENCE_FIELDS) {
-    const entries = fields[field];
-    if (entries === undefined) continue;
-    if (!Array.isArray(entries)) return undefined;
-    for (const entry of entries) {
-      // Inline generator/transformer configs are objects: their bytes are in the file already.
-      if (typeof entry !== "string") continue;
-      if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
-      const target = path.resolve(dir, entry);
-      const info = await stat(target).catch(() => undefined);
-      if (info === undefined) return undefined;
-      if (info.isDirectory()) {
-        const digest = await referenced(target);
-        if (digest === undefined) return undefined;
-        hash.update(`dir ${entry}\0${digest}\0`);
-      } else if (path.relative(dir, target).startsWith("..")) {
-        hash.update(`outside ${entry}\0`).update(await readFile(target));
-      }
+  const entries = referencesOf(kustomization);
+  if (entries === null) return undefined;
+  for (const entry of entries) {
+    if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
+    const target = path.resolve(dir, entry);
+    let info;
+    try {
+      info = statSync(target);
+    } catch {
+      return undefined;
+    }
+    if (info.isDirectory()) {
+      const digest = await referenced(target);
+      if (digest === undefined) return undefined;
+      hash.update(`dir ${entry}\0${digest}\0`);
+    } else if (path.relative(dir, target).startsWith("..")) {
+      hash.update(`outside ${entry}\0`).update(readFileSync(target));
     }
   }
   return hash.digest("hex");

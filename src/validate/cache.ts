@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { StoreBounds, EntryStore } from "../render/cache-store.js";
+import type { StoreBounds, EntryStore } from "../cache-store.js";
 import type { RenderCache } from "../render/cache.js";
 import type { Rendered } from "../render/kustomize.js";
 import type { PolicyContext } from "./policies.js";

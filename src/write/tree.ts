@@ -1,17 +1,21 @@
 import path from "node:path";
-import type { PlannedFile, TreePlan } from "../kustomize/compile.js";
+import type { TreePlan } from "../kustomize/compile.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists } from "../tree/layout.js";
 import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment } from "../tree/record.js";
 import { readDiskFiles, type DiskFiles } from "./disk-tree.js";
 import { toYaml } from "./yaml.js";
+import type { YamlMemo } from "./yaml-memo.js";
 
 /** The bytes of every owned file of a plan, by POSIX path, including the record. Sorted by path. */
 export type TreeContents = ReadonlyMap<string, string>;
 
-/** Serializes a plan into exact file contents (deterministic: same plan, same bytes). */
-export function treeContents(plan: TreePlan, environments: readonly RecordedEnvironment[], argocd?: RecordedArgoCD): TreeContents {
+/**
+ * Serializes a plan into exact file contents (deterministic: same plan, same bytes), each
+ * document through `memo` when given (see yaml-memo.ts; the bytes are the same either way).
+ */
+export function treeContents(plan: TreePlan, environments: readonly RecordedEnvironment[], argocd?: RecordedArgoCD, memo?: YamlMemo): TreeContents {
   const contents = new Map<string, string>();
-  for (const file of plan.files) contents.set(file.path, serialize(file));
+  for (const file of plan.files) contents.set(file.path, "text" in file ? file.text : (memo?.yamlOf(file.documents) ?? toYaml(file.documents)));
   contents.set(
     RECORD_FILE,
     recordText({
@@ -22,10 +26,6 @@ export function treeContents(plan: TreePlan, environments: readonly RecordedEnvi
     }),
   );
   return new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function serialize(file: PlannedFile): string {
-  return "text" in file ? file.text : toYaml(file.documents);
 }
 
 /** One difference between the tree on disk and what generate would write. */

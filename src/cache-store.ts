@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import path from "node:path";
 
 /*
- * The files behind the render and validation caches: one JSON entry per key, under the first two
+ * The files behind every cache (renders, validations, plan digests, serialised documents): one JSON entry per key, under the first two
  * hex digits of the key.
  *
  * - A reader never sees half an entry: an entry is written to a temp file and renamed into place,
@@ -136,4 +137,19 @@ export function sweepStore(dir: string, bounds: StoreBounds, force = false, now 
     total += entry.size;
     if (now - entry.used > bounds.maxAgeMs || total > bounds.maxBytes) rmSync(entry.file, { force: true });
   }
+}
+
+/**
+ * Where caches live by default: `$XDG_CACHE_HOME/argusai-kustomize` when that is set,
+ * else `node_modules/.cache/argusai-kustomize` of the nearest `node_modules` above `from`, else
+ * `~/.cache/argusai-kustomize`.
+ */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env, from: string = process.cwd()): string {
+  const xdg = env["XDG_CACHE_HOME"];
+  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, "argusai-kustomize");
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "node_modules"))) return path.join(dir, "node_modules", ".cache", "argusai-kustomize");
+    if (path.dirname(dir) === dir) break;
+  }
+  return path.join(homedir(), ".cache", "argusai-kustomize");
 }
