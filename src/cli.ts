@@ -6,15 +6,14 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ArgusKustomizeError, type ErrorCode } from "./errors.js";
-import { check, generate, render, validate } from "./pipeline.js";
+import { check, diffEnvironments, driftHints, generate, render, setImagesFromFlags, validate } from "./cli-lazy.js";
 import { formatViolation } from "./validate/violation.js";
 import type { EnvironmentNotice } from "./model/built-in-environments.js";
 import { checkJson, diffJson, errorJson, generateJson, jsonLine, validateJson } from "./cli-json.js";
-import { diffEnvironments } from "./diff/environments.js";
 import { formatObjectsDiff } from "./diff/objects.js";
-import { parseImageUpdates, setImages, type AppliedImageUpdate } from "./set-image.js";
-import { driftHints } from "./tree/drift-hints.js";
-import { ARGOCD_REPO_URL_PLACEHOLDER, type ArgoCDOptions } from "./argocd/application.js";
+import type { AppliedImageUpdate } from "./set-image.js";
+import { ARGOCD_REPO_URL_PLACEHOLDER } from "./argocd/placeholder.js";
+import type { ArgoCDOptions } from "./argocd/application.js";
 
 /** Exit codes of the CLI contract (DESIGN.md §1). */
 const EXIT = { ok: 0, drift: 1, usage: 2, tool: 3 } as const;
@@ -107,7 +106,7 @@ program
     let imageUpdates: readonly AppliedImageUpdate[] = [];
     const result =
       options.setImage !== undefined
-        ? await setImages(parseImageUpdates(options.setImage), treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
+        ? await setImagesFromFlags(options.setImage, treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
         : await generate(treeOptions);
     if (options.json === true) {
       process.stdout.write(jsonLine(generateJson(result, imageUpdates)));

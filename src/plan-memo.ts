@@ -4,11 +4,9 @@ import path from "node:path";
 import { codeVersion } from "./code-version.js";
 import type { SeedFile } from "./kustomize/compile.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "./cache-store.js";
-import { isSafeRelative, JOURNAL_FILE, readIfExists } from "./tree/layout.js";
-import { RECORD_FILE } from "./tree/record.js";
-import { MAX_ENVIRONMENT_FILE_BYTES } from "./tree/read-environment-file.js";
+import { isSafeRelative, JOURNAL_FILE, readIfExists, RECORD_FILE } from "./tree/layout.js";
 import { readDiskFiles } from "./write/disk-tree.js";
-import { findDrift, type TreeContents, type TreeDrift } from "./write/tree.js";
+import type { TreeContents, TreeDrift } from "./write/tree.js";
 
 /*
  * check without planning, when nothing it plans from changed. A plan (every file generate would
@@ -31,6 +29,8 @@ const FORMAT = "argusai-kustomize plan digests 1";
 
 /** A record lists every owned file: 64 MiB is far beyond any tree; a larger one is not memoised. */
 const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/** An environment file is at most 1 MiB (read-environment-file.ts); a package.json is smaller still. */
+const MAX_INPUT_BYTES = 1024 * 1024;
 
 /** A plan's digests are about 100 bytes per file: 64 MiB holds hundreds of 500-environment plans; nothing unused for 30 days. */
 export const PLAN_MEMO_BOUNDS: StoreBounds = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
@@ -63,12 +63,11 @@ interface PlanDigests {
 export async function checkWithMemo(
   inputs: PlanInputs,
   plan: () => Promise<{ readonly contents: TreeContents; readonly seeds: readonly SeedFile[] }>,
-  store: EntryStore | false = openEntryStore(path.join(defaultCacheDir(), "plans"), FORMAT, PLAN_MEMO_BOUNDS),
+  store: EntryStore | false = defaultPlanStore(),
 ): Promise<TreeDrift[]> {
   const dir = path.resolve(inputs.dir);
+  if (await rememberedNoDrift(inputs, store)) return [];
   const key = store !== false ? planInputsKey(dir, inputs) : undefined;
-  const remembered = key !== undefined && store !== false ? asDigests(store.read(key)) : undefined;
-  if (remembered !== undefined && (await matchesDigests(dir, remembered))) return [];
   const planned = await plan();
   // Remembered only if no input changed while the plan was made (else the digests would be of
   // newer inputs than the key says).
@@ -77,7 +76,26 @@ export async function checkWithMemo(
     await store.write(key, { files, seeds: planned.seeds.map((seed) => seed.path) } satisfies PlanDigests);
     await store.sweep();
   }
+  // Loaded only here: answering from memory needs neither the record's schema nor YAML.
+  const { findDrift } = await import("./write/tree.js");
   return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+}
+
+/** Where plan digests are remembered by default: `<default cache dir>/plans`. */
+export function defaultPlanStore(): EntryStore {
+  return openEntryStore(path.join(defaultCacheDir(), "plans"), FORMAT, PLAN_MEMO_BOUNDS);
+}
+
+/**
+ * True when the tree in `inputs.dir` is known to have no drift: a plan of exactly these inputs
+ * was remembered and the tree on disk matches it. `false` means "plan and see", never "drift".
+ */
+export async function rememberedNoDrift(inputs: PlanInputs, store: EntryStore | false = defaultPlanStore()): Promise<boolean> {
+  if (store === false) return false;
+  const dir = path.resolve(inputs.dir);
+  const key = planInputsKey(dir, inputs);
+  const remembered = key !== undefined ? asDigests(store.read(key)) : undefined;
+  return remembered !== undefined && (await matchesDigests(dir, remembered));
 }
 
 /** The key of everything a plan is made from, or `undefined` when an input is not plainly readable (then no memo). */
@@ -101,7 +119,7 @@ export function planInputsKey(dir: string, inputs: PlanInputs): string | undefin
     }
   }
   for (const file of [...recorded, ...envFiles]) {
-    const bytes = readPlainFile(file, MAX_ENVIRONMENT_FILE_BYTES);
+    const bytes = readPlainFile(file, MAX_INPUT_BYTES);
     if (bytes === undefined || bytes === null) return undefined;
     hash.update(`env ${file} ${bytes.length}\0`).update(bytes);
   }
@@ -111,7 +129,7 @@ export function planInputsKey(dir: string, inputs: PlanInputs): string | undefin
   let gitRoot: string | undefined;
   for (let current = dir; ; current = path.dirname(current)) {
     if (packageJson === undefined) {
-      const bytes = readPlainFile(path.join(current, "package.json"), MAX_ENVIRONMENT_FILE_BYTES);
+      const bytes = readPlainFile(path.join(current, "package.json"), MAX_INPUT_BYTES);
       if (bytes === undefined) return undefined;
       if (bytes !== null) {
         packageJson = current;

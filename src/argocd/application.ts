@@ -8,6 +8,7 @@ import type { ComponentRegistry } from "../model/components.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { sharedLabels } from "../model/labels.js";
 import { RECORD_FILE, readRecord, type RecordedArgoCD } from "../tree/record.js";
+import { ARGOCD_REPO_URL_PLACEHOLDER } from "./placeholder.js";
 
 export type { ArgoCDOptions };
 
@@ -20,8 +21,7 @@ export type { ArgoCDOptions };
  * the Argo CD CRD schema directly, and check compares them like every other generated file.
  */
 
-/** The repoURL written when neither an option nor package.json names the repository: set it. */
-export const ARGOCD_REPO_URL_PLACEHOLDER = "https://git.example.com/set-me/argusai-deploy.git";
+export { ARGOCD_REPO_URL_PLACEHOLDER };
 
 /** Settings after options, record and defaults are combined. */
 export interface ArgoCDSettings {
