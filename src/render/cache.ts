@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Rendered, Renderer } from "./kustomize.js";
-import { kustomizationReferences, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
+import { kustomizationFacts, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 
 export { defaultCacheDir };
@@ -109,6 +109,8 @@ export interface RenderKeyer {
   (overlayDir: string): Promise<string | undefined>;
   /** Stores what was learnt of kustomizations (their references) for the next run; cheap when nothing new. */
   remember(): Promise<void>;
+  /** What this keyer knows of kustomizations (shared with the batch renderer, which needs their namespaces). */
+  readonly facts: ReturnType<typeof kustomizationFacts>;
 }
 
 /**
@@ -119,7 +121,7 @@ export interface RenderKeyer {
 export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeyer {
   const digests = new Map<string, Promise<string | undefined>>();
   const rendererId = rendererIdentity(renderer);
-  const references = kustomizationReferences(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
+  const facts = kustomizationFacts(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
   const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
     const run = async (): Promise<string | undefined> => {
       const real = await realpath(dir).catch(() => undefined);
@@ -128,7 +130,7 @@ export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeye
       let digest = digests.get(real);
       if (digest === undefined) {
         // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
-        digest = directoryDigest(real, references.of, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
+        digest = directoryDigest(real, (kustomization) => facts.of(kustomization).references, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
         digests.set(real, digest);
       }
       return digest;
@@ -140,7 +142,7 @@ export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeye
     if (id === undefined || digest === undefined) return undefined;
     return createHash("sha256").update(`${FORMAT}\0${id}\0${digest}`).digest("hex");
   };
-  return Object.assign(keyOf, { remember: references.remember });
+  return Object.assign(keyOf, { remember: facts.remember, facts });
 }
 
 async function rendererIdentity(renderer: Renderer): Promise<string | undefined> {

@@ -102,8 +102,9 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         try {
           // Should a crash leave it behind until the next generate, git ignores all of it.
           await writeFile(path.join(staging, ".gitignore"), "*\n");
+          const made = new Set<string>([staging]);
           for (const [file, text] of contents) {
-            await writeNew(resolveInside(staging, file), text);
+            await writeNew(resolveInside(staging, file), text, 0o644, made);
             step();
           }
           const seedsToCreate: string[] = [];
@@ -111,7 +112,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
             const existing = disk.get(seed.path);
             if (existing === undefined) seedsToCreate.push(seed.path);
             // Secrets: readable by the owner only.
-            await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600);
+            await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600, made);
           }
           await options.verify?.(staging, planned);
 
