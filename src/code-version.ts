@@ -38,8 +38,8 @@ export function computeCodeVersion(moduleFile: string): string {
   hash.update(`package ${root !== undefined ? packageVersionAt(root) : "unknown"}\0`);
   const require = createRequire(moduleFile);
   for (const library of LIBRARIES) hash.update(`library ${library} ${libraryVersion(require, library)}\0`);
-  const codeDir = root !== undefined ? codeDirectory(root, moduleFile) : path.dirname(moduleFile);
-  for (const file of codeFiles(codeDir)) hash.update(`file ${file}\0`).update(readFileSync(path.join(codeDir, file)));
+  const code = root !== undefined ? codeDirectory(root, moduleFile) : { dir: path.dirname(moduleFile), skip: undefined };
+  for (const file of codeFiles(code.dir, code.skip)) hash.update(`file ${file}\0`).update(readFileSync(path.join(code.dir, file)));
   return hash.digest("hex");
 }
 
@@ -60,10 +60,16 @@ function packageVersionAt(root: string): string {
   }
 }
 
-/** The top-level directory of the package that holds `file` (src/ or dist/). */
-function codeDirectory(root: string, file: string): string {
-  const [first] = path.relative(root, file).split(path.sep);
-  return first !== undefined && first !== path.basename(file) ? path.join(root, first) : path.dirname(file);
+/**
+ * The code `file` runs with: the bundled CLI's dist/bin/ (entry and chunks: it carries its own
+ * copies of everything), else the top-level directory holding it (src/ or dist/, without the
+ * bundle, which the library never loads).
+ */
+function codeDirectory(root: string, file: string): { dir: string; skip: string | undefined } {
+  const parts = path.relative(root, file).split(path.sep);
+  if (parts.length > 2 && parts[0] === "dist" && parts[1] === "bin") return { dir: path.join(root, "dist", "bin"), skip: undefined };
+  if (parts.length < 2) return { dir: path.dirname(file), skip: undefined };
+  return { dir: path.join(root, parts[0]!), skip: parts[0] === "dist" ? "bin" : undefined };
 }
 
 /** `name@version` of an installed library, or why there is none (a bundle carries its own copy, hashed with the code). */
@@ -83,8 +89,8 @@ function libraryVersion(require: NodeJS.Require, name: string): string {
   }
 }
 
-/** Code files under `dir`, sorted, as POSIX paths relative to it (declarations and maps are not code). */
-function codeFiles(dir: string): string[] {
+/** Code files under `dir` (but not its top-level `skip`), sorted, as POSIX paths relative to it (declarations and maps are not code). */
+function codeFiles(dir: string, skip: string | undefined): string[] {
   const files: string[] = [];
   const walk = (relative: string): void => {
     let entries;
@@ -96,7 +102,7 @@ function codeFiles(dir: string): string[] {
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (entry.name !== "node_modules" && !entry.name.startsWith(".")) walk(child);
+        if (entry.name !== "node_modules" && !entry.name.startsWith(".") && !(relative === "" && entry.name === skip)) walk(child);
       } else if (/\.(?:[cm]?js|ts)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
         files.push(child);
       }

@@ -89,8 +89,9 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         const record = await readRecord(root);
         const owned = new Set(record.files);
         await refuseObstacles(root, contents, seeds, owned);
-        // Read under the lock, once: what is there now is what this run replaces.
-        const disk = readDiskFiles(root, [...contents.keys(), ...owned, ...seeds.map((seed) => seed.path), ...record.seeds]);
+        // Read under the lock, once: what is there now is what this run replaces (a directory
+        // where an owned file or a seed was is an error here, before anything is staged).
+        const disk = readDiskFiles(root, [...contents.keys(), ...owned, ...seeds.map((seed) => seed.path), ...record.seeds], "throw");
         const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
         const keptOf = () => keptSeeds.filter((file) => disk.get(file) !== undefined);
         if (isUnchanged(disk, contents, seeds, record)) {

@@ -99,6 +99,19 @@ describe("validation cache", () => {
     const third = computeCodeVersion(module);
     await writeFile(path.join(root, "dist/validate/policies.d.ts"), "export declare const rule: number;\n");
     expect(computeCodeVersion(module)).toBe(third);
+    // The bundled CLI is its own code: dist/bin/ (entry and chunks), not the library beside it.
+    await mkdir(path.join(root, "dist/bin/chunks"), { recursive: true });
+    const bin = path.join(root, "dist/bin/cli.js");
+    await writeFile(bin, "// the bundle\n");
+    await writeFile(path.join(root, "dist/bin/chunks/policies.js"), "export const rule = 1;\n");
+    const bundled = computeCodeVersion(bin);
+    await writeFile(policy, "export const rule = 3;\n");
+    expect(computeCodeVersion(bin)).toBe(bundled);
+    expect(computeCodeVersion(module)).not.toBe(third);
+    const library = computeCodeVersion(module);
+    await writeFile(path.join(root, "dist/bin/chunks/policies.js"), "export const rule = 2;\n");
+    expect(computeCodeVersion(bin)).not.toBe(bundled);
+    expect(computeCodeVersion(module)).toBe(library);
   });
 
   it("a truncated, garbage or other key's entry, or one whose payload is not a list of violations, is a miss: the real result comes back", async () => {
