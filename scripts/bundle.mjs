@@ -21,7 +21,10 @@ const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:mod
 const outdir = new URL("../dist/bin/", import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { "argusai-kustomize": new URL("../dist/cli.js", import.meta.url).pathname },
+  entryPoints: { "argusai-kustomize": new URL("../dist/cli/main.js", import.meta.url).pathname },
+  // The TypeScript config loader is imported only for a .ts/.mts config: kept out of the bundle
+  // (it stays a dependency, resolved from node_modules) so start-up never loads or parses it.
+  external: ["jiti"],
   outdir,
   bundle: true,
   splitting: true,

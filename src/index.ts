@@ -7,15 +7,32 @@
  * (the writer, the lock, the renderer plumbing) is internal and may change in any release.
  */
 
-// Running the pipeline.
-export { check, generate, render, validate } from "./pipeline.js";
-export type { CheckOptions, GenerateOptions, GenerateResult, OverlayValidation, ReadTreeOptions, RenderOptions, ValidateOptions } from "./pipeline.js";
+// The commands.
+export { check } from "./commands/check.js";
+export type { CheckOptions } from "./commands/check.js";
+export { generate } from "./commands/generate.js";
+export type { GenerateOptions, GenerateResult } from "./commands/generate.js";
+export { render } from "./commands/render.js";
+export type { RenderOptions } from "./commands/render.js";
+export { validate } from "./commands/validate.js";
+export type { OverlayValidation, ValidateOptions } from "./commands/validate.js";
+export { init } from "./commands/init.js";
+export type { InitFile, InitOptions, InitResult } from "./commands/init.js";
+export type { ReadTreeOptions } from "./commands/tree.js";
 export type { TreeOptions } from "./tree/resolve-environments.js";
 export type { TreeDrift } from "./write/tree.js";
+// Changes of existing objects generate refuses without allowReplace (docs/upgrades.md).
+export { checkTree } from "./commands/check.js";
+export type { CheckResult } from "./commands/check.js";
+export type { UpgradeFinding } from "./tree/upgrade-guards.js";
 export type { WriteTreeResult } from "./write/transaction.js";
 export type { OverlaySummary } from "./render/on-disk.js";
 export { kubectlRenderer, kustomizeRenderer } from "./render/kustomize.js";
 export type { Rendered, Renderer } from "./render/kustomize.js";
+
+// The config file (argusai-kustomize.config.*).
+export { defineConfig } from "./model/config.js";
+export type { ArgusArgoCDConfig, ArgusConfig } from "./model/config.js";
 
 // Environments.
 export { defineEnvironment } from "./model/define-environment.js";
@@ -44,10 +61,10 @@ export type { Violation } from "./validate/violation.js";
 export { ARGOCD_REPO_URL_PLACEHOLDER } from "./argocd/application.js";
 export type { ApplicationSummary } from "./argocd/application.js";
 export type { ArgoCDOptions, ArgoCDSpec } from "./model/argocd-spec.js";
-export { setImages, parseImageUpdates } from "./set-image.js";
-export type { AppliedImageUpdate, ImageUpdate } from "./set-image.js";
-export { diffEnvironments } from "./diff/environments.js";
-export type { DiffOptions, EnvironmentsDiff } from "./diff/environments.js";
+export { setImages, parseImageUpdates } from "./commands/set-image.js";
+export type { AppliedImageUpdate, ImageUpdate } from "./commands/set-image.js";
+export { diffEnvironments } from "./commands/diff.js";
+export type { DiffOptions, EnvironmentsDiff } from "./commands/diff.js";
 export { diffObjects, formatObjectsDiff } from "./diff/objects.js";
 export type { FieldChange, ObjectRef, ObjectsDiff, RenderedObject } from "./diff/objects.js";
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import path from "node:path";
+import { gitRepositoryOf } from "./argocd/source.js";
 import { codeVersion } from "./code-version.js";
 import type { SeedFile } from "./kustomize/compile.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "./cache-store.js";
@@ -11,18 +12,19 @@ import type { TreeContents, TreeDrift } from "./write/tree.js";
 /*
  * check without planning, when nothing it plans from changed. A plan (every file generate would
  * write) is a function of: the code (code-version.ts), the tree's directory, its record, the
- * bytes of every environment file the record names or the command line gives, the options, the
- * nearest package.json above the tree (the Argo CD repoURL default) and where the nearest .git
- * is (the Applications' source path). Their hash keys the digests of a plan computed before; when
- * the key is found, check compares the tree on disk with those digests instead of parsing,
- * compiling and serialising 500 environments again. Only "no drift" is answered this way: any
- * difference, or any doubt (an input that cannot be read plainly, a script's own environments,
- * components or base, which are code of the caller), plans in full, so every diff, hint and error
- * is the one a full check gives.
+ * bytes of every environment file the record names or the command line gives, the options, every
+ * package.json above the tree (the Argo CD repoURL may come from one) and the Git repository
+ * holding it (its root and its config, where the origin remote is). Their hash keys the digests of
+ * a plan computed before; when the key is found, check compares the tree on disk with those
+ * digests instead of parsing, compiling and serialising 500 environments again. Only "no drift"
+ * is answered this way: any difference, or any doubt (an input that cannot be read plainly, a
+ * config file or a script's own environments, components or base, which are code of the caller
+ * that may read anything), plans in full, so every diff, hint and error is the one a full check
+ * gives.
  *
- * The digests live in the cache directory (`<cache>/plans/`, the render cache's parent), with the
- * guarantees of every store there: atomic writes, a damaged entry is a miss, bounded (see
- * {@link PLAN_MEMO_BOUNDS}). A fresh CI runner has none: its first check plans in full.
+ * The digests live in the cache directory (`<cache>/plans/`), with the guarantees of every store
+ * there: atomic writes, a damaged entry is a miss, bounded (see {@link PLAN_MEMO_BOUNDS}). A fresh
+ * CI runner has none: its first check plans in full.
  */
 
 const FORMAT = "argusai-kustomize plan digests 1";
@@ -67,15 +69,9 @@ export async function checkWithMemo(
 ): Promise<TreeDrift[]> {
   const dir = path.resolve(inputs.dir);
   if (await rememberedNoDrift(inputs, store)) return [];
-  const key = store !== false ? planInputsKey(dir, inputs) : undefined;
+  const key = store !== false ? await planInputsKey(dir, inputs) : undefined;
   const planned = await plan();
-  // Remembered only if no input changed while the plan was made (else the digests would be of
-  // newer inputs than the key says).
-  if (key !== undefined && store !== false && planInputsKey(dir, inputs) === key) {
-    const files = [...planned.contents].map(([file, text]) => [file, sha256(text)] as const);
-    await store.write(key, { files, seeds: planned.seeds.map((seed) => seed.path) } satisfies PlanDigests);
-    await store.sweep();
-  }
+  await rememberPlan(inputs, key, planned, store);
   // Loaded only here: answering from memory needs neither the record's schema nor YAML.
   const { findDrift } = await import("./write/tree.js");
   return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
@@ -93,14 +89,39 @@ export function defaultPlanStore(): EntryStore {
 export async function rememberedNoDrift(inputs: PlanInputs, store: EntryStore | false = defaultPlanStore()): Promise<boolean> {
   if (store === false) return false;
   const dir = path.resolve(inputs.dir);
-  const key = planInputsKey(dir, inputs);
+  const key = await planInputsKey(dir, inputs);
   const remembered = key !== undefined ? asDigests(store.read(key)) : undefined;
   return remembered !== undefined && (await matchesDigests(dir, remembered));
 }
 
-/** The key of everything a plan is made from, or `undefined` when an input is not plainly readable (then no memo). */
-export function planInputsKey(dir: string, inputs: PlanInputs): string | undefined {
+/**
+ * Remembers the digests of `planned` under `key` (made by {@link planInputsKey} before planning),
+ * if no input changed while the plan was made (else the digests would be of newer inputs than the
+ * key says).
+ */
+export async function rememberPlan(
+  inputs: PlanInputs,
+  key: string | undefined,
+  planned: { readonly contents: TreeContents; readonly seeds: readonly SeedFile[] },
+  store: EntryStore | false = defaultPlanStore(),
+): Promise<void> {
+  if (key === undefined || store === false || (await planInputsKey(path.resolve(inputs.dir), inputs)) !== key) return;
+  const files = [...planned.contents].map(([file, text]) => [file, sha256(text)] as const);
+  await store.write(key, { files, seeds: planned.seeds.map((seed) => seed.path) } satisfies PlanDigests);
+  await store.sweep();
+}
+
+/** The key of everything a plan is made from, or `undefined` when an input is not plainly readable or is code (then no memo). */
+export async function planInputsKey(dir: string, inputs: PlanInputs): Promise<string | undefined> {
   if (inputs.environments !== undefined || inputs.components !== undefined || inputs.base !== undefined) return undefined;
+  // A config file is code (it may import or read anything): any file named like one, no memo.
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  if (names.some((name) => name.startsWith("argusai-kustomize.config."))) return undefined;
   const hash = createHash("sha256").update(`${FORMAT}\0${codeVersion()}\0${dir}\0`);
   const envFiles = (inputs.envFiles ?? []).map((file) => path.resolve(file));
   hash.update(`${JSON.stringify({ envFiles, remove: inputs.removeEnvironments ?? [], argocd: inputs.argocd ?? null })}\0`);
@@ -123,24 +144,20 @@ export function planInputsKey(dir: string, inputs: PlanInputs): string | undefin
     if (bytes === undefined || bytes === null) return undefined;
     hash.update(`env ${file} ${bytes.length}\0`).update(bytes);
   }
-  // The nearest package.json above the tree (its repository is the default repoURL) and the
-  // nearest .git (the tree's path inside the repository).
-  let packageJson: string | undefined;
-  let gitRoot: string | undefined;
+  // Every package.json above the tree (the repoURL may come from one), and the Git repository
+  // holding it: its root (the tree's path in it) and its config (the origin remote).
   for (let current = dir; ; current = path.dirname(current)) {
-    if (packageJson === undefined) {
-      const bytes = readPlainFile(path.join(current, "package.json"), MAX_INPUT_BYTES);
-      if (bytes === undefined) return undefined;
-      if (bytes !== null) {
-        packageJson = current;
-        hash.update(`package ${current}\0`).update(bytes);
-      }
-    }
-    if (gitRoot === undefined && statSync(path.join(current, ".git"), { throwIfNoEntry: false }) !== undefined) {
-      gitRoot = current;
-      hash.update(`git ${current}\0`);
-    }
-    if ((packageJson !== undefined && gitRoot !== undefined) || path.dirname(current) === current) break;
+    const bytes = readPlainFile(path.join(current, "package.json"), MAX_INPUT_BYTES);
+    if (bytes === undefined) return undefined;
+    if (bytes !== null) hash.update(`package ${current}\0`).update(bytes);
+    if (path.dirname(current) === current) break;
+  }
+  const repository = await gitRepositoryOf(dir);
+  if (repository !== undefined) {
+    const config = readPlainFile(path.join(repository.configDir, "config"), MAX_INPUT_BYTES);
+    if (config === undefined) return undefined;
+    hash.update(`git ${repository.root} ${repository.configDir}\0`);
+    if (config !== null) hash.update(config);
   }
   return hash.digest("hex");
 }

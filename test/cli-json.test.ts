@@ -11,7 +11,10 @@ describe("--json", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const json = JSON.parse(result.stdout) as Record<string, any>;
-    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
+    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "newTree", "configFile", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
+    // --dir names the tree: not a new tree found by looking upwards; no config file in it.
+    expect(json["newTree"]).toBe(false);
+    expect(json["configFile"]).toBeNull();
     expect(json["command"]).toBe("generate");
     expect(json["ok"]).toBe(true);
     expect(json["dir"]).toBe(dir);
@@ -34,7 +37,7 @@ describe("--json", () => {
     expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
     const clean = await runCli(["check", "--dir", dir, "--json"]);
     expect(clean.code).toBe(0);
-    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [] });
+    expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [], upgrades: [] });
 
     await writeFile(path.join(dir, "base/serviceaccount.yaml"), "# edited\n");
     const stale = await runCli(["check", "--dir", dir, "--json"]);
@@ -63,12 +66,20 @@ describe("--json", () => {
           valid: true,
           placeholderSeeds: [],
           violations: [],
-          notices: ["backend", "frontend"].map((component) => ({
-            level: "warning",
-            environment: "prod",
-            field: `images.${component}.tag`,
-            message: "is the placeholder 0.0.0-set-me, which no registry has: set your release before applying",
-          })),
+          notices: [
+            ...["backend", "frontend"].map((component) => ({
+              level: "warning",
+              environment: "prod",
+              field: `images.${component}.tag`,
+              message: "is the placeholder 0.0.0-set-me, which no registry has: set your release before applying",
+            })),
+            {
+              level: "warning",
+              environment: "prod",
+              field: "argocd (spec.source.repoURL)",
+              message: expect.stringMatching(/^argocd\/prod.yaml points at the placeholder https:\/\/git.example.com\/set-me\/argusai-deploy.git: nothing names the repository/),
+            },
+          ],
         },
       ],
     });

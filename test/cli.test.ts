@@ -96,7 +96,9 @@ describe("argusai-kustomize CLI", () => {
   it("check and render on a directory that is not a tree exit 2", async () => {
     const missing = await run(["check", "--dir", "/nonexistent/tree"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("argusai-kustomize: USAGE: /nonexistent/tree: /nonexistent/tree is not a directory; give the tree's directory with --dir\n");
+    expect(missing.stderr).toBe(
+      "argusai-kustomize: FILE_ACCESS: /nonexistent/tree: cannot open the tree's directory (ENOENT): it does not exist: check the path (relative paths are from the directory you run the command in)\n",
+    );
     const dir = await tempDir();
     expect((await run(["generate", "--dir", dir])).code).toBe(0);
     await rm(path.join(dir, "overlays/dev/secrets.env"));
@@ -112,7 +114,7 @@ describe("argusai-kustomize CLI", () => {
         resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stderr });
       });
     });
-    expect(result.stderr).toMatch(/^argusai-kustomize: INVALID_SPEC: \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/^argusai-kustomize: FILE_ACCESS: \/nonexistent\/env.yaml: cannot read the environment file \(ENOENT\)/);
     expect(result.code).toBe(2);
   });
 

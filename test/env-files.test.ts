@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
-import { generate } from "../src/pipeline.js";
+import { generate } from "../src/index.js";
 import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
@@ -23,15 +23,15 @@ interface BadFile {
 const BAD_FILES: BadFile[] = [
   { what: "a misspelled key", text: `${HEAD}replica:\n  frontend: 2\n`, expected: /:5: environment "staging", field replica: unknown field \(did you mean replicas\?\)/ },
   { what: "a misspelled nested key", text: `${HEAD}resources:\n  backend:\n    limit:\n      memory: 1Gi\n`, expected: /:7: environment "staging", field resources.backend.limit: unknown field \(did you mean limits\?\)/ },
-  { what: "a quantity in MB", text: `${HEAD}resources:\n  backend:\n    limits:\n      memory: 512MB\n`, expected: /:8: environment "staging", field resources.backend.limits.memory: is not a Kubernetes quantity/ },
+  { what: "a quantity in MB", text: `${HEAD}resources:\n  backend:\n    limits:\n      memory: 512MB\n`, expected: /:8: environment "staging", field resources.backend.limits.memory: "512MB" is not a Kubernetes quantity/ },
   { what: "requests above limits", text: `${HEAD}resources:\n  frontend:\n    requests: { cpu: "2" }\n    limits: { cpu: 500m }\n`, expected: /:7: environment "staging", field resources.frontend.requests.cpu: request 2 is above the limit 500m/ },
   { what: "a request above the base's limit", text: `${HEAD}resources:\n  backend:\n    requests: { memory: 2Gi }\n`, expected: /:7: environment "staging", field resources.backend.requests.memory: request 2Gi is above the limit 1Gi \(a value not given is the base's\)/ },
   { what: "a limit below the base's request", text: `${HEAD}resources:\n  frontend:\n    limits: { cpu: 50m }\n`, expected: /:7: environment "staging", field resources.frontend.limits.cpu: request 100m is above the limit 50m/ },
-  { what: "a negative quantity", text: `${HEAD}resources:\n  backend:\n    requests: { memory: -1Gi }\n`, expected: /:7: environment "staging", field resources.backend.requests.memory: must not be negative/ },
+  { what: "a negative quantity", text: `${HEAD}resources:\n  backend:\n    requests: { memory: -1Gi }\n`, expected: /:7: environment "staging", field resources.backend.requests.memory: "-1Gi" must not be negative/ },
   { what: "a zero storage size", text: `${HEAD}storage:\n  size: "0"\n`, expected: /:6: environment "staging", field storage.size: must be above zero/ },
   { what: "replicas beyond an int32", text: `${HEAD}replicas:\n  frontend: 3000000000\n`, expected: /:6: environment "staging", field replicas.frontend: is above 2147483647/ },
   { what: "a namespace Kubernetes manages", text: HEAD.replace("namespace: argusai-staging", "namespace: kube-system"), expected: /:2: environment "staging", field namespace: kube-system is managed by Kubernetes: set createNamespace: false/ },
-  { what: "an IP address as ingress host", text: `${HEAD}ingress:\n  host: 10.0.0.1\n`, expected: /:6: environment "staging", field ingress.host: must be a DNS name, not an IP address/ },
+  { what: "an IP address as ingress host", text: `${HEAD}ingress:\n  host: 10.0.0.1\n`, expected: /:6: environment "staging", field ingress.host: "10.0.0.1" is an IP address: an Ingress host must be a DNS name/ },
   { what: "a YAML alias", text: `${HEAD}resources:\n  backend:\n    requests: &r { memory: 256Mi }\n  frontend:\n    requests: *r\n`, expected: /yaml: uses a YAML alias \(\*name\); write the values out/ },
   { what: "fractional replicas", text: `${HEAD}replicas:\n  frontend: 1.5\n`, expected: /:6: environment "staging", field replicas.frontend: is not a whole number/ },
   { what: "negative replicas", text: `${HEAD}replicas:\n  frontend: -1\n`, expected: /:6: environment "staging", field replicas.frontend: must be >= 0/ },
@@ -47,7 +47,7 @@ const BAD_FILES: BadFile[] = [
   { what: "an invalid digest", text: `${HEAD}images:\n  backend: { digest: "sha256:1234" }\n`, expected: /:6: environment "staging", field images.backend.digest: is not sha256: followed by 64 lowercase hex digits/ },
   { what: "a tag and a digest", text: `${HEAD}images:\n  backend: { tag: "1.0", digest: "sha256:${"a".repeat(64)}" }\n`, expected: /:6: environment "staging", field images.backend.digest: give a tag or a digest, not both/ },
   { what: "an unquoted numeric tag", text: `${HEAD}images:\n  frontend: { tag: 1.10 }\n`, expected: /:6: environment "staging", field images.frontend.tag: must be a string; quote it \("1.1"\)/ },
-  { what: "an ingress host that is not a hostname", text: `${HEAD}ingress:\n  host: https://argusai.example.com/\n`, expected: /:6: environment "staging", field ingress.host: is not a valid hostname/ },
+  { what: "an ingress host that is not a hostname", text: `${HEAD}ingress:\n  host: https://argusai.example.com/\n`, expected: /:6: environment "staging", field ingress.host: "https:\/\/argusai.example.com\/" is not a DNS name: it has a scheme or a path/ },
   { what: "a secret mode that does not exist", text: HEAD.replace("mode: existing", "mode: literal"), expected: /:4: environment "staging", field secret.mode: must be "generated" or "existing"/ },
   { what: "a missing secret", text: "name: staging\nnamespace: argusai-staging\n", expected: /:1: environment "staging", field secret: is required/ },
   { what: "production with latest", text: `${HEAD}production: true\nimages:\n  backend: { tag: latest }\n  frontend: { tag: "1.0.0" }\n`, expected: /:7: environment "staging", field images.backend: a production environment must pin the image/ },
@@ -55,7 +55,7 @@ const BAD_FILES: BadFile[] = [
   { what: "a config value that is a number", text: `${HEAD}config:\n  WORKERS: 4\n`, expected: /:6: environment "staging", field config.WORKERS: must be a string; quote it \("4"\)/ },
   { what: "a config value in quotes", text: `${HEAD}config:\n  GREETING: "'hi'"\n`, expected: /:6: environment "staging", field config.GREETING: must not be wrapped in quotes/ },
   { what: "a PodDisruptionBudget that blocks drains", text: `${HEAD}disruptionBudgets:\n  frontend: { minAvailable: 1 }\n`, expected: /:6: environment "staging", field disruptionBudgets.frontend.minAvailable: 1 with 1 replica\(s\) would block every node drain/ },
-  { what: "a storage size that is not a quantity", text: `${HEAD}storage:\n  size: 20 GB\n`, expected: /:6: environment "staging", field storage.size: is not a Kubernetes quantity/ },
+  { what: "a storage size that is not a quantity", text: `${HEAD}storage:\n  size: 20 GB\n`, expected: /:6: environment "staging", field storage.size: "20 GB" is not a Kubernetes quantity/ },
   { what: "production as the word yes", text: `${HEAD}production: yes\n`, expected: /:5: environment "staging", field production: must be true or false, not a string/ },
   { what: "malformed YAML", text: "name: staging\nnamespace: [argusai\n", expected: /:\d+: malformed YAML or JSON/ },
   { what: "malformed JSON", text: '{"name": "staging", "namespace": "argusai-staging",, }', expected: /:1: malformed YAML or JSON/ },
@@ -64,7 +64,7 @@ const BAD_FILES: BadFile[] = [
   { what: "two documents", text: `${HEAD}---\n${HEAD}`, expected: /:5: holds several YAML documents; give one environment per file/ },
   { what: "a list instead of a mapping", text: "- name: staging\n", expected: /:1: must be a mapping of environment fields/ },
   { what: "a key given twice", text: `${HEAD}namespace: other\n`, expected: /:5: malformed YAML or JSON: Map keys must be unique/ },
-  { what: "several problems at once", text: `${HEAD}replica: 2\nstorage: { size: 10GB }\n`, expected: /2 problems in the environments:\n.*:5: environment "staging", field replica: unknown field.*\n.*:6: environment "staging", field storage.size: is not a Kubernetes quantity/ },
+  { what: "several problems at once", text: `${HEAD}replica: 2\nstorage: { size: 10GB }\n`, expected: /2 problems in the environments:\n.*:5: environment "staging", field replica: unknown field.*\n.*:6: environment "staging", field storage.size: "10GB" is not a Kubernetes quantity/ },
 ];
 
 let tree: string;
@@ -127,7 +127,7 @@ describe(`${BAD_FILES.length} bad environment files`, () => {
   it("a file that does not exist: exit 2, names the file", async () => {
     const result = await run(["generate", "--dir", tree, "--env-file", path.join(filesDir, "nope.yaml")]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/INVALID_SPEC: .*nope.yaml: cannot read the environment file \(ENOENT\)/);
+    expect(result.stderr).toMatch(/FILE_ACCESS: .*nope.yaml: cannot read the environment file \(ENOENT\): it does not exist: check the path/);
     expect(await snapshotTree(tree)).toEqual(pristine);
   });
 

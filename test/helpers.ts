@@ -56,10 +56,10 @@ export interface CliRun {
  * Runs the shipped bin with `node -- BIN args` (as its shebang does). `asNobody` runs it as uid
  * 65534 when the tests run as root, so file modes count (root writes through them).
  */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean; cwd?: string } = {}): Promise<CliRun> {
   const user = options.asNobody === true && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], { ...user, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--", CLI, ...args], { ...user, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
     });
   });
@@ -69,9 +69,23 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
 export const CLI = path.resolve("dist/bin/argusai-kustomize.js");
 
 /** What every generate and validate of a tree with the built-in prod says: its images still have the placeholder version. */
-export const PLACEHOLDER_WARNINGS = ["backend", "frontend"]
+export const IMAGE_PLACEHOLDER_WARNINGS = ["backend", "frontend"]
   .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
   .join("");
+
+/** What a generate and validate say about an Application whose repoURL is the placeholder (nothing names the repository). */
+export function repoUrlPlaceholderWarning(environment: string): string {
+  return (
+    `warning: environment "${environment}", field argocd (spec.source.repoURL): argocd/${environment}.yaml points at the placeholder https://git.example.com/set-me/argusai-deploy.git: ` +
+    "nothing names the repository holding the tree; set it with argocd.repoURL in argusai-kustomize.config.*, or --repo-url, or add an `origin` remote to the Git repository holding the tree, then run generate\n"
+  );
+}
+
+/**
+ * What a generate and validate of a tree with the built-in prod say outside any Git repository
+ * (a temp dir): its images still have the placeholder version, and its Application the placeholder repoURL.
+ */
+export const PLACEHOLDER_WARNINGS = IMAGE_PLACEHOLDER_WARNINGS + repoUrlPlaceholderWarning("prod");
 
 /** The ArgusKustomizeError a promise rejects with; fails the test when it resolves or rejects with anything else. */
 export async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomizeError> {

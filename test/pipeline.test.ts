@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../src/errors.js";
 import { devEnvironment, prodEnvironment } from "../src/model/built-in-environments.js";
-import { check, generate, render } from "../src/pipeline.js";
+import { check, generate, render } from "../src/index.js";
 import { readRecord } from "../src/tree/record.js";
 import { renderer, snapshotTree, tempDir } from "./helpers.js";
 
@@ -86,7 +86,7 @@ describe("the record", () => {
     const moved = path.join(dir, "moved.yaml");
     await rename(envFile, moved);
     await expect(check({ dir })).rejects.toThrow(
-      /staging.yaml: environment "staging": .argusai-kustomize.json records environment "staging" from .*staging.yaml, which cannot be read \(ENOENT\); restore it, pass its new path with --env-file, or drop it with --remove-env staging/,
+      /staging.yaml: environment "staging": .argusai-kustomize.json records environment "staging" from .*staging.yaml, which cannot be read \(ENOENT: it does not exist: check the path \(relative paths are from the directory you run the command in\)\); restore it, pass its new path with --env-file, or drop it with --remove-env staging/,
     );
     await generate({ dir, envFiles: [moved], renderer });
     expect((await readRecord(dir)).environments).toEqual([{ builtin: "dev" }, { builtin: "prod" }, { file: "moved.yaml", name: "staging" }]);

@@ -8,9 +8,9 @@ import { spawn } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { generate, render } from "../src/pipeline.js";
+import { generate, render } from "../src/index.js";
 import { kustomizeMessage, renderKustomization } from "../src/render/kustomize.js";
-import { parseImageUpdates } from "../src/set-image.js";
+import { parseImageUpdates } from "../src/commands/set-image.js";
 import { resolveEnvironments } from "../src/tree/resolve-environments.js";
 import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
 

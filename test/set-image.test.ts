@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseImageUpdates } from "../src/set-image.js";
+import { parseImageUpdates } from "../src/commands/set-image.js";
 import { runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;

@@ -1,13 +1,16 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { IApplication } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, POD_SECURITY_LABELS } from "../kubernetes/names.js";
 import { overlayDir, type PlannedFile, type TreePlan } from "../kustomize/compile.js";
 import { argocdRefusal, type ArgoCDOptions } from "../model/argocd-spec.js";
 import type { ComponentRegistry } from "../model/components.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { sharedLabels } from "../model/labels.js";
-import { RECORD_FILE, readRecord, type RecordedArgoCD } from "../tree/record.js";
+import type { ArgusArgoCDConfig } from "../model/config.js";
+import { RECORD_FILE, type RecordedArgoCD, type RecordedSource } from "../tree/record.js";
+import { deriveSource } from "./source.js";
 import { ARGOCD_REPO_URL_PLACEHOLDER } from "./placeholder.js";
 
 export type { ArgoCDOptions };
@@ -47,9 +50,6 @@ export interface ApplicationSummary {
   readonly path: string;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Which option each setting comes from, for messages: its flag, and its key in the record. */
 const FLAGS: Readonly<Record<keyof RecordedArgoCD, string>> = {
   all: "--argocd",
@@ -73,49 +73,105 @@ const CHECKS: Readonly<Record<Exclude<keyof RecordedArgoCD, "all">, (value: stri
   applicationNamespace: (value) => (value.length <= 63 && DNS1123_LABEL.test(value) ? undefined : "is not a namespace name (DNS-1123 label)"),
 };
 
+/** Where a run's Argo CD settings come from, besides the defaults. */
+export interface ArgoCDSources {
+  /** Given to this run (command line or generate's options): recorded. */
+  readonly given?: ArgoCDOptions;
+  /** The config file's `argocd`: read on every run, never recorded. */
+  readonly config?: ArgusArgoCDConfig;
+  /** The config file, for messages. */
+  readonly configFile?: string;
+  /** What the tree's record holds. */
+  readonly recorded?: RecordedArgoCD;
+  readonly recordedSource?: RecordedSource;
+}
+
+/** The config's `argocd` as options. */
+function configOptions(config: ArgusArgoCDConfig | undefined): ArgoCDOptions {
+  if (config === undefined) return {};
+  const destination = config.destination as { server?: string; name?: string } | undefined;
+  return {
+    ...(config.repoURL !== undefined ? { repoURL: config.repoURL } : {}),
+    ...(config.targetRevision !== undefined ? { targetRevision: config.targetRevision } : {}),
+    ...(config.project !== undefined ? { project: config.project } : {}),
+    ...(destination?.server !== undefined ? { destinationServer: destination.server } : {}),
+    ...(destination?.name !== undefined ? { destinationName: destination.name } : {}),
+  };
+}
+
 /**
- * Combines the options of this run with the tree's record and the defaults; returns the settings
- * and what the record keeps.
+ * Combines, setting by setting, the options of this run, the config, the record and the defaults
+ * (in that order), and derives repoURL and path from the repository holding the tree where
+ * nothing names them; returns the settings, what the record keeps of the options (only those
+ * given, never derived ones), and the source it used (recorded for a copy without `.git`).
  *
- * @throws ArgusKustomizeError USAGE for a bad option value (naming the flag), INVALID_SPEC for a bad
- * recorded one (naming the record)
+ * @throws ArgusKustomizeError USAGE for a bad option value (naming the flag), CONFIG_INVALID for a
+ * bad config value (naming the file), INVALID_SPEC for a bad recorded one (naming the record)
  */
-export async function resolveArgoCD(dir: string, given: ArgoCDOptions = {}, recorded: RecordedArgoCD = {}): Promise<{ settings: ArgoCDSettings; record: RecordedArgoCD | undefined }> {
+export async function resolveArgoCD(
+  dir: string,
+  sources: ArgoCDSources = {},
+): Promise<{ settings: ArgoCDSettings; record: RecordedArgoCD | undefined; source: RecordedSource }> {
+  const given = sources.given ?? {};
+  const fromConfig = configOptions(sources.config);
+  const recorded = sources.recorded ?? {};
   const problems: Problem[] = [];
   const usage: Problem[] = [];
+  const config: Problem[] = [];
   const merged: Record<string, unknown> = {};
+  const layers = [
+    { name: "given", options: given },
+    { name: "config", options: fromConfig },
+    { name: "record", options: recorded },
+  ] as const;
+  // The cluster by URL or by name is one choice: it comes whole from the first place naming one.
+  const destination = layers.find(({ options }) => options.destinationServer !== undefined || options.destinationName !== undefined);
   for (const key of Object.keys(FLAGS) as Array<keyof RecordedArgoCD>) {
-    const fromOption = given[key];
-    const value = fromOption ?? recorded[key];
-    if (value === undefined) continue;
+    const layer = key === "destinationServer" || key === "destinationName" ? destination : layers.find(({ options }) => options[key] !== undefined);
+    const value = layer?.options[key];
+    if (layer === undefined || value === undefined) continue;
     const check = key === "all" ? (typeof value === "boolean" ? undefined : () => "must be true or false") : CHECKS[key];
     const message = typeof check === "function" ? (typeof value === "string" ? check(value) : "must be a string") : check;
     if (message !== undefined) {
-      if (fromOption !== undefined) usage.push({ field: `${FLAGS[key]} (argocd.${key})`, message: `${JSON.stringify(value)} ${message}` });
-      else problems.push({ file: RECORD_FILE, field: `argocd.${key}`, message: `${JSON.stringify(value)} ${message}` });
+      const text = `${JSON.stringify(value)} ${message}`;
+      if (layer.name === "given") usage.push({ field: `${FLAGS[key]} (argocd.${key})`, message: text });
+      else if (layer.name === "config") config.push({ ...(sources.configFile !== undefined ? { file: sources.configFile } : {}), field: `argocd.${CONFIG_KEYS[key] ?? key}`, message: text });
+      else problems.push({ file: RECORD_FILE, field: `argocd.${key}`, message: text });
     }
     merged[key] = value;
   }
-  // A name given now replaces a recorded server and the other way round: they are one choice.
-  if (given.destinationName !== undefined && given.destinationServer === undefined) delete merged["destinationServer"];
-  if (given.destinationServer !== undefined && given.destinationName === undefined) delete merged["destinationName"];
   if (merged["destinationServer"] !== undefined && merged["destinationName"] !== undefined) {
-    usage.push({ field: "--dest-server / --dest-name", message: "give the destination cluster by server URL or by name, not both" });
+    const both = { field: "--dest-server / --dest-name", message: "give the destination cluster by server URL or by name, not both" };
+    if (destination?.name === "record") problems.push({ ...both, file: RECORD_FILE, field: "argocd.destinationServer / argocd.destinationName" });
+    else usage.push(both);
   }
+  // The record keeps what was given explicitly, now or before; never the config's (read on every
+  // run) nor a derived value.
+  const kept: Record<string, unknown> = { ...recorded };
+  if (given.destinationServer !== undefined || given.destinationName !== undefined) {
+    delete kept["destinationServer"];
+    delete kept["destinationName"];
+  }
+  for (const [key, value] of Object.entries(given)) if (value !== undefined) kept[key] = value;
   if (usage.length > 0) throw new ArgusKustomizeError("USAGE", `${usage.length} bad Argo CD option(s); nothing was written`, { problems: usage });
+  if (config.length > 0) {
+    throw new ArgusKustomizeError("CONFIG_INVALID", `${config.length} bad Argo CD setting(s) in the config; nothing was written`, {
+      problems: config,
+      ...(sources.configFile !== undefined ? { location: { file: sources.configFile } } : {}),
+    });
+  }
   if (problems.length > 0) {
     throw new ArgusKustomizeError("INVALID_SPEC", `the record's Argo CD settings are damaged; give them again (e.g. --repo-url) or restore ${RECORD_FILE}`, { problems });
   }
 
-  // From the tree's own directory upwards (the GitOps repo holding it), never the working
-  // directory: the same tree must give the same Application wherever the command runs.
-  const fromPackage = merged["repoURL"] === undefined ? await repositoryOfPackage(dir) : undefined;
-  if (fromPackage !== undefined && CHECKS.repoURL(fromPackage) === undefined) merged["repoURL"] = fromPackage;
-  const repoURL = (merged["repoURL"] as string | undefined) ?? ARGOCD_REPO_URL_PLACEHOLDER;
+  // From the tree's own directory, never the working directory: the same tree must give the same
+  // Application wherever the command runs.
+  const derived = await deriveSource(dir, sources.recordedSource, (url) => CHECKS.repoURL(url) === undefined);
+  const repoURL = (merged["repoURL"] as string | undefined) ?? derived.repoURL;
   const settings: ArgoCDSettings = {
     all: merged["all"] === true,
-    repoURL,
-    repoURLIsPlaceholder: merged["repoURL"] === undefined,
+    repoURL: repoURL ?? ARGOCD_REPO_URL_PLACEHOLDER,
+    repoURLIsPlaceholder: repoURL === undefined,
     targetRevision: (merged["targetRevision"] as string | undefined) ?? "HEAD",
     project: (merged["project"] as string | undefined) ?? "default",
     destination:
@@ -123,12 +179,17 @@ export async function resolveArgoCD(dir: string, given: ArgoCDOptions = {}, reco
         ? { name: merged["destinationName"] as string }
         : { server: (merged["destinationServer"] as string | undefined) ?? "https://kubernetes.default.svc" },
     applicationNamespace: (merged["applicationNamespace"] as string | undefined) ?? "argocd",
-    treePath: await pathInRepository(dir),
+    treePath: derived.path,
   };
   // `all: false` is the default: recording it would only add noise.
-  if (merged["all"] === false) delete merged["all"];
-  return { settings, record: Object.keys(merged).length > 0 ? (merged as RecordedArgoCD) : undefined };
+  if (kept["all"] === false) delete kept["all"];
+  // The source used, for a later run without `.git`: a repoURL named explicitly is kept as that.
+  const source: RecordedSource = derived.repoURL !== undefined ? { repoURL: derived.repoURL, path: derived.path } : { path: derived.path };
+  return { settings, record: Object.keys(kept).length > 0 ? (kept as RecordedArgoCD) : undefined, source };
 }
+
+/** The config's name of each setting, where it differs. */
+const CONFIG_KEYS: Partial<Record<keyof RecordedArgoCD, string>> = { destinationServer: "destination.server", destinationName: "destination.name" };
 
 /**
  * The Deployments whose replica count an autoscaler owns (so Argo CD must not reset it).
@@ -189,7 +250,7 @@ export function application(spec: EnvironmentSpec<string>, settings: ArgoCDSetti
         ...(syncOptions.length > 0 ? { syncOptions } : {}),
         ...(ownsNamespace
           ? {}
-          : { managedNamespaceMetadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" } } }),
+          : { managedNamespaceMetadata: { labels: { ...POD_SECURITY_LABELS } } }),
       },
       ...(autoscaled.length > 0
         ? { ignoreDifferences: autoscaled.map((name) => ({ group: "apps", kind: "Deployment", name, jsonPointers: ["/spec/replicas"] })) }
@@ -205,6 +266,7 @@ export interface PlanWithApplications {
   readonly objects: ReadonlyArray<{ readonly file: string; readonly object: IApplication }>;
   readonly settings: ArgoCDSettings;
   readonly record: RecordedArgoCD | undefined;
+  readonly source: RecordedSource;
 }
 
 /**
@@ -217,9 +279,9 @@ export async function withApplications(
   plan: TreePlan,
   specs: readonly EnvironmentSpec<string>[],
   registry: ComponentRegistry,
-  given: ArgoCDOptions | undefined,
+  sources: ArgoCDSources,
 ): Promise<PlanWithApplications> {
-  const { settings, record } = await resolveArgoCD(dir, given, (await readRecord(dir)).argocd);
+  const { settings, record, source } = await resolveArgoCD(dir, sources);
   const objects = argocdEnvironments(specs, settings).map((spec) => ({ environment: spec.name, file: applicationFile(spec.name), object: application(spec, settings, registry) }));
   const files: PlannedFile[] = objects.map(({ file, object }) => ({ path: file, documents: [object] }));
   return {
@@ -234,6 +296,7 @@ export async function withApplications(
     objects,
     settings,
     record,
+    source,
   };
 }
 
@@ -265,45 +328,4 @@ export async function validateApplications(root: string, planned: PlanWithApplic
     }
   }
   return problems;
-}
-
-/**
- * The `repository` of the nearest package.json from `from` upwards, as a URL Argo CD can clone:
- * `git+https://…` loses its `git+`, `github:owner/repo` and `owner/repo` become GitHub URLs.
- */
-export async function repositoryOfPackage(from: string): Promise<string | undefined> {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    const text = await readFile(path.join(dir, "package.json"), "utf8").catch(() => undefined);
-    if (text !== undefined) {
-      let repository: unknown;
-      try {
-        repository = (JSON.parse(text) as { repository?: unknown }).repository;
-      } catch {
-        return undefined;
-      }
-      const raw = typeof repository === "string" ? repository : (repository as { url?: unknown } | undefined)?.url;
-      return typeof raw === "string" ? normalizeRepository(raw) : undefined;
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-function normalizeRepository(raw: string): string {
-  const shorthand = /^(?:(github|gitlab|bitbucket):)?([\w.-]+)\/([\w.-]+)$/.exec(raw);
-  if (shorthand !== null) {
-    const host = { github: "github.com", gitlab: "gitlab.com", bitbucket: "bitbucket.org" }[shorthand[1] ?? "github"];
-    return `https://${host}/${shorthand[2]}/${shorthand[3]!.replace(/\.git$/, "")}.git`;
-  }
-  return raw.replace(/^git\+/, "");
-}
-
-/** The tree's directory relative to the Git repository holding it (the nearest `.git` above); "" when none. */
-async function pathInRepository(dir: string): Promise<string> {
-  const root = path.resolve(dir);
-  for (let candidate = root; ; candidate = path.dirname(candidate)) {
-    if ((await stat(path.join(candidate, ".git")).catch(() => undefined)) !== undefined) {
-      return path.relative(candidate, root).split(path.sep).join("/");
-    }
-    if (path.dirname(candidate) === candidate) return "";
-  }
 }

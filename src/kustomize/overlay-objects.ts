@@ -2,25 +2,33 @@ import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js
 import type { Namespace } from "kubernetes-types/core/v1.js";
 import type { Ingress, NetworkPolicy, NetworkPolicyPeer } from "kubernetes-types/networking/v1.js";
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
+import { POD_SECURITY_LABELS } from "../kubernetes/names.js";
 import { NAMES } from "../model/base.js";
 import type { ComponentDefinition } from "../model/components.js";
 import type { AutoscalingSpec, DisruptionBudgetSpec, NetworkPolicySpec } from "../model/environment-options.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { componentLabels, selectorLabels, sharedLabels } from "../model/labels.js";
+import { KEEP_SYNC_OPTIONS, SYNC_OPTIONS_ANNOTATION } from "../model/argocd-protection.js";
 
 /*
  * The objects an overlay adds to the base: its Namespace, and per component a disruption budget,
  * an autoscaler, a NetworkPolicy; and one Ingress for the environment.
  */
 
-/** The Pod Security labels every ArgusAI namespace carries: its pods meet the restricted profile, and it enforces that they stay so. */
-export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
-  "pod-security.kubernetes.io/enforce": "restricted",
-  "pod-security.kubernetes.io/warn": "restricted",
-};
+// Re-exported for the modules that imported it from here.
+export { POD_SECURITY_LABELS };
 
+/**
+ * The Namespace an overlay owns. Deleting it deletes everything in it: the data volume and the
+ * Secret made outside the tree. So, like the PVC, Argo CD must neither prune it (when it leaves
+ * the overlay: createNamespace turned false) nor delete it with the Application.
+ */
 export function namespace(name: string): Namespace {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS } } };
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { ...sharedLabels(), ...POD_SECURITY_LABELS }, annotations: { [SYNC_OPTIONS_ANNOTATION]: KEEP_SYNC_OPTIONS } },
+  };
 }
 
 export function disruptionBudget(component: ComponentDefinition, budget: DisruptionBudgetSpec): PodDisruptionBudget {
@@ -125,7 +133,7 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
                 ],
               },
               { to: [{ podSelector: {} }] },
-              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] : []),
+              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((entry) => ({ ipBlock: typeof entry === "string" ? { cidr: entry } : { cidr: entry.cidr, except: [...entry.except] } })) }] : []),
             ],
           }
         : {}),

@@ -9,6 +9,7 @@ import { selectorLabels } from "../model/labels.js";
 import { sameQuantity } from "../model/quantity.js";
 import { applyOperations, findContainer, ResourcePatch, targetOf, type Json6902Patch, type JsonPatchOperation } from "../patch/json6902.js";
 import { fromJsonPointer, toJsonPointer } from "../patch/path.js";
+import { escapeHatchProblems } from "./escape-hatch-guards.js";
 
 /*
  * The JSON6902 patches of an overlay: the typed ones compiled from the spec (each built, and so
@@ -123,7 +124,11 @@ function extraPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>, ty
     for (const earlier of typed) {
       if (earlier.patch.target.kind === extra.target.kind && earlier.patch.target.name === extra.target.name) applyOperations(working, earlier.patch.operations, where(""));
     }
+    const original = structuredClone(working);
     const operations = guardedOperations(working, extra, where);
+    // Judged on the whole result, whatever paths the operations took.
+    const broken = escapeHatchProblems(extra.target.kind, original, working, base.components);
+    if (broken.length > 0) throw new ArgusKustomizeError("INVALID_SPEC", `the patch ${broken.join("; and ")}`, { location: where("") });
     return { file: `patches/extra-${index}-${extra.target.kind.toLowerCase()}-${extra.target.name}.yaml`, patch: { target: targetOf(modeled.object), operations } };
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { SpecProblem } from "./environment-spec.js";
+import { ARGOCD_SYNC_OPTIONS } from "../kubernetes/names.js";
+import type { SpecProblem } from "./spec-problem.js";
 
 /*
  * The per-environment Argo CD opt-in. Kept beside the environment schema (not in argocd/) because
@@ -10,11 +11,11 @@ import type { SpecProblem } from "./environment-spec.js";
 /** `argocd:` of an environment: whether it gets an Argo CD Application, and how that syncs. */
 export const argocdSpecSchema = z
   .strictObject({
-    enabled: z.boolean({ error: "must be true or false" }).optional().describe("Write argocd/<name>.yaml, an Argo CD Application for this overlay. Default false (prod: true)"),
+    enabled: z.boolean({ error: "must be true or false" }).optional().describe("Write argocd/<name>.yaml, an Argo CD Application for this overlay (the built-in prod: true)").meta({ default: false }),
     automated: z
       .strictObject({
-        prune: z.boolean({ error: "must be true or false" }).optional().describe("Delete objects that left the overlay. Default false"),
-        selfHeal: z.boolean({ error: "must be true or false" }).optional().describe("Undo changes made in the cluster. Default false"),
+        prune: z.boolean({ error: "must be true or false" }).optional().describe("Delete objects that left the overlay").meta({ default: false }),
+        selfHeal: z.boolean({ error: "must be true or false" }).optional().describe("Undo changes made in the cluster").meta({ default: false }),
       })
       .optional()
       .describe("Sync automatically on every commit; absent: sync by hand (the default)"),
@@ -88,5 +89,5 @@ export function argocdProblems(spec: unknown): SpecProblem[] {
  */
 export const GENERATED_CONFIG_ANNOTATIONS: Readonly<Record<string, string>> = {
   "argocd.argoproj.io/compare-options": "IgnoreExtraneous",
-  "argocd.argoproj.io/sync-options": "Prune=false",
+  [ARGOCD_SYNC_OPTIONS]: "Prune=false",
 };

@@ -2,6 +2,7 @@ import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Container, PersistentVolumeClaim, PodSecurityContext, Probe, SecurityContext, Service, ServiceAccount } from "kubernetes-types/core/v1.js";
 import { ARGUSAI_COMPONENTS, componentOf, resourceRequirements, type ArgusComponent, type ComponentDefinition, type ComponentRegistry } from "./components.js";
 import { componentLabels, selectorLabels, sharedLabels } from "./labels.js";
+import { ARGOCD_SYNC_OPTIONS } from "../kubernetes/names.js";
 
 /** A Kubernetes object as far as kustomize cares: it has a kind, an apiVersion and a name. */
 export interface KubeObject {
@@ -37,8 +38,8 @@ export const BASE_CONFIG: Readonly<Record<string, string>> = {
   LOG_LEVEL: "INFO",
 };
 
-/** The annotation Argo CD reads per-resource sync options from. */
-export const ARGOCD_SYNC_OPTIONS = "argocd.argoproj.io/sync-options";
+/** The annotation Argo CD reads per-resource sync options from (re-exported from its home). */
+export { ARGOCD_SYNC_OPTIONS };
 
 /** The data volume's size in the base. */
 export const BASE_STORAGE_SIZE = "10Gi";

@@ -41,6 +41,12 @@ export interface ProdOptions {
    * @default 2
    */
   readonly frontendReplicas?: number;
+  /**
+   * The components whose images are pinned: every one of the registry in use, so a component added
+   * in the config file is pinned like ArgusAI's own.
+   * @default ["backend", "frontend"]
+   */
+  readonly components?: readonly string[];
 }
 
 /**
@@ -61,7 +67,7 @@ export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
     namespace: "argusai",
     production: true,
     createNamespace: false,
-    images: { backend: image, frontend: image },
+    images: Object.fromEntries((options.components ?? ["backend", "frontend"]).map((component) => [component, image])) as EnvironmentSpec["images"],
     replicas: { frontend: frontendReplicas },
     secret: { mode: "existing" },
     disruptionBudgets: { frontend: { minAvailable: frontendReplicas - 1 } },
@@ -70,9 +76,13 @@ export function prodEnvironment(options: ProdOptions = {}): EnvironmentSpec {
   };
 }
 
-/** The environments generate writes when it is given none: dev and prod. */
-export function builtInEnvironments(): EnvironmentSpec[] {
-  return [devEnvironment(), prodEnvironment()];
+/**
+ * The environments generate writes when it is given none: dev and prod.
+ *
+ * @param components the registry's component names (prod pins every one)
+ */
+export function builtInEnvironments(components?: readonly string[]): EnvironmentSpec[] {
+  return [devEnvironment(), prodEnvironment(components !== undefined ? { components } : {})];
 }
 
 /** Something a valid environment should hear about: a `warning` (CI may fail on it) or a `note`. */

@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Nod
 import { ArgusKustomizeError } from "../errors.js";
 import { printable } from "../printable.js";
 import { environmentSpecSchema, type EnvironmentSource, type FieldPath } from "./environment-spec.js";
+import { describeYamlError } from "./yaml-errors.js";
 
 /**
  * Decodes the bytes of an environment file as UTF-8 (a UTF-8 byte order mark is dropped), or
@@ -95,8 +96,8 @@ export function environmentSourceFromText(text: string, file: string): Environme
   if (!Array.isArray(documents)) throw fail("not a YAML stream");
   const errors = documents.flatMap((document) => document.errors);
   if (errors.length > 0) {
-    const first = errors[0]!;
-    throw fail(`malformed YAML or JSON: ${printable(first.message.split("\n")[0] ?? "")}`, lineCounter.linePos(first.pos[0]).line);
+    const problem = describeYamlError(text, errors[0]!, lineCounter);
+    throw fail(`malformed YAML or JSON: line ${problem.line} ${problem.message}`, problem.line);
   }
   const nonEmpty = documents.filter((document) => document.contents !== null);
   if (nonEmpty.length === 0) throw fail("the file is empty; it must hold one environment (name, namespace, secret, ...)");

@@ -1,5 +1,13 @@
 import { z } from "zod";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, QUALIFIED_NAME } from "../kubernetes/names.js";
+import { annotationsSizeProblem, dns1123SubdomainProblems, labelValueProblems, qualifiedNameProblems } from "../kubernetes/names-rules.js";
+import { ipBlockProblems } from "../kubernetes/network.js";
+import { affinityProblems, tolerationProblems, type FieldProblem } from "../kubernetes/scheduling.js";
+import { cidrString, refineAll } from "./kubernetes-fields.js";
 import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
+
+// Re-exported for the modules that imported them from here.
+export { DNS1123_LABEL, DNS1123_SUBDOMAIN };
 
 /*
  * The production options of an environment (issue "The ArgusAI that exists"): what upstream's Helm
@@ -8,33 +16,52 @@ import { IMAGE_DIGEST, IMAGE_TAG } from "./images.js";
  * Schemas only; environment-spec.ts assembles them, per component where the registry says so.
  */
 
-/** A DNS-1123 subdomain (k8s.io/apimachinery IsDNS1123Subdomain, without its length). */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A DNS-1123 label (IsDNS1123Label, without its length). */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A label or annotation key: an optional DNS-subdomain prefix and a name (k8s.io/apimachinery IsQualifiedName). */
-const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-/** A label value: at most 63 characters, alphanumerics with '-', '_', '.' inside. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** An image repository: registry host (with port), path segments, lowercase (the OCI reference grammar, without tag or digest). */
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
-/** A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class, a host). */
-export const dnsSubdomain = (what: string) => z.string().max(253, `is longer than 253 characters: not a valid ${what}`).regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
+/**
+ * A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class). The
+ * rule's own messages echo the value; the pattern and length also go into the JSON Schema.
+ */
+export const dnsSubdomain = (what: string) =>
+  z
+    .string()
+    .superRefine(refineAll((value) => dns1123SubdomainProblems(value).map((problem) => `${problem} (a ${what})`)))
+    .max(253, `is longer than 253 characters: not a valid ${what}`)
+    .regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
-const qualifiedKey = z
+/** A label key (IsQualifiedName). */
+const labelKey = z.string().superRefine(refineAll(qualifiedNameProblems)).regex(QUALIFIED_NAME).max(253 + 1 + 63);
+
+/**
+ * An annotation key: the API server checks the key lowercased (ValidateAnnotations), so
+ * `Example.COM/Key` is a valid annotation key though not a valid label key.
+ */
+const annotationKey = z
   .string()
-  .refine((key) => QUALIFIED_NAME.test(key) && key.length <= 253 + 1 + 63 && (key.split("/").at(-1)?.length ?? 0) <= 63, {
-    message: "is not a valid key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_', '.')",
-  });
+  .superRefine(refineAll((key) => qualifiedNameProblems(key.toLowerCase())))
+  // The pattern with the prefix in either case (a flag does not reach the JSON Schema).
+  .regex(new RegExp(QUALIFIED_NAME.source.replaceAll("[a-z0-9]", "[A-Za-z0-9]").replaceAll("[-a-z0-9]", "[-A-Za-z0-9]")))
+  .max(253 + 1 + 63);
 
-/** Labels by the API server's rules. */
-export const labelsSchema = z.record(qualifiedKey, z.string({ error: "must be a string" }).max(63, "is longer than 63 characters: not a label value").regex(LABEL_VALUE, "is not a valid label value"));
+/** Labels by the API server's rules (ValidateLabels). */
+export const labelsSchema = z.record(
+  labelKey,
+  z
+    .string({ error: "must be a string" })
+    .superRefine(refineAll(labelValueProblems))
+    .max(63, "is longer than 63 characters: not a label value")
+    .regex(LABEL_VALUE, "is not a valid label value")
+    .describe("A label value: at most 63 letters, digits, '-', '_', '.'"),
+);
 
-/** Annotations by the API server's rules (values are free text, in all at most 256 KiB). */
+/** Annotations by the API server's rules (values are free text; keys and values in all at most 256 KiB of UTF-8). */
 export const annotationsSchema = z
-  .record(qualifiedKey, z.string({ error: "must be a string (quote numbers and booleans)" }))
-  .refine((annotations) => Object.entries(annotations).reduce((size, [key, value]) => size + key.length + value.length, 0) <= 262_144, "are larger than 256 KiB in all, the API server's limit");
+  .record(annotationKey, z.string({ error: "must be a string (quote numbers and booleans)" }).describe("An annotation value: any text"))
+  .superRefine((annotations, context) => {
+    const problem = annotationsSizeProblem(annotations);
+    if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: annotations });
+  });
 
 /** Labels and annotations added to one object of the base. */
 export const objectMetadataSchema = z.strictObject({
@@ -58,7 +85,8 @@ export const imageSchema = z
     if (image.tag !== undefined && image.digest !== undefined) context.addIssue({ code: "custom", path: ["digest"], message: "give a tag or a digest, not both" });
     if (image.tag === undefined && image.digest === undefined && image.repository === undefined) context.addIssue({ code: "custom", message: "give a tag, a digest or a repository" });
   })
-  .describe("An image: repository, and a tag or a digest (never both)");
+  .describe("An image: repository, and a tag or a digest (never both)")
+  .meta({ anyOf: [{ required: ["tag"] }, { required: ["digest"] }, { required: ["repository"] }], not: { required: ["tag", "digest"] } });
 
 const percentOrCount = z.union([
   z.number({ error: "must be a whole number or a percentage like \"50%\"" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)"),
@@ -76,13 +104,14 @@ export const disruptionBudgetSchema = z
       context.addIssue({ code: "custom", message: "give exactly one of minAvailable or maxUnavailable" });
     }
   })
-  .describe("A PodDisruptionBudget for the component");
+  .describe("A PodDisruptionBudget for the component")
+  .meta({ oneOf: [{ required: ["minAvailable"] }, { required: ["maxUnavailable"] }] });
 
 /** A HorizontalPodAutoscaler on CPU; the Deployment then carries no fixed replica count. */
 export const autoscalingSchema = z
   .strictObject({
     minReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least 1"),
-    maxReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647),
+    maxReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least minReplicas"),
     targetCPUUtilizationPercentage: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000").describe("Average CPU use, in percent of the request, the autoscaler aims for"),
   })
   .superRefine((autoscaling, context) => {
@@ -90,13 +119,30 @@ export const autoscalingSchema = z
   })
   .describe("A HorizontalPodAutoscaler (autoscaling/v2) on CPU; only for stateless components");
 
-const toleration = z.strictObject({
-  key: qualifiedKey.optional(),
-  operator: z.enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' }).optional(),
-  value: z.string().max(63).optional(),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional(),
-  tolerationSeconds: z.number().int().optional(),
-});
+/** A toleration; the API server's rules across its fields (ValidateTolerations) in refineProblems. */
+const toleration = z
+  .strictObject({
+    key: z.string().optional().describe("The taint key tolerated; empty (with operator Exists) tolerates every taint"),
+    operator: z.enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' }).optional().describe("Equal (the default) matches value; Exists matches any value"),
+    value: z.string().optional().describe("The taint value matched by Equal; empty with Exists"),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional().describe("The taint effect matched; all effects when absent"),
+    tolerationSeconds: z.number({ error: "must be a number" }).int("is not a whole number").optional().describe("How long a NoExecute taint is tolerated before eviction; only with effect NoExecute"),
+  })
+  .superRefine(refineProblems(tolerationProblems))
+  .describe("A toleration, as in a pod spec")
+  // ValidateTolerations' rules across fields, as JSON Schema says them (for editors).
+  .meta({
+    allOf: [
+      { if: { not: { required: ["key"], properties: { key: { minLength: 1 } } } }, then: { required: ["operator"], properties: { operator: { const: "Exists" } } } },
+      { if: { required: ["tolerationSeconds"] }, then: { required: ["effect"], properties: { effect: { const: "NoExecute" } } } },
+      {
+        if: { required: ["operator"], properties: { operator: { const: "Exists" } } },
+        then: { properties: { value: { maxLength: 0 } } },
+        else: { properties: { value: { maxLength: 63, pattern: LABEL_VALUE.source } } },
+      },
+      { properties: { key: { anyOf: [{ maxLength: 0 }, { pattern: QUALIFIED_NAME.source, maxLength: 253 + 1 + 63 }] } } },
+    ],
+  });
 
 /** Where a component's pods may run. */
 export const schedulingSchema = z
@@ -104,10 +150,14 @@ export const schedulingSchema = z
     nodeSelector: labelsSchema.optional().describe("Node labels the pods require"),
     tolerations: z.array(toleration).optional().describe("Taints the pods tolerate"),
     affinity: z
-      .partialRecord(z.enum(["nodeAffinity", "podAffinity", "podAntiAffinity"], { error: "is not nodeAffinity, podAffinity or podAntiAffinity" }), z.record(z.string(), z.unknown()))
+      .partialRecord(
+        z.enum(["nodeAffinity", "podAffinity", "podAntiAffinity"], { error: "is not nodeAffinity, podAffinity or podAntiAffinity" }),
+        z.record(z.string(), z.unknown()).describe("nodeAffinity, podAffinity or podAntiAffinity, as in a pod spec"),
+      )
+      .superRefine(refineProblems(affinityProblems))
       .optional()
-      .describe("A Kubernetes Affinity, as in a pod spec (checked against the Kubernetes schema when the overlay is validated)"),
-    priorityClassName: dnsSubdomain("PriorityClass name").optional(),
+      .describe("A Kubernetes Affinity, as in a pod spec: checked by the API server's rules here, and against the Kubernetes schema when the overlay is validated"),
+    priorityClassName: dnsSubdomain("PriorityClass name").optional().describe("The PriorityClass of the pods (created outside this tree)"),
   })
   .describe("nodeSelector, tolerations, affinity and priorityClassName of the component's pods");
 
@@ -128,7 +178,23 @@ export const networkPolicySchema = z
     egress: z
       .strictObject({
         allowCidrs: z
-          .array(z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, "is not a CIDR like 10.0.0.0/8"))
+          .array(
+            z.union([
+              cidrString.describe("A network the pods may connect to, like 203.0.113.0/24 or 2001:db8::/32"),
+              z
+                .strictObject({
+                  cidr: cidrString.describe("The network"),
+                  except: z.array(cidrString.describe("A part of the network, like 10.1.0.0/16")).min(1, "must hold at least one CIDR").describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
+                })
+                .superRefine((block, context) => {
+                  for (const problem of ipBlockProblems(block.cidr, block.except)) {
+                    // The format of each CIDR is reported on its own field; here only the subset rule.
+                    if (/strict subset/.test(problem.message)) context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: block });
+                  }
+                })
+                .describe("A network with exceptions (a NetworkPolicy ipBlock)"),
+            ]).describe("A CIDR, or a CIDR with exceptions"),
+          )
           .describe("Where the pods may connect besides DNS and each other (AI APIs, cameras, MQTT)"),
       })
       .optional()
@@ -137,24 +203,35 @@ export const networkPolicySchema = z
   .describe("NetworkPolicies: each component reachable only from the components allowed to call it and from the ingress controller");
 
 /** One JSON6902 operation of an escape-hatch patch. */
+const opPath = z.string().describe("JSON Pointer into the object (or the container), like /spec/template/spec/hostAliases");
+const opValue = z.unknown().describe("The value the operation writes or tests");
 const patchOperation = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("add"), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal("replace"), path: z.string(), value: z.unknown() }),
-  z.strictObject({ op: z.literal("remove"), path: z.string() }),
-  z.strictObject({ op: z.literal("test"), path: z.string(), value: z.unknown() }),
+  z.strictObject({ op: z.literal("add").describe("Add the value at path"), path: opPath, value: opValue }),
+  z.strictObject({ op: z.literal("replace").describe("Replace the value at path"), path: opPath, value: opValue }),
+  z.strictObject({ op: z.literal("remove").describe("Remove what is at path"), path: opPath }),
+  z.strictObject({ op: z.literal("test").describe("Fail unless path holds the value"), path: opPath, value: opValue }),
 ]);
 
 /** A JSON6902 patch of one base object, verified in-process and written as a guarded patch. */
 export const extraPatchSchema = z
   .strictObject({
-    target: z.strictObject({
-      kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)"),
-      name: z.string().min(1, "must not be empty"),
-    }),
+    target: z
+      .strictObject({
+        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)").describe("Kind of the base object, like Deployment"),
+        name: z.string().min(1, "must not be empty").describe("Name of the base object, like argusai-backend"),
+      })
+      .describe("The base object the operations apply to"),
     container: z.string().optional().describe("Paths are relative to this container (addressed by name, guarded by a test op)"),
-    operations: z.array(patchOperation).min(1, "must hold at least one operation"),
+    operations: z.array(patchOperation.describe("One JSON6902 operation")).min(1, "must hold at least one operation").describe("JSON6902 operations (add, replace, remove, test), applied in order"),
   })
   .describe("JSON6902 operations against a base object (kind and base name); a path that does not resolve or changes nothing is an error");
+
+/** A zod refinement from a rule returning problems by field (relative to the value). */
+function refineProblems<T>(problemsOf: (value: T) => readonly FieldProblem[]) {
+  return (value: T, context: z.core.$RefinementCtx<T>): void => {
+    for (const problem of problemsOf(value)) context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: value });
+  };
+}
 
 /* Types of the options, for the compiler. */
 export type DisruptionBudgetSpec = z.infer<typeof disruptionBudgetSchema>;

@@ -11,14 +11,15 @@
  *   becomes "1n"), so it is not the value that was written;
  * - parsing silently caps a binary-SI value at 2^63-1 ("8Ei" becomes 2^63-1), and the `e`
  *   exponent is read as int64 then cast to int32, so "1e4294967296" wraps to "1";
- * - the int64 accessors the kubelet and scheduler use (`MilliValue` for CPU, `Value` for bytes)
- *   overflow silently past 2^63-1; apimachinery tells callers to compare against
- *   `MaxMilliQuantity()` (2^63-1 milli-units) first;
+ * - the int64 accessors overflow silently past 2^63-1: `Value` (units), which the kubelet and
+ *   scheduler read bytes with, and `MilliValue` (thousandths), which they read CPU with;
  * - memory and storage that are not a whole number of bytes draw the API server warning
  *   "fractional byte value … is invalid, must be an integer" (pkg/api/pod/warnings.go) and are
  *   rounded up to the next byte.
- * So a value is accepted when it is a whole number of nano-units and at most 2^63-1 milli-units
- * (then every accessor is exact), and, for bytes, a whole number of bytes.
+ * So a value is accepted when it is a whole number of nano-units and at most 2^63-1 units (the
+ * most a Quantity holds as written: "1Ei" and "9223372036854775807" are fine, "8Ei" is not);
+ * bytes must be whole, and CPU at most 2^63-1 thousandths (MaxMilliQuantity), where
+ * `MilliValue` stops being exact.
  */
 
 /**
@@ -37,14 +38,16 @@ export type QuantityParse = { readonly ok: true; readonly value: Quantity } | { 
 
 const NANOS_PER_UNIT = 1_000_000_000n;
 const MAX_INT64 = 2n ** 63n - 1n;
-/** MaxMilliQuantity() in nano-units: 2^63-1 milli-units. */
-const MAX_NANOS = MAX_INT64 * 1_000_000n;
+/** The most a Quantity holds as written, in nano-units: 2^63-1 units. */
+const MAX_NANOS = MAX_INT64 * NANOS_PER_UNIT;
+/** MaxMilliQuantity() in nano-units: 2^63-1 milli-units, the most CPU read with MilliValue. */
+const MAX_CPU_NANOS = MAX_INT64 * 1_000_000n;
 const DECIMAL_SUFFIXES: Readonly<Record<string, number>> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_SUFFIXES: Readonly<Record<string, number>> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 
 /**
  * Parses a quantity exactly, or says why Kubernetes would not hold it as written (not the
- * grammar, finer than 1n, beyond 2^63-1 milli-units). Never throws; the work is bounded whatever
+ * grammar, finer than 1n, beyond 2^63-1 units). Never throws; the work is bounded whatever
  * the length of the text or its exponent.
  *
  * @example
@@ -77,13 +80,13 @@ export function parseQuantity(text: string): QuantityParse {
   }
 
   // Bounds first, so a long or far-off number never becomes a big BigInt. The value is
-  // digits × 10^exponent10 × 2^exponent2 with `digits` free of trailing zeros; at or above 10^16
-  // units it is past 2^63-1 milli-units whatever the suffix.
-  if (digits.length + exponent10 > 16) return tooLarge();
+  // digits × 10^exponent10 × 2^exponent2 with `digits` free of trailing zeros; at or above 10^19
+  // units it is past 2^63-1 units whatever the suffix.
+  if (digits.length + exponent10 > 19) return tooLarge();
   // In nano-units the value is digits × 2^exponent2 × 10^scale. With scale < 0 it is whole only
   // if 10^-scale divides digits × 2^exponent2; digits has no factor 10, so its 5s must cover
-  // -scale and 2^exponent2 the 2s: -scale <= exponent2 <= 60. Then digits has at most 16 - exponent10
-  // = 25 - scale <= 85 digits.
+  // -scale and 2^exponent2 the 2s: -scale <= exponent2 <= 60. Then digits has at most 19 - exponent10
+  // = 28 - scale <= 88 digits.
   const scale = exponent10 + 9;
   if (-scale > exponent2) return tooFine();
   const numerator = BigInt(digits) << BigInt(exponent2);
@@ -102,7 +105,7 @@ export function parseQuantity(text: string): QuantityParse {
 function tooLarge(): QuantityParse {
   return {
     ok: false,
-    problem: "is too large: Kubernetes holds at most 9223372036854775807m (2^63-1 thousandths of a unit) and caps or overflows a larger value",
+    problem: "is too large: Kubernetes holds at most 9223372036854775807 (2^63-1) and caps or overflows a larger value",
   };
 }
 
@@ -128,6 +131,9 @@ export type QuantityKind = "cpu" | "bytes";
 export function quantityProblem(text: string, kind: QuantityKind): string | undefined {
   const parsed = parseQuantity(text);
   if (!parsed.ok) return parsed.problem;
+  if (kind === "cpu" && parsed.value.nanos > MAX_CPU_NANOS) {
+    return "is too large for CPU: the scheduler and kubelet read CPU in thousandths (MilliValue), which overflows past 9223372036854775807m";
+  }
   if (kind === "bytes" && parsed.value.nanos % NANOS_PER_UNIT !== 0n) {
     const hint = text.endsWith("m") ? `; "m" is milli, not mega: write M or Mi` : "";
     return `is not a whole number of bytes (${text} is ${formatUnits(parsed.value.nanos)} bytes${hint}): Kubernetes warns "fractional byte value ... is invalid, must be an integer" and rounds it up`;

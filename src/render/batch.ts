@@ -10,6 +10,7 @@ import { kustomizationFacts, type KustomizationFacts } from "./references.js";
 import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
 import { defaultConcurrency, mapBounded } from "../pool.js";
 import { onTermination } from "../write/signals.js";
+import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
 /*
  * Rendering many overlays with few processes. kubectl's start-up (about 45 ms) dominates one
@@ -190,8 +191,8 @@ export function groupByNamespace(indexes: readonly number[], namespaceOf: (index
  * The `namespace:` an overlay's kustomization sets, or `undefined` when it sets none or cannot
  * be read (such an overlay is rendered by itself, where kustomize reports any problem).
  */
-function overlayNamespace(dir: string, factsOf: (kustomization: Buffer) => KustomizationFacts): string | undefined {
-  for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+function overlayNamespace(dir: string, factsOf: (kustomization: Uint8Array) => KustomizationFacts): string | undefined {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
     let bytes: Buffer;
     try {
       bytes = readFileSync(path.join(dir, name));

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Rendered, Renderer } from "./kustomize.js";
 import { kustomizationFacts, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
+import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
 export { defaultCacheDir };
 
@@ -179,7 +180,7 @@ async function directoryDigest(dir: string, referencesOf: (kustomization: Buffer
   for (const [index, file] of files.entries()) {
     const bytes = contents[index]!;
     hash.update(`file ${file} ${bytes.length}\0`).update(bytes);
-    if (["kustomization.yaml", "kustomization.yml", "Kustomization"].includes(file) && kustomization === undefined) kustomization = bytes;
+    if (KUSTOMIZATION_FILE_NAMES.includes(file) && kustomization === undefined) kustomization = bytes;
   }
   if (kustomization === undefined) return hash.digest("hex");
   const entries = referencesOf(kustomization);

@@ -33,7 +33,7 @@ export interface KustomizationFacts {
 
 /** The facts of kustomizations, remembered in `store` (`false`: parsed every time, once per run). */
 export function kustomizationFacts(store: EntryStore | false): {
-  of(kustomization: Buffer): KustomizationFacts;
+  of(kustomization: Uint8Array): KustomizationFacts;
   remember(): Promise<void>;
 } {
   const key = store === false ? undefined : createHash("sha256").update(`${REFERENCES_FORMAT}\0${codeVersion()}`).digest("hex");
@@ -81,10 +81,10 @@ function asFacts(value: unknown): KustomizationFacts | undefined {
 }
 
 /** The facts of a kustomization from its bytes (see {@link KustomizationFacts}). */
-export function parseFacts(kustomization: Buffer): KustomizationFacts {
+export function parseFacts(kustomization: Uint8Array): KustomizationFacts {
   let fields: unknown;
   try {
-    fields = parseDocument(kustomization.toString("utf8")).toJS() ?? {};
+    fields = parseDocument(new TextDecoder().decode(kustomization)).toJS() ?? {};
   } catch {
     return { references: null, namespace: undefined };
   }

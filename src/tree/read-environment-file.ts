@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { ArgusKustomizeError } from "../errors.js";
+import { osAdvice } from "../os-errors.js";
 import type { EnvironmentSource } from "../model/environment-spec.js";
 import { decodeEnvironmentFile, environmentSourceFromText } from "../model/environment-file.js";
 import { RECORD_FILE } from "./record.js";
@@ -18,19 +19,24 @@ export const MAX_ENVIRONMENT_FILE_BYTES = 1024 * 1024;
  * @param shown the path as the user should see it in messages
  * @param recorded the environment's name when the path comes from the tree's record, so a missing
  * file says how to restore, replace or drop it
- * @throws ArgusKustomizeError INVALID_SPEC naming the file
+ * @throws ArgusKustomizeError INVALID_SPEC naming the file (not an environment file), FILE_ACCESS
+ * (the operating system refused to read it)
  */
 export async function readEnvironmentFile(absolute: string, shown: string, recorded?: string): Promise<EnvironmentSource> {
   const fail = (message: string, cause?: unknown) =>
     new ArgusKustomizeError("INVALID_SPEC", message, { cause, location: { file: shown, ...(recorded !== undefined ? { environment: recorded } : {}) } });
+  // What the operating system refused is FILE_ACCESS, with what to do; the file is named as the
+  // user gave it (or as the record has it, relative to where they stand).
   const unreadable = (error: NodeJS.ErrnoException) => {
     const code = error.code ?? error.message;
+    const where = { file: shown, ...(recorded !== undefined ? { environment: recorded } : {}) };
     return recorded === undefined
-      ? fail(`cannot read the environment file (${code})`, error)
-      : fail(
-          `${RECORD_FILE} records environment "${recorded}" from ${shown}, which cannot be read (${code}); ` +
+      ? new ArgusKustomizeError("FILE_ACCESS", `cannot read the environment file (${code}): ${osAdvice(error)}`, { cause: error, location: where })
+      : new ArgusKustomizeError(
+          "FILE_ACCESS",
+          `${RECORD_FILE} records environment "${recorded}" from ${shown}, which cannot be read (${code}: ${osAdvice(error)}); ` +
             `restore it, pass its new path with --env-file, or drop it with --remove-env ${recorded}`,
-          error,
+          { cause: error, location: where },
         );
   };
   const check = (info: Stats) => {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { ArgusKustomizeError } from "../errors.js";
+import { osAdvice } from "../os-errors.js";
 import type { ArgoCDOptions } from "../model/argocd-spec.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { isSafeRelative, RECORD_FILE } from "./layout.js";
@@ -26,11 +27,25 @@ export type RecordedEnvironment =
  */
 export type RecordedArgoCD = ArgoCDOptions;
 
+/**
+ * Where the tree was when it was last generated: the repository Argo CD clones and the tree's
+ * directory in it, as derived then. Never preferred over what a run derives itself: it stands in
+ * only where nothing can be derived (a copy of the tree without its `.git`).
+ */
+export interface RecordedSource {
+  /** Absent when nothing named the repository (the placeholder was written). */
+  readonly repoURL?: string;
+  /** POSIX, "" at the repository's root. */
+  readonly path: string;
+}
+
 /** The content of {@link RECORD_FILE}. */
 export interface TreeRecord {
   readonly environments: readonly RecordedEnvironment[];
-  /** Absent when argocd/ output uses only defaults. */
+  /** The Argo CD options given explicitly (on the command line or to generate); absent when none. */
   readonly argocd?: RecordedArgoCD;
+  /** Absent only in a record written before it was kept (and in a new tree's empty record). */
+  readonly source?: RecordedSource;
   /** Files generate owns, sorted, including the record itself. */
   readonly files: readonly string[];
   /** Seed files generate created once and never overwrites. */
@@ -44,6 +59,7 @@ export function recordText(record: TreeRecord): string {
     note: "Written by argusai-kustomize generate: the environments this tree is generated from and the files it owns. Files not listed are yours and never touched.",
     environments: record.environments,
     ...(record.argocd !== undefined && Object.keys(record.argocd).length > 0 ? { argocd: record.argocd } : {}),
+    ...(record.source !== undefined ? { source: record.source.repoURL !== undefined ? { repoURL: record.source.repoURL, path: record.source.path } : { path: record.source.path } } : {}),
     files: record.files,
     seeds: record.seeds,
   };
@@ -71,6 +87,7 @@ const recordSchema = z.strictObject({
       applicationNamespace: z.string().optional(),
     })
     .optional(),
+  source: z.strictObject({ repoURL: z.string().optional(), path: z.string() }).optional(),
   files: z.array(z.string()),
   seeds: z.array(z.string()),
 });
@@ -82,6 +99,11 @@ const recordSchema = z.strictObject({
  * a hand edit): trusting part of it could forget environments and delete their overlays
  */
 export async function readRecord(dir: string): Promise<TreeRecord> {
+  const damaged = (why: string, cause?: unknown) =>
+    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
+      cause,
+      location: { file: path.join(dir, RECORD_FILE) },
+    });
   let text: string;
   try {
     text = await readFile(path.join(dir, RECORD_FILE), "utf8");
@@ -89,16 +111,12 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     // No record (or no directory yet): a new tree.
     const code = (error as NodeJS.ErrnoException).code ?? "";
     if (["ENOENT", "ENOTDIR"].includes(code)) return { environments: [], files: [], seeds: [] };
-    throw new ArgusKustomizeError("INVALID_SPEC", `the record cannot be read (${code || (error as Error).message}); restore it (git checkout -- ${RECORD_FILE})`, {
+    if (code === "EISDIR") throw damaged("a directory stands where the record belongs");
+    throw new ArgusKustomizeError("FILE_ACCESS", `the record cannot be read (${code || (error as Error).message}): ${osAdvice(error as NodeJS.ErrnoException)}`, {
       cause: error,
       location: { file: path.join(dir, RECORD_FILE) },
     });
   }
-  const damaged = (why: string, cause?: unknown) =>
-    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
-      cause,
-      location: { file: path.join(dir, RECORD_FILE) },
-    });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -110,9 +128,18 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     const issue = parsed.error.issues[0]!;
     throw damaged(`${issue.path.join(".") || "top level"}: ${issue.message}`);
   }
+  // Records written before `source` existed kept a repoURL derived from package.json among the
+  // explicit options, where it won over a later origin: such a value is only a fallback now.
+  let { argocd, source } = parsed.data as { argocd?: RecordedArgoCD; source?: RecordedSource };
+  if (source === undefined && argocd?.repoURL !== undefined) {
+    const { repoURL, ...explicit } = argocd;
+    source = { repoURL, path: "" };
+    argocd = explicit;
+  }
   return {
     environments: parsed.data.environments as RecordedEnvironment[],
-    ...(parsed.data.argocd !== undefined ? { argocd: parsed.data.argocd as RecordedArgoCD } : {}),
+    ...(argocd !== undefined && Object.keys(argocd).length > 0 ? { argocd } : {}),
+    ...(source !== undefined ? { source } : {}),
     files: parsed.data.files.filter(isSafeRelative),
     seeds: parsed.data.seeds.filter(isSafeRelative),
   };

@@ -3,11 +3,11 @@ import { isDeepStrictEqual } from "node:util";
 import { ArgusKustomizeError } from "../errors.js";
 import { overlayPatches } from "../kustomize/overlay-patches.js";
 import { argusBase, type ArgusBase } from "../model/base.js";
-import { ARGUSAI_COMPONENTS, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
+import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
 import { readEnvironmentFile } from "./read-environment-file.js";
-import { RECORD_FILE, readRecord, type RecordedEnvironment } from "./record.js";
+import { RECORD_FILE, readRecord, type RecordedEnvironment, type TreeRecord } from "./record.js";
 
 /*
  * Where a run's environments come from: a script's list, or the tree's record (built-ins by name,
@@ -64,11 +64,12 @@ export interface ResolvedEnvironments {
  * prod for a new tree); then every environment file replaces or adds one. All are validated
  * together, so every problem of every spec is reported at once.
  *
+ * @param record the tree's record, when the caller has read it already
  * @throws ArgusKustomizeError INVALID_SPEC (a bad spec or file), USAGE (removing an unknown environment)
  */
-export async function resolveEnvironments(options: TreeOptions<string> = {}): Promise<ResolvedEnvironments> {
+export async function resolveEnvironments(options: TreeOptions<string> = {}, record?: TreeRecord): Promise<ResolvedEnvironments> {
   const root = path.resolve(options.dir ?? process.cwd());
-  const builtIns = builtInEnvironments();
+  const builtIns = builtInEnvironments(componentNames(baseOf(options).components));
   // Recorded entries are loaded only if they survive the files and removals of this run, so a
   // recorded file that was moved away can still be replaced or removed.
   const entries: Entry[] = [];
@@ -79,7 +80,7 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}): Pr
       entries.push({ recorded: builtIn !== undefined ? { builtin: builtIn.name } : { spec }, name: spec.name, load: async () => ({ spec }) });
     }
   } else {
-    const recorded = (await readRecord(root)).environments;
+    const recorded = (record ?? (await readRecord(root))).environments;
     const initial: RecordedEnvironment[] = recorded.length > 0 ? [...recorded] : builtIns.map((spec) => ({ builtin: spec.name }));
     for (const entry of initial) {
       const recorded = recordedEntry(root, entry, builtIns);

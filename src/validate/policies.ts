@@ -1,6 +1,7 @@
 import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
 import { isPinnedImage } from "../model/images.js";
 import type { Violation } from "./violation.js";
+import { INVARIANT_POLICIES } from "./invariant-policies.js";
 
 /** A rendered object, as parsed from kustomize's output. */
 export type RenderedObject = Readonly<Record<string, unknown>>;
@@ -95,8 +96,8 @@ export const POLICIES: readonly Policy[] = [
       containers(objects).flatMap(({ pod, container, at }) => {
         const capabilities = container.securityContext?.capabilities;
         const problems = [];
-        if (!(capabilities?.drop ?? []).includes("ALL")) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.drop`, message: "does not contain ALL" });
-        const added = (capabilities?.add ?? []).filter((capability) => capability !== "NET_BIND_SERVICE");
+        if (!strings(capabilities?.drop).includes("ALL")) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.drop`, message: "does not contain ALL" });
+        const added = strings(capabilities?.add).filter((capability) => capability !== "NET_BIND_SERVICE");
         if (added.length > 0) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.add`, message: `adds ${added.join(", ")}` });
         return problems;
       }),
@@ -122,8 +123,8 @@ export const POLICIES: readonly Policy[] = [
     fix: "remove hostPort; expose the port through a Service",
     check: (objects) =>
       containers(objects).flatMap(({ pod, container, at }) =>
-        (container.ports ?? []).flatMap((port, index) =>
-          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${port.hostPort}` }] : [],
+        records(container.ports).flatMap((port, index) =>
+          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${shown(port.hostPort)}` }] : [],
         ),
       ),
   },
@@ -133,7 +134,7 @@ export const POLICIES: readonly Policy[] = [
     fix: "replace hostPath and other volume types with a PersistentVolumeClaim, emptyDir, ConfigMap or Secret",
     check: (objects) =>
       pods(objects).flatMap((pod) =>
-        (pod.spec.volumes ?? []).flatMap((volume, index) =>
+        records(pod.spec.volumes).flatMap((volume, index) =>
           Object.keys(volume)
             .filter((key) => key !== "name" && !RESTRICTED_VOLUME_TYPES.includes(key))
             .map((type) => ({ object: pod.object, field: `${pod.at}.volumes.${index}.${type}`, message: `volume type ${type} is not allowed` })),
@@ -184,12 +185,12 @@ export const POLICIES: readonly Policy[] = [
       return services(objects).flatMap(({ object, service }) => {
         const targets = selected(all, service);
         if (targets.length === 0) return [];
-        return (service.spec?.ports ?? []).flatMap((port, index) => {
+        return records(service.spec?.ports).flatMap((port, index) => {
           const target = port.targetPort ?? port.port;
           const found = targets.every((pod) =>
-            pod.spec.containers.some((container) => (container.ports ?? []).some((candidate) => candidate.name === target || candidate.containerPort === target)),
+            records(pod.spec.containers).some((container) => records(container.ports).some((candidate) => candidate.name === target || candidate.containerPort === target)),
           );
-          return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${String(target)} is not a port of the selected pods` }];
+          return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${shown(target)} is not a port of the selected pods` }];
         });
       });
     },
@@ -207,26 +208,26 @@ export const POLICIES: readonly Policy[] = [
       };
       const missing: Array<Omit<Violation, "policy" | "fix">> = [];
       const need = (pod: Pod, kind: keyof typeof known, name: string | undefined, field: string, optional = false) => {
-        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${name}, which is neither rendered nor declared external` });
+        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${shown(name)}, which is neither rendered nor declared external` });
       };
       for (const pod of pods(objects)) {
-        (pod.spec.volumes ?? []).forEach((volume, index) => {
+        records(pod.spec.volumes).forEach((volume, index) => {
           const at = `${pod.at}.volumes.${index}`;
           need(pod, "ConfigMap", volume.configMap?.name, `${at}.configMap.name`, volume.configMap?.optional);
           need(pod, "Secret", volume.secret?.secretName, `${at}.secret.secretName`, volume.secret?.optional);
           need(pod, "PersistentVolumeClaim", volume.persistentVolumeClaim?.claimName, `${at}.persistentVolumeClaim.claimName`);
-          (volume.projected?.sources ?? []).forEach((source, sourceIndex) => {
+          records(volume.projected?.sources).forEach((source, sourceIndex) => {
             need(pod, "ConfigMap", source.configMap?.name, `${at}.projected.sources.${sourceIndex}.configMap.name`, source.configMap?.optional);
             need(pod, "Secret", source.secret?.name, `${at}.projected.sources.${sourceIndex}.secret.name`, source.secret?.optional);
           });
         });
       }
       for (const { pod, container, at } of containers(objects)) {
-        (container.envFrom ?? []).forEach((source, index) => {
+        records(container.envFrom).forEach((source, index) => {
           need(pod, "ConfigMap", source.configMapRef?.name, `${at}.envFrom.${index}.configMapRef.name`, source.configMapRef?.optional);
           need(pod, "Secret", source.secretRef?.name, `${at}.envFrom.${index}.secretRef.name`, source.secretRef?.optional);
         });
-        (container.env ?? []).forEach((variable, index) => {
+        records(container.env).forEach((variable, index) => {
           const from = variable.valueFrom;
           need(pod, "ConfigMap", from?.configMapKeyRef?.name, `${at}.env.${index}.valueFrom.configMapKeyRef.name`, from?.configMapKeyRef?.optional);
           need(pod, "Secret", from?.secretKeyRef?.name, `${at}.env.${index}.valueFrom.secretKeyRef.name`, from?.secretKeyRef?.optional);
@@ -251,8 +252,8 @@ export const POLICIES: readonly Policy[] = [
         if (object["kind"] !== "Deployment" || !context.singleWriters.includes(name)) return [];
         const spec = object["spec"] as { replicas?: number; strategy?: { type?: string } } | undefined;
         return [
-          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type ?? "RollingUpdate (the default)"}, not Recreate` }] : []),
-          ...((spec?.replicas ?? 1) > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec?.replicas}: two writers of one database` }] : []),
+          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type !== undefined ? shown(spec.strategy.type) : "RollingUpdate (the default)"}, not Recreate` }] : []),
+          ...(typeof spec?.replicas === "number" && spec.replicas > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec.replicas}: two writers of one database` }] : []),
         ];
       }),
   },
@@ -264,8 +265,8 @@ export const POLICIES: readonly Policy[] = [
       !context.production
         ? []
         : containers(objects)
-            .filter(({ container }) => !isPinnedImage(container.image ?? ""))
-            .map(({ pod, container, at }) => ({ object: pod.object, field: `${at}.image`, message: `${container.image ?? "(none)"} is not pinned to a version` })),
+            .filter(({ container }) => typeof container.image !== "string" || !isPinnedImage(container.image))
+            .map(({ pod, container, at }) => ({ object: pod.object, field: `${at}.image`, message: `${typeof container.image === "string" ? container.image : "(none)"} is not pinned to a version` })),
   },
   {
     id: "no-secret-literals",
@@ -278,15 +279,21 @@ export const POLICIES: readonly Policy[] = [
             .filter((object) => object["kind"] === "Secret" && (hasKeys(object["data"]) || hasKeys(object["stringData"])))
             .map((object) => ({ object: `Secret/${nameOf(object)}`, field: hasKeys(object["data"]) ? "data" : "stringData", message: "holds secret values in the repository" })),
   },
+  ...INVARIANT_POLICIES,
 ];
 
-/** Runs every policy on one rendered overlay. */
+/**
+ * Runs every policy on one rendered overlay. Objects may be anything a hand edit or an escape-hatch
+ * patch left: every policy reads them defensively, and a missing part is a violation (the
+ * pod-template and selector policies), never a crash.
+ */
 export function policyViolations(objects: readonly RenderedObject[], context: PolicyContext): Violation[] {
-  return POLICIES.flatMap((policy) => policy.check(objects, context).map((violation) => ({ ...violation, policy: policy.id, fix: policy.fix })));
+  const wellFormed = objects.filter((object) => typeof object === "object" && object !== null && !Array.isArray(object));
+  return POLICIES.flatMap((policy) => policy.check(wellFormed, context).map((violation) => ({ ...violation, policy: policy.id, fix: policy.fix })));
 }
 
 function nameOf(object: RenderedObject): string {
-  return String((object["metadata"] as { name?: unknown } | undefined)?.name ?? "");
+  return shown(record(object["metadata"])?.["name"] ?? "");
 }
 
 function hasKeys(value: unknown): boolean {
@@ -294,34 +301,71 @@ function hasKeys(value: unknown): boolean {
 }
 
 
-/** Every pod template of the rendered workloads (and bare Pods). */
+/**
+ * Every pod template of the rendered workloads (and bare Pods) that has a pod spec (a workload
+ * without one is the pod-template policy's violation). Indexed items that are not mappings (a
+ * container that is a string) are skipped here: the schema reports them.
+ */
 function pods(objects: readonly RenderedObject[]): Pod[] {
   return objects.flatMap((object): Pod[] => {
-    const where = `${String(object["kind"])}/${nameOf(object)}`;
-    const spec = object["spec"] as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
+    const where = `${shown(object["kind"])}/${nameOf(object)}`;
+    const spec = record(object["spec"]) as { template?: PodTemplateSpec; jobTemplate?: { spec?: { template?: PodTemplateSpec } } } | undefined;
     if (object["kind"] === "Pod") {
-      return [{ object: where, at: "spec", spec: object["spec"] as PodSpec, labels: ((object["metadata"] as { labels?: Record<string, string> } | undefined)?.labels) ?? {} }];
+      return spec !== undefined ? [{ object: where, at: "spec", spec: spec as PodSpec, labels: labelsOf(object["metadata"]) }] : [];
     }
-    const template = spec?.template ?? spec?.jobTemplate?.spec?.template;
+    const template = record(spec?.template ?? record(spec?.jobTemplate?.spec)?.template) as PodTemplateSpec | undefined;
     const at = spec?.template !== undefined ? "spec.template.spec" : "spec.jobTemplate.spec.template.spec";
-    return template?.spec !== undefined ? [{ object: where, at, spec: template.spec, labels: template.metadata?.labels ?? {} }] : [];
+    const podSpec = record(template?.spec) as PodSpec | undefined;
+    return podSpec !== undefined ? [{ object: where, at, spec: podSpec, labels: labelsOf(template?.metadata) }] : [];
   });
 }
 
 function containers(objects: readonly RenderedObject[], withInit = true): PodContainer[] {
   return pods(objects).flatMap((pod) => [
-    ...pod.spec.containers.map((container, index) => ({ pod, container, at: `${pod.at}.containers.${index}` })),
-    ...(withInit ? (pod.spec.initContainers ?? []).map((container, index) => ({ pod, container, at: `${pod.at}.initContainers.${index}` })) : []),
+    ...indexedRecords(pod.spec.containers).map(([container, index]) => ({ pod, container, at: `${pod.at}.containers.${index}` })),
+    ...(withInit ? indexedRecords(pod.spec.initContainers).map(([container, index]) => ({ pod, container, at: `${pod.at}.initContainers.${index}` })) : []),
   ]);
 }
 
 function services(objects: readonly RenderedObject[]): Array<{ object: string; service: Service }> {
   return objects
-    .filter((object) => object["kind"] === "Service" && (object["spec"] as Service["spec"])?.selector !== undefined)
+    .filter((object) => object["kind"] === "Service" && record(object["spec"])?.["selector"] !== undefined)
     .map((object) => ({ object: `Service/${nameOf(object)}`, service: object as unknown as Service }));
 }
 
 function selected(all: readonly Pod[], service: Service): Pod[] {
-  const selector = Object.entries(service.spec?.selector ?? {});
+  const selector = Object.entries(record(service.spec?.selector) ?? {});
   return all.filter((pod) => selector.every(([key, value]) => pod.labels[key] === value));
+}
+
+/** A value from an object as text: a string as it is, anything else as JSON (never a throw, whatever its prototype). */
+function shown(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+}
+
+/** A mapping, or `undefined` for anything else (a list, a string, null). */
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The mappings of a list (with their index), or none when it is not a list. */
+function indexedRecords<T>(value: readonly T[] | undefined): Array<[T, number]> {
+  // Typed as the model says; at run time it may be anything.
+  return Array.isArray(value) ? (value as readonly T[]).flatMap((item: T, index) => (record(item) !== undefined ? [[item, index] as [T, number]] : [])) : [];
+}
+
+/** The mappings of a list, or none when it is not a list. Positions are kept: a skipped item leaves a gap, not a shift. */
+function records<T>(value: readonly T[] | undefined): T[] {
+  // Sparse on purpose: forEach/flatMap/some skip holes, and the indexes they pass stay the list's own.
+  const list: T[] = [];
+  for (const [item, index] of indexedRecords<T>(value)) list[index] = item;
+  return list;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+function labelsOf(metadata: unknown): Readonly<Record<string, string>> {
+  return (record(record(metadata)?.["labels"]) as Record<string, string> | undefined) ?? {};
 }

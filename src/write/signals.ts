@@ -11,7 +11,15 @@ import { constants } from "node:os";
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const cleanups: (() => void)[] = [];
 
+/** Signals received while termination was held (see {@link holdTermination}). */
+let holds = 0;
+let pending: (typeof SIGNALS)[number] | undefined;
+
 function onSignal(signal: (typeof SIGNALS)[number]): void {
+  if (holds > 0) {
+    pending ??= signal;
+    return;
+  }
   // Latest first, as `finally` blocks unwind: the staging directory goes before the lock is released.
   for (const cleanup of [...cleanups].reverse()) {
     try {
@@ -36,5 +44,26 @@ export function onTermination(cleanup: () => void): () => void {
     const index = cleanups.indexOf(cleanup);
     if (index >= 0) cleanups.splice(index, 1);
     if (cleanups.length === 0) for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+}
+
+/**
+ * Holds a SIGINT or SIGTERM off while a committed tree is put in place (a few renames): the signal
+ * is remembered, and the returned release ends the process with it once the tree is whole, so a
+ * stopped generate leaves the tree either as it was or complete, never waiting for a roll-forward.
+ * Only while a cleanup is registered (the handlers are installed) does a hold change anything.
+ */
+export function holdTermination(): () => void {
+  holds += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds -= 1;
+    if (holds === 0 && pending !== undefined) {
+      const signal = pending;
+      pending = undefined;
+      onSignal(signal);
+    }
   };
 }

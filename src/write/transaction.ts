@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
+import { isOsError, osAdvice } from "../os-errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
 import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
@@ -11,7 +12,7 @@ import { syncFiles, writeNew } from "./files.js";
 import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
-import { onTermination } from "./signals.js";
+import { holdTermination, onTermination } from "./signals.js";
 import type { TreeContents } from "./tree.js";
 
 /*
@@ -27,8 +28,20 @@ import type { TreeContents } from "./tree.js";
  * it forward before anything else, and `check` reports the tree as interrupted until then.
  */
 
+/**
+ * Files outside the tree that a generate changes as part of it (--set-image's environment files):
+ * changed under the lock before the plan is made, and put back byte for byte when the generate
+ * fails or is stopped (SIGINT, SIGTERM) before its new tree is committed.
+ */
+export interface TreeEdit {
+  /** Makes the changes; returns their undo, synchronous (a signal handler cannot await). */
+  readonly apply: () => Promise<() => void>;
+}
+
 /** Options of {@link writeTree}. */
 export interface WriteTreeOptions<P extends TreeWrite = TreeWrite> {
+  /** Changes to make under the lock before `plan`, undone unless the new tree is committed. */
+  readonly edit?: TreeEdit;
   /** Runs on the staged tree (and the plan it was written from) before anything in the target changes; a throw leaves it untouched. */
   readonly verify?: (stagingDir: string, planned: P) => Promise<void>;
   /**
@@ -79,11 +92,19 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
   try {
     return await withLock(root, options.lockTimeoutMs ?? 60_000, async () => {
       const forget = onTermination(() => abandonSync(root));
+      // Once the journal is committed (or nothing needed writing) the edits belong to the new tree.
+      let undoEdit: (() => void) | undefined;
+      let kept = false;
+      const journalFile = path.join(root, JOURNAL_FILE);
+      const forgetEdit = onTermination(() => {
+        if (!kept && stage !== "committed" && !existsSync(journalFile)) undoEdit?.();
+      });
       try {
         stage = "recover";
         await rollForward(root);
         stage = "prepare";
         await removeLeftovers(root);
+        if (options.edit !== undefined) undoEdit = await options.edit.apply();
         const planned = await plan();
         const { contents, seeds } = planned;
         const record = await readRecord(root);
@@ -96,7 +117,11 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         const keptOf = () => keptSeeds.filter((file) => disk.get(file) !== undefined);
         if (isUnchanged(disk, contents, seeds, record)) {
           const verified = await verifyInPlace(root, planned, options.verify);
-          if (verified) return { written: [], unchanged: [...contents.keys()], deleted: [], seeded: [], kept: keptOf() };
+          if (verified) {
+            // Nothing needed writing: an edit (--set-image's) belongs to the tree as it is.
+            kept = true;
+            return { written: [], unchanged: [...contents.keys()], deleted: [], seeded: [], kept: keptOf() };
+          }
         }
 
         const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
@@ -137,28 +162,43 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           const journal: Journal = { staging: path.basename(staging), moves, seeds: seedsToCreate, deletes: deleted };
           if (moves.length + seedsToCreate.length + deleted.length > 0) {
             await syncFiles([...moves, ...seedsToCreate].map((file) => resolveInside(staging, file)));
-            await writeJournal(root, journal);
-            stage = "committed";
-            step();
-            await applyJournal(root, journal, step);
+            // From the commit until every file is in place a SIGINT or SIGTERM waits (renames
+            // only): the tree is left whole, not for the next generate to roll forward.
+            const release = holdTermination();
+            try {
+              await writeJournal(root, journal);
+              stage = "committed";
+              kept = true;
+              step();
+              await applyJournal(root, journal, step);
+            } finally {
+              release();
+            }
           }
+          kept = true;
           return { written, unchanged, deleted, seeded: seedsToCreate, kept: keptOf() };
         } finally {
           if (stage !== "committed") await rm(staging, { recursive: true, force: true });
         }
+      } catch (error) {
+        if (!kept && stage !== "committed") undoEdit?.();
+        throw error;
       } finally {
+        forgetEdit();
         forget();
       }
     });
   } catch (error) {
     if (stage === "prepare" && createdRoot !== undefined) await removeCreatedDirectories(root, createdRoot);
-    if (error instanceof ArgusKustomizeError) throw error;
+    // Only what the operating system refused is a write failure; anything else (a policy that
+    // crashed, a bug) goes up as it is, never as "nothing was changed" about the disk.
+    if (!isOsError(error)) throw error;
     const advice = {
       prepare: "; nothing was changed",
       recover: `; an interrupted generate left ${JOURNAL_FILE} and it could not be finished: fix the cause and run generate again`,
       committed: "; the new tree is committed: fix the cause and run generate again to finish putting it in place",
     }[stage];
-    throw new ArgusKustomizeError("WRITE_FAILED", `cannot write the tree in ${root}: ${(error as Error).message}${advice}`, { cause: error });
+    throw new ArgusKustomizeError("WRITE_FAILED", `cannot write the tree in ${root}: ${error.message} (${osAdvice(error)})${advice}`, { cause: error });
   }
 }
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { TreePlan } from "../kustomize/compile.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists } from "../tree/layout.js";
-import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment } from "../tree/record.js";
+import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment, type RecordedSource } from "../tree/record.js";
 import { readDiskFiles, type DiskFiles } from "./disk-tree.js";
 import { toYaml } from "./yaml.js";
 import type { YamlMemo } from "./yaml-memo.js";
@@ -13,14 +13,20 @@ export type TreeContents = ReadonlyMap<string, string>;
  * Serializes a plan into exact file contents (deterministic: same plan, same bytes), each
  * document through `memo` when given (see yaml-memo.ts; the bytes are the same either way).
  */
-export function treeContents(plan: TreePlan, environments: readonly RecordedEnvironment[], argocd?: RecordedArgoCD, memo?: YamlMemo): TreeContents {
+export function treeContents(
+  plan: TreePlan,
+  environments: readonly RecordedEnvironment[],
+  argusRecord: { readonly argocd?: RecordedArgoCD; readonly source?: RecordedSource } = {},
+  memo?: YamlMemo,
+): TreeContents {
   const contents = new Map<string, string>();
   for (const file of plan.files) contents.set(file.path, "text" in file ? file.text : (memo?.yamlOf(file.documents) ?? toYaml(file.documents)));
   contents.set(
     RECORD_FILE,
     recordText({
       environments,
-      ...(argocd !== undefined ? { argocd } : {}),
+      ...(argusRecord.argocd !== undefined ? { argocd: argusRecord.argocd } : {}),
+      ...(argusRecord.source !== undefined ? { source: argusRecord.source } : {}),
       files: [...contents.keys(), RECORD_FILE].sort(),
       seeds: plan.seeds.map((seed) => seed.path).sort(),
     }),

@@ -3,7 +3,7 @@ import path from "node:path";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { codeVersion } from "../code-version.js";
 import type { TreePlan } from "../kustomize/compile.js";
-import type { RecordedArgoCD, RecordedEnvironment } from "../tree/record.js";
+import type { RecordedArgoCD, RecordedEnvironment, RecordedSource } from "../tree/record.js";
 import { treeContents, type TreeContents } from "./tree.js";
 import { toYaml } from "./yaml.js";
 
@@ -106,9 +106,15 @@ function isJsonFaithful(value: unknown): boolean {
  * {@link treeContents} of a plan of the tree in `dir`, through the tree's memo (`cache` as
  * generate's option; `false` serialises everything). Byte for byte the same contents either way.
  */
-export async function serializeTree(dir: string, plan: TreePlan, environments: readonly RecordedEnvironment[], argocd: RecordedArgoCD | undefined, cache?: boolean | string): Promise<TreeContents> {
+export async function serializeTree(
+  dir: string,
+  plan: TreePlan,
+  environments: readonly RecordedEnvironment[],
+  argusRecord: { readonly argocd?: RecordedArgoCD; readonly source?: RecordedSource },
+  cache?: boolean | string,
+): Promise<TreeContents> {
   const memo = openYamlMemo(dir, cache);
-  const contents = treeContents(plan, environments, argocd, memo);
+  const contents = treeContents(plan, environments, argusRecord, memo);
   await memo.save();
   return contents;
 }

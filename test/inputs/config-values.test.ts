@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError, formatProblem } from "../../src/errors.js";
 import { configValueProblem } from "../../src/model/config-data.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { renderKustomization } from "../../src/render/kustomize.js";
 import { toYaml } from "../../src/write/yaml.js";
 import { findObject, renderer, snapshotTree, tempDir } from "../helpers.js";

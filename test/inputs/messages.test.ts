@@ -43,7 +43,7 @@ describe("messages", () => {
     ["config as a list", `${HEAD}config:\n  - A=1\n`, "field config: must be a mapping (key: value lines), not a list"],
     ["requests as a word", `${HEAD}resources:\n  backend:\n    requests: big\n`, "field resources.backend.requests: must be a mapping (key: value lines), not a string"],
     ["storage empty", `${HEAD}storage:\n`, "field storage: must be a mapping (key: value lines), not empty (null)"],
-    ["a long hostname", `${HEAD}ingress:\n  host: ${"a".repeat(254)}\n`, "field ingress.host: is longer than 253 characters"],
+    ["a long hostname", `${HEAD}ingress:\n  host: ${"a".repeat(254)}\n`, "field ingress.host: is 254 characters long: at most 253"],
     ["createNamespace as a word", `${HEAD}createNamespace: "no"\n`, "field createNamespace: must be true or false, not a string"],
   ])("%s: plain words, not the schema library's", (_, text, expected) => {
     const problems = problemsOf(text);

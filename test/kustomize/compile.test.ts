@@ -4,7 +4,7 @@ import { compileTree, type TreePlan } from "../../src/kustomize/compile.js";
 import { argusBase } from "../../src/model/base.js";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 import { builtInEnvironments, devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { renderKustomization } from "../../src/render/kustomize.js";
 import { findObject, renderer, tempDir, type KObject } from "../helpers.js";
 

@@ -28,7 +28,7 @@ const CASES: Array<[what: string, text: string, line: number, field: string, mes
   ["a repository with a tag in it", "images:\n  backend: { repository: ghcr.io/x/backend:1.0, tag: '1' }\n", 5, "images.backend.repository", /is not an image repository/],
   ["an image with nothing", "images:\n  backend: {}\n", 5, "images.backend", /give a tag, a digest or a repository/],
   ["a kustomize-style newTag", "images:\n  backend: { newTag: '1.0' }\n", 5, "images.backend.newTag", /unknown field/],
-  ["a pull secret that is no name", "imagePullSecrets: [Reg_Cred]\n", 4, "imagePullSecrets.0", /is not a valid Secret name/],
+  ["a pull secret that is no name", "imagePullSecrets: [Reg_Cred]\n", 4, "imagePullSecrets.0", /"Reg_Cred" is not a DNS-1123 subdomain.*\(a Secret name\)/],
   ["autoscaling the single writer", "autoscaling:\n  backend: { minReplicas: 1, maxReplicas: 2, targetCPUUtilizationPercentage: 80 }\n", 5, "autoscaling.backend", /single writer/],
   ["autoscaling with a fixed count", "replicas: { frontend: 2 }\nautoscaling:\n  frontend: { minReplicas: 1, maxReplicas: 2, targetCPUUtilizationPercentage: 80 }\n", 4, "replicas.frontend", /the autoscaler .* owns the replica count/],
   ["max below min", "autoscaling:\n  frontend: { minReplicas: 3, maxReplicas: 2, targetCPUUtilizationPercentage: 80 }\n", 5, "autoscaling.frontend.maxReplicas", /must be at least minReplicas \(3\)/],

@@ -29,7 +29,7 @@ describe("validateEnvironment", () => {
     ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of its data \(the backend: a SQLite file/],
     ["bad quantity", { resources: { backend: { limits: { memory: "512MB" } } } }, "resources.backend.limits.memory", /not a Kubernetes quantity/],
     ["requests above limits", { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } }, "resources.frontend.requests.cpu", /above the limit/],
-    ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /not a valid hostname/],
+    ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /"Argus AI.example" is not a DNS name/],
     ["bad storage size", { storage: { size: "ten gigs" } }, "storage.size", /not a Kubernetes quantity/],
     ["PDB that blocks drains", { disruptionBudgets: { frontend: { minAvailable: 1 } } }, "disruptionBudgets.frontend.minAvailable", /block every node drain/],
     ["bad config key", { config: { "BAD KEY": "x" } }, "config.BAD KEY", /not a valid ConfigMap key/],
@@ -52,10 +52,10 @@ describe("validateEnvironment", () => {
       expect(e.code).toBe("INVALID_SPEC");
       expect(e.problems).toEqual([
         { environment: "staging", field: "namespace", message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)" },
-        { environment: "staging", field: "storage.size", message: "is not a Kubernetes quantity (like 10Gi)" },
+        { environment: "staging", field: "storage.size", message: '"1 Gi" is not a Kubernetes quantity (like 10Gi)' },
         { environment: "staging", field: "replicas.backend", message: "must be 0 or 1: the backend is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)" },
       ]);
-      expect(e.message).toContain('\n  environment "staging", field storage.size: is not a Kubernetes quantity (like 10Gi)');
+      expect(e.message).toContain('\n  environment "staging", field storage.size: "1 Gi" is not a Kubernetes quantity (like 10Gi)');
     }
   });
 

@@ -9,9 +9,9 @@
  * - ParseQuantity rounds a value finer than 1n up, away from zero (inf.RoundUp at Nano scale), so
  *   "1.0000000001" would become "1.000000001": not the value written, refused here.
  * - ParseQuantity caps binary-SI at 2^63-1 ("8Ei" = 2^63 becomes 2^63-1) and reads an `e` exponent as
- *   int64 then int32 (wraps); MilliValue/Value overflow past 2^63-1, and callers are told to compare
- *   with MaxMilliQuantity() (2^63-1 milli-units = 9223372036854775.807 units) first: the largest
- *   value accepted here.
+ *   int64 then int32 (wraps); Value() (units, how bytes are read) overflows past 2^63-1 and
+ *   MilliValue() (thousandths, how CPU is read) past MaxMilliQuantity() (2^63-1 milli-units). So a
+ *   quantity holds at most 2^63-1 units ("1Ei" = 2^60 fits), and CPU at most 2^63-1 milli-units.
  * - pkg/api/pod/warnings.go warns "fractional byte value %q is invalid, must be an integer" for
  *   memory whose MilliValue() % 1000 != 0.
  */
@@ -38,6 +38,10 @@ describe("parseQuantity", () => {
     ["+1", 1_000_000_000n],
     [".5", 500_000_000n],
     ["1Ki", 1024n * 1_000_000_000n],
+    ["1Ei", 2n ** 60n * 1_000_000_000n], // a storage size of 1Ei: far below 2^63-1 units
+    ["1E", 10n ** 18n * 1_000_000_000n],
+    ["9223372036854775807", (2n ** 63n - 1n) * 1_000_000_000n], // 2^63-1: the most Value() reads exactly
+    ["9223372036854775808m", (2n ** 63n) * 1_000_000n], // past MaxMilliQuantity: fine for bytes, not for CPU
     ["1024", 1024n * 1_000_000_000n],
     ["1e3", 1_000_000_000_000n],
     ["1E3", 1_000_000_000_000n],
@@ -75,10 +79,9 @@ describe("parseQuantity", () => {
     ["1e-10", /more precise than Kubernetes keeps/],
     ["1e-99999999999999999999", /more precise than Kubernetes keeps/],
     ["0.3Ki", /^$/], // 307.2: fine as a quantity (not as bytes, below)
-    ["9223372036854775808m", /too large/], // one milli-unit past MaxMilliQuantity
-    ["9223372036854776", /too large/],
+    ["9223372036854775808", /too large/], // one unit past 2^63-1: Value() overflows
     ["8Ei", /too large/], // 2^63: capped to 2^63-1 by ParseQuantity
-    ["1E", /too large/], // 10^18 units
+    ["10E", /too large/], // 10^19 units
     ["1e309", /too large/],
     ["1e4294967296", /too large/], // Kubernetes' int32 cast would read this as 1
     [`1${"0".repeat(100_000)}`, /too large/],
@@ -128,6 +131,13 @@ describe("quantityProblem", () => {
     else expect(problem).toMatch(expected);
   });
 
+  it("CPU is read in thousandths: at most 2^63-1 of them (MaxMilliQuantity)", () => {
+    expect(quantityProblem("9223372036854775807m", "cpu")).toBeUndefined();
+    expect(quantityProblem("9223372036854775808m", "cpu")).toMatch(/too large for CPU/);
+    expect(quantityProblem("1Ei", "cpu")).toMatch(/too large for CPU/);
+    expect(quantityProblem("1Ei", "bytes")).toBeUndefined();
+  });
+
   it("CPU may be any multiple of 1n", () => {
     expect(quantityProblem("500m", "cpu")).toBeUndefined();
     expect(quantityProblem("1.000000001", "cpu")).toBeUndefined();
@@ -159,6 +169,11 @@ describe("quantities in an environment spec", () => {
     ["cpu", "0.1n", /more precise than Kubernetes keeps/],
   ])("%s %s is refused on its field", (name, text, message) => {
     expect(problemsOf({ limits: { [name]: text } })).toEqual([expect.stringMatching(new RegExp(`^resources\\.frontend\\.limits\\.${name}: .*${message.source}`))]);
+  });
+
+  it("a storage size of 1Ei is accepted: the cap is 2^63-1 bytes, not 2^63-1 thousandths", () => {
+    expect(validateEnvironment({ ...base, storage: { size: "1Ei" } })).toEqual([]);
+    expect(validateEnvironment({ ...base, storage: { size: "8Ei" } }).map((problem) => problem.message)).toEqual([expect.stringMatching(/^"8Ei" is too large/)]);
   });
 
   it("a fractional storage size is refused", () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ARGUSAI_COMPONENTS, defineComponent } from "../../src/model/components.js";
 import { validateEnvironment } from "../../src/model/environment-spec.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
-import { generate, render, validate } from "../../src/pipeline.js";
+import { generate, render, validate } from "../../src/index.js";
 import { findObject, renderer, tempDir, type KObject } from "../helpers.js";
 
 const worker = defineComponent({

@@ -55,7 +55,9 @@ describe.each(LAUNCHERS)("the bin, $name", (launcher) => {
   it.skipIf(skip)(`passes a missing --env-file to the CLI, not to Node (Node 20 would exit 9)${why}`, async () => {
     const dir = await tempDir();
     const result = await launcher.start(CLI, ["generate", "--dir", dir, "--env-file", "no-such-env.yaml"]);
-    expect(result.stderr).toBe("argusai-kustomize: INVALID_SPEC: no-such-env.yaml: cannot read the environment file (ENOENT)\n");
+    expect(result.stderr).toBe(
+      "argusai-kustomize: FILE_ACCESS: no-such-env.yaml: cannot read the environment file (ENOENT): it does not exist: check the path (relative paths are from the directory you run the command in)\n",
+    );
     expect(result.code).toBe(2);
   });
 

@@ -26,7 +26,7 @@ describe("commander's errors", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^Usage: argusai-kustomize /);
-    expect(result.stderr.endsWith(`argusai-kustomize: USAGE: a command is required (generate, check, render or validate)${SEE_HELP}`)).toBe(true);
+    expect(result.stderr.endsWith(`argusai-kustomize: USAGE: a command is required (init, generate, check, render, validate or diff)${SEE_HELP}`)).toBe(true);
   });
 });
 
@@ -36,12 +36,15 @@ describe("--help", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const help = result.stdout;
-    expect(help).toMatch(/^Exit codes:\n {2}0 {2}ok\n {2}1 {2}drift .*\n {2}2 {2}bad input or usage.*\n {2}3 {2}an external tool failed or is missing/m);
-    expect(help).toMatch(/^ {2}KUBECTL {4}\S.*$/m);
-    expect(help).toMatch(/^ {2}KUSTOMIZE {2}\S.*$/m);
+    expect(help).toMatch(
+      /^Exit codes:\n {2}0 {3}ok\n {2}1 {3}drift .*\n {2}2 {3}bad input or usage.*\n.*\n {2}3 {3}an external tool failed or is missing.*\n {2}70 {2}an internal error: a bug/m,
+    );
+    expect(help).toMatch(/^ {2}KUBECTL {9}\S.*$/m);
+    expect(help).toMatch(/^ {2}KUSTOMIZE {7}\S.*$/m);
+    expect(help).toMatch(/^ {2}ARGUSAI_DEBUG {3}1: print the stack of an internal error/m);
     expect(help).toMatch(/argusai-kustomize: CODE: message/);
     const examples = help.slice(help.indexOf("Examples:\n"));
-    for (const command of ["generate", "generate --env-file", "check", "validate", "render"]) expect(examples).toContain(`argusai-kustomize ${command}`);
+    for (const command of ["init", "generate", "generate --env-file", "check", "validate", "render"]) expect(examples).toContain(`argusai-kustomize ${command}`);
   });
 
   it("--version prints the package version", async () => {

@@ -101,7 +101,7 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
 
     const checked = await shell.run("npx argusai-kustomize check --json", repo);
     expect(checked.code).toBe(0);
-    expect(JSON.parse(checked.stdout)).toEqual({ command: "check", ok: true, dir: ".", drift: [] });
+    expect(JSON.parse(checked.stdout)).toEqual({ command: "check", ok: true, dir: ".", drift: [], upgrades: [] });
 
     const compared = await shell.run("npx argusai-kustomize diff staging prod --json", repo);
     expect(compared.code, compared.stderr).toBe(0);

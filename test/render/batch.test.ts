@@ -9,7 +9,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { groupByNamespace, renderOverlays, type OverlayJob } from "../../src/render/batch.js";
 import { renderKustomization, type Rendered } from "../../src/render/kustomize.js";
 import { mapBounded } from "../../src/pool.js";

@@ -9,7 +9,7 @@ import { access, mkdir, readdir, readFile, utimes, writeFile } from "node:fs/pro
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate, validate } from "../../src/pipeline.js";
+import { generate, validate } from "../../src/index.js";
 import { renderOverlays, type OverlayJob } from "../../src/render/batch.js";
 import { openEntryStore, sweepStore } from "../../src/cache-store.js";
 import { defaultCacheDir, isJsonExact, openRenderCache, renderKeyer } from "../../src/render/cache.js";

@@ -19,7 +19,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 import { environmentSpecSchema } from "../../src/model/environment-spec.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { kubectlRenderer, kustomizeRenderer, renderKustomization, type Rendered, type Renderer } from "../../src/render/kustomize.js";
 import { renderer as reference, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "../helpers.js";
 

@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { renderKustomization, type Rendered } from "../../src/render/kustomize.js";
 import { PROD_IMAGE_VERSION_PLACEHOLDER } from "../../src/model/built-in-environments.js";
 import { findObject, renderer, tempDir, type KObject } from "../helpers.js";

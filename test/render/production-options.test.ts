@@ -6,7 +6,7 @@
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ARGUSAI_COMPONENTS, ARGUSAI_SERVED_PATHS } from "../../src/model/components.js";
-import { generate, render, validate } from "../../src/pipeline.js";
+import { generate, render, validate } from "../../src/index.js";
 import { findObject, renderer, tempDir, type KObject } from "../helpers.js";
 
 let dir: string;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { computeCodeVersion } from "../../src/code-version.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
-import { generate } from "../../src/pipeline.js";
+import { generate } from "../../src/index.js";
 import { openRenderCache } from "../../src/render/cache.js";
 import { parseStream, renderKustomization, type Rendered } from "../../src/render/kustomize.js";
 import { validateCached, validationKey, validationStoreOf } from "../../src/validate/cache.js";

@@ -40,6 +40,15 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
   references: { field: "spec.template.spec.containers.0.envFrom.1.secretRef.name", breakIt: () => undefined, context: { externalSecrets: [] } },
   "single-writer": { field: "spec.strategy.type", breakIt: (o) => void (o.find((x) => x["metadata"].name === "argusai-backend" && x["kind"] === "Deployment")!["spec"].strategy = { type: "RollingUpdate" }) },
   "images-pinned": { field: "spec.template.spec.containers.0.image", breakIt: (o) => void (backend(o).image = "ghcr.io/bbengt1/argusai-backend:latest") },
+  "pod-template": { field: "spec.template.spec.containers.0.name", breakIt: (o) => void delete backend(o).name },
+  "workload-selector": {
+    field: "spec.selector",
+    breakIt: (o) => void (o.find((x) => x["metadata"].name === "argusai-backend" && x["kind"] === "Deployment")!["spec"].selector.matchLabels.tier = "db"),
+  },
+  "argocd-keeps-data": {
+    field: "metadata.annotations.argocd.argoproj.io/sync-options",
+    breakIt: (o) => void (o.find((x) => x["kind"] === "PersistentVolumeClaim")!["metadata"].annotations["argocd.argoproj.io/sync-options"] = "Prune=false"),
+  },
   "no-secret-literals": {
     field: "stringData",
     breakIt: (o) => void o.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "argusai-secrets" }, stringData: { JWT_SECRET_KEY: "x" } }),

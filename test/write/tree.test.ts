@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ArgusKustomizeError } from "../../src/errors.js";
 import { argusBase } from "../../src/model/base.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
-import { check, generate } from "../../src/pipeline.js";
+import { check, generate } from "../../src/index.js";
 import { kubectlRenderer } from "../../src/render/kustomize.js";
 import { resolveInside } from "../../src/tree/layout.js";
 import { RECORD_FILE, readRecord } from "../../src/tree/record.js";

@@ -11,13 +11,21 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openEntryStore } from "../../src/cache-store.js";
 import { ArgusKustomizeError } from "../../src/errors.js";
-import { check, generate, planTree, validate } from "../../src/pipeline.js";
+import { check, generate, validate } from "../../src/index.js";
+import { planTree as planOpenTree } from "../../src/commands/plan.js";
+import { openTree } from "../../src/commands/tree.js";
 import { checkWithMemo, PLAN_MEMO_BOUNDS } from "../../src/plan-memo.js";
 import { JOURNAL_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
 import { countingRenderer } from "../render/helpers.js";
 import { renderer, snapshotTree, tempDir } from "../helpers.js";
 // @ts-expect-error: a plain script of the bench, without types
 import { writeEnvironmentFiles } from "../../scripts/bench-envs.mjs";
+
+/** The plan of the tree in `dir` for `options`, as check and generate make it. */
+async function planTree(dir: string, options: { envFiles?: readonly string[]; cache?: boolean | string } = {}) {
+  const tree = await openTree({ dir, ...(options.envFiles !== undefined ? { envFiles: options.envFiles } : {}) });
+  return planOpenTree(tree, { ...tree.options, ...(options.cache !== undefined ? { cache: options.cache } : {}) } as Parameters<typeof planOpenTree>[1]);
+}
 
 /** Inode and modification time of every file and directory under `dir` (the root included). */
 async function stamps(dir: string): Promise<Map<string, string>> {
@@ -32,7 +40,7 @@ async function stamps(dir: string): Promise<Map<string, string>> {
 }
 
 /** Runs `action` while watching the names created and removed in `dir` itself. */
-async function watchingRoot<T>(dir: string, action: () => Promise<T>): Promise<T & { seen: string[] }> {
+async function watchingRoot<T extends object>(dir: string, action: () => Promise<T>): Promise<T & { seen: string[] }> {
   const seen: string[] = [];
   const watcher = watch(dir, (_event, name) => {
     if (name !== null) seen.push(String(name));
@@ -150,19 +158,19 @@ describe("the caches change nothing of the output", () => {
     expect(await owned(cached)).toEqual(await owned(uncached));
     expect(warm.overlays).toEqual(cold.overlays);
     // Planned bytes through the document memo (warm) and without it.
-    const viaMemo = await planTree(cached, { dir: cached, envFiles, cache } as Parameters<typeof planTree>[1]);
-    const direct = await planTree(cached, { dir: cached, envFiles, cache: false } as Parameters<typeof planTree>[1]);
+    const viaMemo = await planTree(cached, { envFiles, cache });
+    const direct = await planTree(cached, { envFiles, cache: false });
     expect([...viaMemo.contents]).toEqual([...direct.contents]);
     // Validation with a warm cache and without: the same results (dev's secrets differ per tree, so both validate `cached`).
     await validate([], { dir: cached, renderer, cache });
     expect(await validate([], { dir: cached, renderer, cache })).toEqual(await validate([], { dir: cached, renderer, cache: false }));
     // Drift: the same whether the plan is remembered or made.
     const store = openEntryStore(await tempDir(), "test plans", PLAN_MEMO_BOUNDS);
-    expect(await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { dir: cached, envFiles }), store)).toEqual([]);
+    expect(await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { envFiles }), store)).toEqual([]);
     const file = path.join(cached, "overlays/env-0003/kustomization.yaml");
     await writeFile(file, (await readFile(file, "utf8")).replace("namespace:", "namespace: x\nold-namespace:"));
-    const remembered = await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { dir: cached, envFiles }), store);
-    expect(remembered).toEqual(await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { dir: cached, envFiles }), false));
+    const remembered = await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { envFiles }), store);
+    expect(remembered).toEqual(await checkWithMemo({ dir: cached, envFiles }, () => planTree(cached, { envFiles }), false));
     expect(remembered.map((drift) => [drift.path, drift.status])).toEqual([["overlays/env-0003/kustomization.yaml", "changed"]]);
   });
 });
@@ -175,7 +183,7 @@ describe("check from remembered plan digests", () => {
     await generate({ dir, renderer, envFiles: [envFile!], cache: false });
     const store = openEntryStore(await tempDir(), "test plans", PLAN_MEMO_BOUNDS);
     let plans = 0;
-    const run = () => checkWithMemo({ dir }, () => ((plans += 1), planTree(dir, { dir })), store);
+    const run = () => checkWithMemo({ dir }, () => ((plans += 1), planTree(dir)), store);
     return { dir, envFile: envFile!, store, run, plans: () => plans };
   }
 
@@ -236,7 +244,7 @@ describe("check from remembered plan digests", () => {
   it("a script's own environments are never remembered (they are the caller's code)", async () => {
     const { dir, store } = await setup();
     let plans = 0;
-    const run = () => checkWithMemo({ dir, environments: [] }, () => ((plans += 1), planTree(dir, { dir })), store);
+    const run = () => checkWithMemo({ dir, environments: [] }, () => ((plans += 1), planTree(dir)), store);
     await run();
     await run();
     expect(plans).toBe(2);

@@ -1,10 +1,13 @@
-import { ArgusKustomizeError } from "./errors.js";
-import type { EnvironmentsDiff } from "./diff/environments.js";
-import type { GenerateResult, OverlayValidation } from "./pipeline.js";
-import type { AppliedImageUpdate } from "./set-image.js";
-import type { DriftHint } from "./tree/drift-hints.js";
-import type { TreeDrift } from "./write/tree.js";
 import { CommanderError } from "commander";
+import type { EnvironmentsDiff } from "../commands/diff.js";
+import type { GenerateResult } from "../commands/generate.js";
+import type { InitResult } from "../commands/init.js";
+import type { AppliedImageUpdate } from "../commands/set-image.js";
+import type { OverlayValidation } from "../commands/validate.js";
+import { ArgusKustomizeError } from "../errors.js";
+import type { DriftHint } from "../tree/drift-hints.js";
+import type { UpgradeFinding } from "../tree/upgrade-check.js";
+import type { TreeDrift } from "../write/tree.js";
 
 /*
  * The `--json` output of the CLI: one JSON document on stdout per run, `{ "command", "ok", ... }`,
@@ -13,7 +16,7 @@ import { CommanderError } from "commander";
  */
 
 /** The commands that take --json. */
-export type JsonCommand = "generate" | "check" | "validate" | "diff";
+export type JsonCommand = "generate" | "check" | "validate" | "diff" | "init";
 
 /** `generate --json`. */
 export function generateJson(result: GenerateResult, imageUpdates: readonly AppliedImageUpdate[] = []) {
@@ -21,6 +24,8 @@ export function generateJson(result: GenerateResult, imageUpdates: readonly Appl
     command: "generate",
     ok: true,
     dir: result.dir,
+    newTree: result.newTree,
+    configFile: result.configFile ?? null,
     renderer: result.renderer,
     overlays: result.overlays.map((overlay) => ({
       environment: overlay.environment,
@@ -68,6 +73,26 @@ export function checkJson(dir: string, drift: readonly TreeDrift[], hints: reado
   };
 }
 
+/**
+ * `check --json`'s `upgrades` (and `ok` false when there are any): the changes of existing objects
+ * generate would refuse without --allow-replace, one per object field.
+ */
+export function upgradesJson(upgrades: readonly UpgradeFinding[]) {
+  return {
+    ...(upgrades.length > 0 ? { ok: false } : {}),
+    upgrades: upgrades.map((finding) => ({
+      environment: finding.environment,
+      field: finding.field,
+      object: finding.object,
+      objectField: finding.objectField,
+      before: finding.before ?? null,
+      after: finding.after ?? null,
+      reason: finding.reason,
+      fix: finding.fix,
+    })),
+  };
+}
+
 /** `validate --json`: `ok` is false when any overlay has a violation. */
 export function validateJson(results: readonly OverlayValidation[], strict = false) {
   return {
@@ -108,6 +133,17 @@ export function diffJson(result: EnvironmentsDiff) {
   };
 }
 
+/** `init --json`. */
+export function initJson(result: InitResult) {
+  return {
+    command: "init",
+    ok: true,
+    dir: result.dir,
+    files: result.files.map((file) => ({ path: file.path, status: file.status, missing: file.missing !== undefined ? [...file.missing] : null })),
+    nextSteps: [...result.nextSteps],
+  };
+}
+
 /** Any failure under --json: the error's code, message and problems as data. */
 export function errorJson(command: string, error: unknown) {
   if (error instanceof ArgusKustomizeError) {
@@ -131,6 +167,7 @@ export function errorJson(command: string, error: unknown) {
   const location = { file: null, line: null, environment: null, field: null };
   // The argument parser's own errors are usage errors, exit 2, like every other.
   if (error instanceof CommanderError) return { command, ok: false, error: { code: "USAGE", message: error.message.replace(/^error: /, ""), problems: [], location } };
+  // Not a condition the contract names: a bug (exit 70).
   return { command, ok: false, error: { code: "UNEXPECTED", message: (error as Error)?.message ?? String(error), problems: [], location } };
 }
 

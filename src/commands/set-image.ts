@@ -1,21 +1,23 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { closeSync, openSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { isMap, isScalar, parseDocument } from "yaml";
-import { ArgusKustomizeError } from "./errors.js";
-import { componentNames } from "./model/components.js";
-import { environmentSourceFromText } from "./model/environment-file.js";
-import { loadEnvironments, type ImageVersion } from "./model/environment-spec.js";
-import { generate, type GenerateOptions, type GenerateResult } from "./pipeline.js";
-import { baseOf, resolveEnvironments } from "./tree/resolve-environments.js";
+import { ArgusKustomizeError } from "../errors.js";
+import { componentNames, type ComponentRegistry } from "../model/components.js";
+import { environmentSourceFromText } from "../model/environment-file.js";
+import { loadEnvironments, type ImageVersion } from "../model/environment-spec.js";
+import { fileAccessError, withOsErrors } from "../os-errors.js";
+import { withVersion, type SetVersion } from "../tree/image-version-edit.js";
+import { resolveEnvironments } from "../tree/resolve-environments.js";
+import { generateTree, type GenerateOptions, type GenerateResult } from "./generate.js";
+import { openTree } from "./tree.js";
+
+export type { SetVersion };
 
 /*
  * Image promotion: an environment file is the one place an environment's versions live, so a
  * bump edits that file (comments and layout kept) and then generates, and the GitOps repo's check
  * stays green. Built-in environments have no file to edit; they are refused with the way out.
  */
-
-/** The version `--set-image` sets: a tag or a digest (the repository, if any, stays). */
-export type SetVersion = { readonly tag: string } | { readonly digest: string };
 
 /** One image to set: `component=TAG` or `component=@sha256:…` of an environment. */
 export interface ImageUpdate {
@@ -69,8 +71,9 @@ export function parseImageUpdates(tokens: readonly string[]): ImageUpdate[] {
 }
 
 /**
- * Sets image versions in the environments' files, then generates. When generate fails, every
- * file edited is put back as it was, so nothing changes.
+ * Sets image versions in the environments' files and generates, as one transaction: the files are
+ * edited under the tree's lock, and when the generate fails or is stopped (SIGINT, SIGTERM) before
+ * its tree is committed, every file edited is put back byte for byte, so nothing changes.
  *
  * @throws ArgusKustomizeError USAGE for an unknown environment or component, or an environment
  * without a file (built-in or script); INVALID_SPEC for a bad version (naming file:line and field)
@@ -78,10 +81,38 @@ export function parseImageUpdates(tokens: readonly string[]): ImageUpdate[] {
  * await setImages([{ environment: "staging", component: "backend", version: { tag: "1.4.3" } }], { dir: "deploy" });
  */
 export async function setImages(updates: readonly ImageUpdate[], options: GenerateOptions<string> = {}): Promise<GenerateResult & { readonly imageUpdates: readonly AppliedImageUpdate[] }> {
-  const root = path.resolve(options.dir ?? process.cwd());
-  const registry = baseOf(options).components;
+  return withOsErrors(async () => {
+    const tree = await openTree(options, true);
+    let applied: AppliedImageUpdate[] = [];
+    const result = await generateTree(tree, tree.options, {
+      apply: async () => {
+        const edits = await imageEdits(updates, tree.options);
+        applied = edits.applied;
+        return writeEdits(edits.files);
+      },
+    });
+    return { ...result, imageUpdates: applied };
+  });
+}
+
+/** One environment file's edit: its bytes before (put back on failure) and its new text. */
+interface FileEdit {
+  readonly absolute: string;
+  readonly shown: string;
+  readonly before: Buffer;
+  text: string;
+  readonly json: boolean;
+}
+
+/**
+ * The new text of every environment file the updates touch, each re-read and validated as it
+ * will be written (a bad tag is reported with its file and line before anything changes).
+ */
+async function imageEdits(updates: readonly ImageUpdate[], options: GenerateOptions<string> & { readonly dir: string; readonly components: ComponentRegistry }) {
+  const root = options.dir;
+  const registry = options.components;
   const resolved = await resolveEnvironments(options);
-  const edits = new Map<string, { shown: string; before: string; text: string; json: boolean }>();
+  const edits = new Map<string, FileEdit>();
   const applied: AppliedImageUpdate[] = [];
 
   for (const update of updates) {
@@ -114,78 +145,59 @@ export async function setImages(updates: readonly ImageUpdate[], options: Genera
     const absolute = path.resolve(root, source.file);
     let edit = edits.get(absolute);
     if (edit === undefined) {
-      const before = await readFile(absolute, "utf8");
-      edit = { shown: path.relative(process.cwd(), absolute) || source.file, before, text: before, json: absolute.endsWith(".json") };
+      const shown = path.relative(process.cwd(), absolute) || source.file;
+      const before = await readFile(absolute).catch((error: unknown) => Promise.reject(fileAccessError(error, "read the environment file")));
+      edit = { absolute, shown, before, text: before.toString("utf8"), json: absolute.endsWith(".json") };
       edits.set(absolute, edit);
     }
     const previous = resolved.specs[index]!.images?.[update.component as never] as ImageVersion | undefined;
     edit.text = withVersion(edit.text, edit.json, update.component, update.version);
     applied.push({ ...update, file: edit.shown, ...(previous !== undefined ? { previous } : {}) });
   }
-
-  // Every edited file must still be a valid environment (a bad tag is reported with its line)
-  // before anything is written.
-  const texts = new Map<string, string>();
-  for (const [absolute, edit] of edits) {
-    const text = edit.text;
-    loadEnvironments([environmentSourceFromText(text, edit.shown)], registry);
-    texts.set(absolute, text);
-  }
-  for (const [absolute, text] of texts) await writeFile(absolute, text);
-  try {
-    return { ...(await generate(options)), imageUpdates: applied };
-  } catch (error) {
-    for (const [absolute, edit] of edits) await writeFile(absolute, edit.before);
-    throw error;
-  }
+  for (const edit of edits.values()) loadEnvironments([environmentSourceFromText(edit.text, edit.shown)], registry);
+  return { files: [...edits.values()], applied };
 }
 
 /**
- * The file's text with `images.<component>` set to a tag or digest. Where the file has a version
- * for the component, only that key and value are replaced in the text, so every comment, blank
- * and alignment stays (what a reviewer of Renovate's or a person's bump wants to see). Where it
- * has none, the entry is added through the YAML document (or JSON), which re-flows the file.
+ * Writes the edits and returns their undo. Synchronous writes: a SIGINT's handler (which runs
+ * between event-loop turns) can then never find a file half-written, nor race a write still in
+ * flight on another thread when it puts the bytes back.
  */
-function withVersion(text: string, json: boolean, component: string, version: SetVersion): string {
-  const [key, value] = "tag" in version ? (["tag", version.tag] as const) : (["digest", version.digest] as const);
-  const document = parseDocument(text);
-  const entry = document.getIn(["images", component], true);
-  // The one tag or digest of the entry is replaced in place; other keys (a repository) stay.
-  const versions = isMap(entry) ? entry.items.filter((pair) => isScalar(pair.key) && ["tag", "digest"].includes(String(pair.key.value))) : [];
-  const pair = versions.length === 1 ? versions[0]! : undefined;
-  if (pair !== undefined && isScalar(pair.key) && isScalar(pair.value) && pair.key.range && pair.value.range) {
-    // Double-quoted: valid in YAML and JSON, and a tag like 1.10 stays the string "1.10".
-    const newKey = pair.key.type === "PLAIN" ? key : JSON.stringify(key);
-    const [keyStart, keyEnd] = pair.key.range;
-    const [valueStart, valueEnd] = pair.value.range;
-    return `${text.slice(0, keyStart)}${newKey}${text.slice(keyEnd, valueStart)}${JSON.stringify(value)}${text.slice(valueEnd)}`;
-  }
-  // An entry with no version yet (only a repository): the key is added as text beside the last
-  // one, so the file's comments and layout stay as they were.
-  const last = isMap(entry) && versions.length === 0 ? entry.items.at(-1) : undefined;
-  if (last !== undefined && isScalar(last.key) && isScalar(last.value) && last.key.range && last.value.range) {
-    const addition = `${key}: ${JSON.stringify(value)}`;
-    const valueEnd = last.value.range[1];
-    if ((entry as { flow?: boolean }).flow === true) return `${text.slice(0, valueEnd)}, ${addition}${text.slice(valueEnd)}`;
-    const keyStart = last.key.range[0];
-    const indent = text.slice(text.lastIndexOf("\n", keyStart - 1) + 1, keyStart);
-    const lineEnd = text.indexOf("\n", valueEnd);
-    if (/^[ ]*$/.test(indent)) {
-      const at = lineEnd === -1 ? text.length : lineEnd;
-      return `${text.slice(0, at)}\n${indent}${addition}${text.slice(at)}`;
+function writeEdits(files: readonly FileEdit[]): () => void {
+  // Files opened for writing (so possibly changed): the ones to put back.
+  const touched: FileEdit[] = [];
+  const undo = () => {
+    const failed: string[] = [];
+    for (const edit of touched.splice(0)) {
+      try {
+        writeFileSync(edit.absolute, edit.before);
+      } catch (error) {
+        failed.push(`${edit.shown} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    }
+    if (failed.length > 0) {
+      throw new ArgusKustomizeError("FILE_ACCESS", `could not put back ${failed.join(", ")}: restore it from git (git checkout -- FILE)`, { location: { field: "--set-image" } });
+    }
+  };
+  for (const edit of files) {
+    if (edit.text === edit.before.toString("utf8")) continue;
+    let fd: number;
+    try {
+      // Opened first: a refused open has changed nothing, so there is nothing to put back.
+      fd = openSync(edit.absolute, "w");
+    } catch (error) {
+      undo();
+      throw fileAccessError(error, "write the environment file");
+    }
+    touched.push(edit);
+    try {
+      writeFileSync(fd, edit.text);
+    } catch (error) {
+      undo();
+      throw fileAccessError(error, "write the environment file");
+    } finally {
+      closeSync(fd);
     }
   }
-  const current = isMap(entry) ? (entry.toJSON() as Record<string, unknown>) : {};
-  const { tag: _tag, digest: _digest, ...kept } = current;
-  if (json) {
-    const spec = JSON.parse(text) as { images?: Record<string, unknown> };
-    spec.images = { ...spec.images, [component]: { ...kept, [key]: value } };
-    return `${JSON.stringify(spec, null, 2)}\n`;
-  }
-  const node = document.createNode({ ...kept, [key]: value });
-  const scalar = node.items.find((item) => isScalar(item.key) && item.key.value === key)?.value;
-  if (isScalar(scalar)) scalar.type = "QUOTE_DOUBLE";
-  if (!isMap(document.getIn(["images"], true))) document.setIn(["images"], document.createNode({}));
-  document.setIn(["images", component], node);
-  return document.toString({ lineWidth: 0 });
+  return undo;
 }

@@ -1,13 +1,13 @@
-import path from "node:path";
 import { createTwoFilesPatch } from "diff";
+import { diffObjects, type ObjectsDiff, type RenderedObject } from "../diff/objects.js";
 import { ArgusKustomizeError } from "../errors.js";
 import { compileTree, overlayDir } from "../kustomize/compile.js";
+import { withOsErrors } from "../os-errors.js";
 import { findRenderer } from "../render/kustomize.js";
 import { assertNotInterrupted, renderConsistently, renderWithSeeds } from "../render/on-disk.js";
-import { baseOf, resolveEnvironments } from "../tree/resolve-environments.js";
+import { resolveEnvironments } from "../tree/resolve-environments.js";
 import { toYaml } from "../write/yaml.js";
-import type { ReadTreeOptions } from "../pipeline.js";
-import { diffObjects, type ObjectsDiff, type RenderedObject } from "./objects.js";
+import { openTree, type ReadTreeOptions } from "./tree.js";
 
 /** Options of {@link diffEnvironments}. */
 export interface DiffOptions extends ReadTreeOptions {
@@ -27,7 +27,7 @@ export interface EnvironmentsDiff extends ObjectsDiff {
 }
 
 /**
- * Renders `overlays/<from>` and `overlays/<to>` of the tree in `dir` as they are on disk and
+ * Renders `overlays/<from>` and `overlays/<to>` of the tree as they are on disk and
  * compares the objects (see diffObjects). A missing dev secrets.env is stood in for, as validate does.
  *
  * @throws ArgusKustomizeError USAGE for an environment the tree does not have
@@ -35,8 +35,13 @@ export interface EnvironmentsDiff extends ObjectsDiff {
  * const { changed } = await diffEnvironments("staging", "prod", { dir: "deploy" });
  */
 export async function diffEnvironments(from: string, to: string, options: DiffOptions = {}): Promise<EnvironmentsDiff> {
-  const dir = path.resolve(options.dir ?? process.cwd());
-  const { specs } = await resolveEnvironments({ ...options, dir });
+  return withOsErrors(() => diffTree(from, to, options));
+}
+
+async function diffTree(from: string, to: string, options: DiffOptions): Promise<EnvironmentsDiff> {
+  const tree = await openTree(options);
+  const dir = tree.dir;
+  const { specs } = await resolveEnvironments(tree.options);
   for (const name of [from, to]) {
     if (!specs.some((spec) => spec.name === name)) {
       throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((spec) => spec.name).join(", ")})`, { location: { environment: name } });
@@ -44,7 +49,7 @@ export async function diffEnvironments(from: string, to: string, options: DiffOp
   }
   await assertNotInterrupted(dir);
   const renderer = options.renderer ?? findRenderer();
-  const plan = compileTree(baseOf(options), specs, { validated: true });
+  const plan = compileTree(tree.base, specs, { validated: true });
   const render = (name: string) =>
     renderConsistently(dir, () => renderWithSeeds(dir, name, plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`)), renderer));
   const [a, b] = await Promise.all([render(from), render(to)]);
