@@ -6,7 +6,7 @@ import { codeVersion } from "./code-version.js";
 import type { SeedFile } from "./kustomize/compile.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "./cache-store.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists, RECORD_FILE } from "./tree/layout.js";
-import { readDiskFiles } from "./write/disk-tree.js";
+import { readDiskFiles } from "./tree/disk-files.js";
 import type { TreeContents, TreeDrift } from "./write/tree.js";
 
 /*

@@ -6,7 +6,7 @@ import { isOsError, osAdvice } from "../os-errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
 import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
-import { readDiskFiles } from "./disk-tree.js";
+import { readDiskFiles } from "../tree/disk-files.js";
 import { isUnchanged, verifyInPlace } from "./unchanged.js";
 import { syncFiles, writeNew } from "./files.js";
 import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";

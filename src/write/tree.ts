@@ -2,7 +2,7 @@ import path from "node:path";
 import type { TreePlan } from "../kustomize/compile.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists } from "../tree/layout.js";
 import { RECORD_FILE, readRecord, recordText, type RecordedArgoCD, type RecordedEnvironment, type RecordedSource } from "../tree/record.js";
-import { readDiskFiles, type DiskFiles } from "./disk-tree.js";
+import { readDiskFiles, type DiskFiles } from "../tree/disk-files.js";
 import { toYaml } from "./yaml.js";
 import type { YamlMemo } from "./yaml-memo.js";
 

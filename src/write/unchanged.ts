@@ -1,6 +1,6 @@
 import type { SeedFile } from "../kustomize/compile.js";
 import type { TreeRecord } from "../tree/record.js";
-import type { DiskFiles } from "./disk-tree.js";
+import type { DiskFiles } from "../tree/disk-files.js";
 import type { TreeWrite } from "./transaction.js";
 import type { TreeContents } from "./tree.js";
 

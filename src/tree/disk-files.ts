@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolveInside } from "../tree/layout.js";
+import { resolveInside } from "./layout.js";
 
 /*
  * The tree on disk, read once per run. generate compares it with its plan (an unchanged tree is
