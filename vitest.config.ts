@@ -1,11 +1,20 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // Builds dist/ from src/ and type-checks (type tests included) before any test runs.
+    // Builds dist/ from src/ and type-checks (type tests included) before any test runs; gives the
+    // run its own render cache (XDG_CACHE_HOME).
     globalSetup: ["test/global-setup.ts"],
-    // Each test spawns kubectl (about 60-130 ms each); two cores, so keep workers modest.
+    // Most of a test's time is spent waiting for the processes it starts (kubectl, the bin, npm), so
+    // one worker per core leaves the cores idle: Vitest's default on two cores is a single worker.
+    // One more worker than cores keeps both busy (CONTRIBUTING.md, "What the suite costs").
+    maxWorkers: availableParallelism() + 1,
+    // Workers are reused across files with their loaded modules (zod schemas, kubernetes-models'
+    // validators): loading them again for each of ~40 files costs more than many tests. So a test
+    // file must leave process state as it found it (vi.unstubAllEnvs, vi.resetModules after use).
+    isolate: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir } from "./helpers.js";
+import { runCli, tempDir, generatedTree } from "./helpers.js";
 
 describe("--json", () => {
   it("generate: overlays, applications and files as arrays of objects", async () => {
@@ -33,8 +33,7 @@ describe("--json", () => {
   });
 
   it("check: ok true on a clean tree (exit 0), false with drift entries (exit 1)", async () => {
-    const dir = await tempDir();
-    expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const clean = await runCli(["check", "--dir", dir, "--json"]);
     expect(clean.code).toBe(0);
     expect(JSON.parse(clean.stdout)).toEqual({ command: "check", ok: true, dir, drift: [], upgrades: [] });
@@ -50,8 +49,7 @@ describe("--json", () => {
   });
 
   it("validate: one entry per overlay with its violations", async () => {
-    const dir = await tempDir();
-    expect((await runCli(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const result = await runCli(["validate", "--dir", dir, "--json"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({

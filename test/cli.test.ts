@@ -4,7 +4,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStream } from "../src/render/kustomize.js";
-import { CLI, PLACEHOLDER_WARNINGS, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir } from "./helpers.js";
+import { CLI, PLACEHOLDER_WARNINGS, renderer, runCli, snapshotTree, STANDALONE_KUSTOMIZE, tempDir, generatedTree } from "./helpers.js";
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env });
 
@@ -25,8 +25,7 @@ describe("argusai-kustomize CLI", () => {
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const clean = await run(["check", "--dir", dir]);
     expect(clean).toEqual({ code: 0, stdout: "tree is up to date\n", stderr: "" });
 
@@ -44,14 +43,12 @@ describe("argusai-kustomize CLI", () => {
   });
 
   it("check needs no kubectl", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     expect((await run(["check", "--dir", dir], { KUBECTL: "/nonexistent", PATH: "/nonexistent" })).code).toBe(0);
   });
 
   it("render prints the overlay's kustomize output", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const result = await run(["render", "prod", "--dir", dir]);
     expect(result.code).toBe(0);
     const objects = parseStream(result.stdout, "stdout");
@@ -60,8 +57,7 @@ describe("argusai-kustomize CLI", () => {
   });
 
   it("a missing kubectl gives exit 3 and a one-line message naming what to install, with no stack trace", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     // A run that would change the tree (a new environment), so "unchanged" means something.
     const envFile = path.join(await tempDir(), "qa.yaml");
     await writeFile(envFile, "name: qa\nnamespace: argusai-qa\nsecret: { mode: existing }\n");
@@ -99,8 +95,7 @@ describe("argusai-kustomize CLI", () => {
     expect(missing.stderr).toBe(
       "argusai-kustomize: FILE_ACCESS: /nonexistent/tree: cannot open the tree's directory (ENOENT): it does not exist: check the path (relative paths are from the directory you run the command in)\n",
     );
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     await rm(path.join(dir, "overlays/dev/secrets.env"));
     const noSeed = await run(["render", "dev", "--dir", dir]);
     expect(noSeed.code).toBe(2);
@@ -119,8 +114,7 @@ describe("argusai-kustomize CLI", () => {
   });
 
   it("validate passes on a fresh tree and exits 1 listing each violation of an edited one", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     const clean = await run(["validate", "--dir", dir]);
     expect(clean).toEqual({ code: 0, stdout: "overlays/dev: 9 objects, valid\noverlays/prod: 8 objects, valid\n", stderr: PLACEHOLDER_WARNINGS });
     // --strict: a warning fails CI (the committed prod is still on the placeholder version).
@@ -139,8 +133,7 @@ describe("argusai-kustomize CLI", () => {
   });
 
   it("validate passes on a fresh clone, where dev's secrets.env does not exist yet", async () => {
-    const dir = await tempDir();
-    expect((await run(["generate", "--dir", dir])).code).toBe(0);
+    const dir = await generatedTree();
     await rm(path.join(dir, "overlays/dev/secrets.env"));
     const before = await snapshotTree(dir);
     const result = await run(["validate", "--dir", dir]);

@@ -4,8 +4,16 @@
  * (test/types/*.types.ts with their @ts-expect-error lines), is type-checked beside it. A type
  * error or a failed build fails the run before a single test starts, whether it was started by
  * `npm test` or by `npx vitest run` alone.
+ *
+ * Each run also gets its own render cache: XDG_CACHE_HOME points at a fresh temporary directory
+ * (removed afterwards) before the test workers start, so every test process, and every CLI they
+ * spawn, caches there. A run never reads renders a previous run (or another checkout's run) left in
+ * node_modules/.cache, and two runs at once do not share one.
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 function run(script: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -16,7 +24,13 @@ function run(script: string, args: readonly string[]): Promise<void> {
   });
 }
 
-export default async function setup(): Promise<void> {
+/** The prefix of each run's cache directory, under the system's temporary directory. */
+export const RUN_CACHE_PREFIX = "argusai-kustomize-test-cache-";
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const cacheHome = await mkdtemp(path.join(tmpdir(), RUN_CACHE_PREFIX));
+  process.env["XDG_CACHE_HOME"] = cacheHome;
   const tsc = "node_modules/typescript/bin/tsc";
   await Promise.all([run(tsc, ["--noEmit", "-p", "tsconfig.json"]), run(tsc, ["-p", "tsconfig.build.json"]).then(() => run("scripts/bundle.mjs", []))]);
+  return () => rm(cacheHome, { recursive: true, force: true });
 }

@@ -1,13 +1,34 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect } from "vitest";
-import { ArgusKustomizeError } from "../src/errors.js";
+import { ArgusKustomizeError, formatProblem, type Problem } from "../src/errors.js";
+import { environmentSourceFromText } from "../src/model/environment-file.js";
+import { loadEnvironments } from "../src/model/environment-spec.js";
 import { findRenderer, findStandaloneKustomize, type Renderer } from "../src/render/kustomize.js";
 
-/** The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback). */
-export const renderer: Renderer = findRenderer();
+/**
+ * The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback).
+ * Found on first use, not on import: tests that never render run on a machine without kubectl, and
+ * those that render fail there with KUBECTL_NOT_FOUND instead of every file failing to load.
+ */
+export const renderer: Renderer = lazily(findRenderer);
+
+/** An object that is `find()`'s result, called once when a property is first read. */
+function lazily<T extends object>(find: () => T): T {
+  let found: T | undefined;
+  const target = (): T => (found ??= find());
+  return new Proxy({} as T, {
+    get: (_empty, key) => Reflect.get(target(), key),
+    has: (_empty, key) => Reflect.has(target(), key),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_empty, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), key);
+      return descriptor === undefined ? undefined : { ...descriptor, configurable: true };
+    },
+  });
+}
 
 /** The standalone kustomize binary (KUSTOMIZE, else on PATH), if this machine has one. */
 export const STANDALONE_KUSTOMIZE: string | undefined = findStandaloneKustomize();
@@ -17,6 +38,40 @@ export async function tempDir(prefix = "argusai-kustomize-test-"): Promise<strin
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   afterAll(() => rm(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Trees made once per test file, by key; dropped when the file ends (its temp directories go with it). */
+const madeTrees = new Map<string, Promise<string>>();
+
+/**
+ * A fresh copy of the tree `make` writes into an empty directory, made once per test file and key:
+ * for tests that start from a generated tree rather than test generate itself. A generate costs a
+ * Node process and a kubectl run per overlay; a copy costs a few file writes. Files keep their
+ * bytes and modes (dev's secrets.env stays 0600).
+ */
+export async function copyOfTree(key: string, make: (dir: string) => Promise<void>): Promise<string> {
+  let made = madeTrees.get(key);
+  if (made === undefined) {
+    made = tempDir("argusai-kustomize-template-").then(async (dir) => {
+      await make(dir);
+      return dir;
+    });
+    madeTrees.set(key, made);
+    afterAll(() => {
+      madeTrees.delete(key);
+    });
+  }
+  const copy = await tempDir();
+  await cp(await made, copy, { recursive: true });
+  return copy;
+}
+
+/** A copy of the tree a plain `argusai-kustomize generate` writes (built-in dev and prod), generated once per test file. */
+export function generatedTree(): Promise<string> {
+  return copyOfTree("generate", async (dir) => {
+    const result = await runCli(["generate", "--dir", dir]);
+    if (result.code !== 0) throw new Error(`generate failed (exit ${result.code}): ${result.stderr}`);
+  });
 }
 
 /** Every file under `dir` with its bytes, by POSIX path relative to `dir`. */
@@ -95,4 +150,28 @@ export async function failureOf(promise: Promise<unknown>): Promise<ArgusKustomi
   );
   expect(error).toBeInstanceOf(ArgusKustomizeError);
   return error as ArgusKustomizeError;
+}
+
+/** The first lines of a valid environment file (4 lines), for tests that append the field under test. */
+export const STAGING_HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
+
+/** The same in flow style, one line shorter (3 lines): line numbers in expectations count from it. */
+export const STAGING_HEAD_FLOW = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
+
+/** The problems loading an environment file's text (as `env.yaml`) reports; none for a valid one. */
+export function problemsOf(text: string): readonly Problem[] {
+  try {
+    loadEnvironments([environmentSourceFromText(text, "env.yaml")]);
+  } catch (error) {
+    if (error instanceof ArgusKustomizeError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** The problems of an environment file's text as the CLI prints them, one line each; fails the test when there are none. */
+export function problemLinesOf(text: string): readonly string[] {
+  const problems = problemsOf(text);
+  if (problems.length === 0) throw new Error("expected problems");
+  return problems.map(formatProblem);
 }

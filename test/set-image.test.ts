@@ -4,17 +4,18 @@ import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseImageUpdates } from "../src/commands/set-image.js";
-import { runCli, snapshotTree, tempDir } from "./helpers.js";
+import { copyOfTree, runCli, snapshotTree, tempDir } from "./helpers.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 
+/** A copy of a tree generated with examples/staging.yaml as its own staging.yaml (recorded relative to the tree). */
 async function stagingTree(): Promise<{ dir: string; envFile: string; original: string }> {
-  const dir = await tempDir();
-  const envFile = path.join(dir, "staging.yaml");
   const original = await readFile("examples/staging.yaml", "utf8");
-  await writeFile(envFile, original);
-  expect((await runCli(["generate", "--dir", dir, "--env-file", envFile])).code).toBe(0);
-  return { dir, envFile, original };
+  const dir = await copyOfTree("staging", async (template) => {
+    await writeFile(path.join(template, "staging.yaml"), original);
+    expect((await runCli(["generate", "--dir", template, "--env-file", path.join(template, "staging.yaml")])).code).toBe(0);
+  });
+  return { dir, envFile: path.join(dir, "staging.yaml"), original };
 }
 
 describe("parseImageUpdates", () => {

@@ -39,7 +39,7 @@ export function driftPatch(file: TreeDrift): string {
   });
 }
 
-const showVersion = (version: { tag?: string; digest?: string }) => (version.digest !== undefined ? `@${version.digest}` : (version.tag ?? "(base)"));
+const showVersion = (version: { readonly tag?: string | undefined; readonly digest?: string | undefined }) => (version.digest !== undefined ? `@${version.digest}` : (version.tag ?? "(base)"));
 
 export function writeGenerate(output: Output, result: GenerateResult, imageUpdates: readonly AppliedImageUpdate[]): void {
   if (result.newTree) output.out(`no tree in ${result.dir} or above: started a new one there\n`);

@@ -5,6 +5,8 @@ import { loadEnvironments, type EnvironmentSpec } from "../model/environment-spe
 import { sharedLabels } from "../model/labels.js";
 import { autoscaler, disruptionBudget, ingress, namespace, networkPolicy } from "./overlay-objects.js";
 import { overlayPatches } from "./overlay-patches.js";
+import { httpRoute } from "./gateway-objects.js";
+import { externalSecret, sealedSecret } from "./secret-objects.js";
 import { GENERATED_CONFIG_ANNOTATIONS } from "../model/argocd-spec.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
@@ -88,6 +90,9 @@ function compileOverlay(base: ArgusBase<string>, spec: EnvironmentSpec<string>):
     }
   }
   if (spec.ingress !== undefined) extraResources.push({ file: "ingress.yaml", object: ingress(base.components, spec) });
+  if (spec.httpRoute !== undefined) extraResources.push({ file: "httproute.yaml", object: httpRoute(base.components, spec) });
+  if (spec.secret.mode === "externalSecret") extraResources.push({ file: "externalsecret.yaml", object: externalSecret(spec.secret) });
+  if (spec.secret.mode === "sealedSecret") extraResources.push({ file: "sealedsecret.yaml", object: sealedSecret(spec.secret) });
 
   const patches = overlayPatches(base, spec);
   const kustomization: Kustomization = {

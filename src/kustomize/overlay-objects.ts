@@ -109,7 +109,13 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
   if ((component.routes ?? []).length > 0) {
     callers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": policy.ingressControllerNamespace } } });
   }
-  if (policy.monitoringNamespace !== undefined && policy.monitoringNamespace !== policy.ingressControllerNamespace) {
+  // The Gateway's proxies forward the HTTPRoute's traffic; during a move from an Ingress both
+  // controllers must reach the pods, or one of the two paths fails.
+  if ((component.routes ?? []).length > 0 && policy.gatewayNamespace !== undefined && policy.gatewayNamespace !== policy.ingressControllerNamespace) {
+    callers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": policy.gatewayNamespace } } });
+  }
+  const admitted = callers.map((caller) => caller.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]);
+  if (policy.monitoringNamespace !== undefined && !admitted.includes(policy.monitoringNamespace)) {
     callers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": policy.monitoringNamespace } } });
   }
   const ingressRules = component.port !== undefined && callers.length > 0 ? [{ from: callers, ports: [{ port: "http", protocol: "TCP" }] }] : [];

@@ -149,8 +149,8 @@ function clusterIpService(component: ComponentDefinition & { port: number }): Se
 }
 
 /**
- * Builds the base from a component registry: a Deployment per component with every value of the
- * story (as corrected by the application's source), a Service per component with a port, the data
+ * Builds the base from a component registry: a Deployment per component with the values the
+ * application needs to run (probe paths, ports, users, resources), a Service per component with a port, the data
  * PVC, the ServiceAccount and the config generator. Pure data; nothing is written.
  *
  * @example

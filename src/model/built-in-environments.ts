@@ -50,7 +50,7 @@ export interface ProdOptions {
 }
 
 /**
- * The prod environment: namespace `argusai`, both images pinned, the story's resources, the
+ * The prod environment: namespace `argusai`, both images pinned, the base's resources, the
  * frontend scaled out behind a PodDisruptionBudget, and the Secret provided from outside.
  * The namespace itself is not part of the overlay: it holds the Secret created outside this
  * tree, and an Argo CD prune or `kubectl delete -k` of the overlay must never delete it.

@@ -30,6 +30,11 @@ export interface ComponentRoute {
   readonly path: string;
   /** Exposed only when an environment asks for it (e.g. Prometheus' /metrics). */
   readonly optIn?: "metrics";
+  /**
+   * What the route carries beyond short requests, for the timeouts an HTTPRoute gives it: a
+   * long-lived WebSocket, or uploads (large request bodies).
+   */
+  readonly traffic?: "websocket" | "upload";
 }
 
 /**
@@ -84,9 +89,9 @@ export function defineComponent<const N extends string>(definition: ComponentDef
 export type ServedPaths = Readonly<Record<string, readonly string[]>>;
 
 /**
- * What ArgusAI's applications serve, read from their source (shared/argusai-app.md): the FastAPI
- * backend answers `/health` without authentication (backend/main.py); the story's
- * `/api/v1/system/health` does not exist and would get 401/404. The frontend serves `/`.
+ * What ArgusAI's applications serve, as read from their source: the FastAPI backend answers
+ * `/health` without authentication, and has no `/api/v1/system/health` (its auth middleware answers
+ * 401 or 404 there, so a probe on it would kill the pod). The frontend serves `/`.
  */
 export const ARGUSAI_SERVED_PATHS: ServedPaths = {
   backend: ["/health", "/metrics", "/", "/api", "/ws", "/docs", "/openapi.json"],
@@ -115,7 +120,7 @@ const BACKEND = defineComponent({
   // Shutdown drains the in-process event queue (~30 s) and stops camera threads (~5 s); the
   // default 30 s would SIGKILL the drain.
   terminationGracePeriodSeconds: 45,
-  routes: [{ path: "/api" }, { path: "/ws" }, { path: "/health" }, { path: "/docs" }, { path: "/openapi.json" }, { path: "/metrics", optIn: "metrics" }],
+  routes: [{ path: "/api", traffic: "upload" }, { path: "/ws", traffic: "websocket" }, { path: "/health" }, { path: "/docs" }, { path: "/openapi.json" }, { path: "/metrics", optIn: "metrics" }],
   reachableFrom: ["frontend"],
 });
 

@@ -175,6 +175,12 @@ export const networkPolicySchema = z
       .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
       .optional()
       .describe("Namespace of Prometheus (or another scraper), allowed to reach every component's http port (the backend's /metrics)"),
+    gatewayNamespace: z
+      .string()
+      .max(63)
+      .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
+      .optional()
+      .describe("Namespace of the Gateway API data plane (its proxy pods), allowed like the ingress controller's: set it for httpRoute, and keep both while moving from an Ingress"),
     egress: z
       .strictObject({
         allowCidrs: z

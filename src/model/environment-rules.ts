@@ -6,6 +6,7 @@ import { autoscalingSchema, disruptionBudgetSchema } from "./environment-options
 import { resourceSpecSchema, type ResourceSpec } from "./environment-schema.js";
 import { compareQuantities, parseQuantity } from "./quantity.js";
 import { argocdProblems } from "./argocd-spec.js";
+import { httpRouteProblems } from "./gateway-spec.js";
 import { asRecord, type SpecProblem } from "./spec-problem.js";
 
 /*
@@ -155,12 +156,12 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
   },
   {
     id: "production-secret-existing",
-    summary: "A production environment does not generate its Secret (secret.mode: existing).",
+    summary: "A production environment does not generate its Secret (secret.mode: existing, externalSecret or sealedSecret).",
     check: (spec) =>
       spec["production"] === true && asRecord(spec["secret"])["mode"] === "generated"
         ? [{ field: ["secret", "mode"], message: "a production environment must not generate its Secret; use mode: existing" }]
         : [],
-    jsonSchema: () => [{ if: PRODUCTION, then: { properties: { secret: { properties: { mode: { const: "existing" } } } } } }],
+    jsonSchema: () => [{ if: PRODUCTION, then: { properties: { secret: { properties: { mode: { not: { const: "generated" } } } } } } }],
   },
   {
     id: "argocd-not-generated-secret",
@@ -172,6 +173,11 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
         then: { properties: { secret: { properties: { mode: { not: { const: "generated" } } } } } },
       },
     ],
+  },
+  {
+    id: "http-route-distinct-sections",
+    summary: "Two references to the same Gateway name distinct sectionNames (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
+    check: (spec) => httpRouteProblems(spec),
   },
 ];
 

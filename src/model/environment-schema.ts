@@ -18,6 +18,8 @@ import {
 import { ingressHost, quantityField } from "./kubernetes-fields.js";
 import { parseQuantity } from "./quantity.js";
 import { argocdSpecSchema } from "./argocd-spec.js";
+import { httpRouteSpecSchema } from "./gateway-spec.js";
+import { externalSecretModeSchema, sealedSecretModeSchema } from "./secret-modes.js";
 
 /*
  * EnvironmentSpec has one definition: the zod schema below. The TypeScript type is inferred from
@@ -73,6 +75,8 @@ const secretSpecSchema = z
   .discriminatedUnion("mode", [
     z.strictObject({ mode: z.literal("generated").describe("generated: random values in a git-ignored secrets.env") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
     z.strictObject({ mode: z.literal("existing").describe("existing: the Secret is made outside this tree") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
+    externalSecretModeSchema,
+    sealedSecretModeSchema,
   ])
   .describe("How the argusai-secrets Secret reaches the namespace");
 
@@ -145,6 +149,7 @@ export function environmentSchemaFor<C extends string>(registry: ComponentRegist
     services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
     patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
     argocd: argocdSpecSchema.optional(),
+    httpRoute: httpRouteSpecSchema.optional(),
   })
   .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }

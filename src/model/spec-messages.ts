@@ -1,3 +1,4 @@
+import { SECRET_MODES } from "./secret-modes.js";
 import type { z } from "zod";
 import { asRecord, type FieldPath, type SpecProblem } from "./spec-problem.js";
 
@@ -49,7 +50,7 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix
       if (typeof issue.input !== "object" || issue.input === null || Array.isArray(issue.input)) {
         return [{ field, message: `must be a mapping, not ${typeName(issue.input)}` }];
       }
-      if (field.at(-1) === "mode") return [{ field, message: `must be "generated" or "existing"` }];
+      if (field.at(-1) === "mode") return [{ field, message: `must be ${SECRET_MODES.map((mode) => `"${mode}"`).join(", ").replace(/, ([^,]*)$/, " or $1")}` }];
       return [...unknownProblems, { field, message: "does not match any of the allowed forms" }];
     }    case "invalid_key":
       return [{ field, message: issue.issues[0]?.message ?? issue.message }];

@@ -1,5 +1,7 @@
 import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
 import { isPinnedImage } from "../model/images.js";
+import { secretsProvidedBy } from "./custom-resources.js";
+import { ROUTE_BACKENDS_POLICY } from "./route-links.js";
 import type { Violation } from "./violation.js";
 import { INVARIANT_POLICIES } from "./invariant-policies.js";
 
@@ -197,13 +199,13 @@ export const POLICIES: readonly Policy[] = [
   },
   {
     id: "references",
-    summary: "every ConfigMap, Secret and PersistentVolumeClaim a pod uses is rendered or declared external",
+    summary: "every ConfigMap, Secret and PersistentVolumeClaim a pod uses is rendered (or made by a rendered ExternalSecret or SealedSecret) or declared external",
     fix: "render the object in the overlay, or declare it provided outside (secret.mode: existing)",
     check: (objects, context) => {
       const rendered = (kind: string) => new Set(objects.filter((object) => object["kind"] === kind).map((object) => nameOf(object)));
       const known = {
         ConfigMap: new Set([...rendered("ConfigMap"), ...context.externalConfigMaps]),
-        Secret: new Set([...rendered("Secret"), ...context.externalSecrets]),
+        Secret: new Set([...rendered("Secret"), ...secretsProvidedBy(objects), ...context.externalSecrets]),
         PersistentVolumeClaim: new Set([...rendered("PersistentVolumeClaim"), ...context.externalClaims]),
       };
       const missing: Array<Omit<Violation, "policy" | "fix">> = [];
@@ -280,6 +282,7 @@ export const POLICIES: readonly Policy[] = [
             .map((object) => ({ object: `Secret/${nameOf(object)}`, field: hasKeys(object["data"]) ? "data" : "stringData", message: "holds secret values in the repository" })),
   },
   ...INVARIANT_POLICIES,
+  ROUTE_BACKENDS_POLICY,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { fromJsonPointer } from "../patch/path.js";
+import { customResourceValidator } from "./custom-resources.js";
 import type { Violation } from "./violation.js";
 
 /** A kubernetes-models validator: throws with ajv-style `errors` on an invalid object. */
@@ -6,6 +7,7 @@ type ValidateFunction = (data: unknown) => boolean;
 
 interface AjvError {
   readonly instancePath: string;
+  readonly keyword?: string;
   readonly message?: string;
   readonly params?: Record<string, unknown>;
 }
@@ -48,6 +50,8 @@ export const BUNDLED_KINDS = Object.keys(KNOWN_MODELS).map((key) => {
 export function validatorFor(apiVersion: string, kind: string): Promise<ValidateFunction | undefined> {
   const key = `${apiVersion}/${kind}`;
   let validator = validators.get(key);
+  // A custom resource is checked against its CRD's schema (custom-resources.ts).
+  validator ??= customResourceValidator(apiVersion, kind);
   if (validator === undefined) {
     const load = KNOWN_MODELS[key] ?? (() => import(`kubernetes-models/${apiVersion}/${kind}`) as Promise<object>);
     validator = load().then(
@@ -85,16 +89,15 @@ export async function schemaViolations(object: Record<string, unknown>): Promise
   const where = `${kind}/${name}`;
   const validate = await validatorFor(apiVersion, kind);
   if (validate === undefined) {
-    return [{ policy: "schema-kind", object: where, field: "apiVersion", message: `no schema for ${apiVersion} ${kind}`, fix: "use a built-in Kubernetes kind and apiVersion" }];
+    return [{ policy: "schema-kind", object: where, field: "apiVersion", message: `no schema for ${apiVersion} ${kind}`, fix: "use a built-in Kubernetes kind and apiVersion, or a custom resource this project knows (CUSTOM_RESOURCES)" }];
   }
   const probe = probeFields(asApiServerReads(object));
-  const violations: Violation[] = errorsOf(validate, probe.root).map((error) => ({
-    policy: "schema",
-    object: where,
-    field: pointerToField(error.instancePath),
-    message: describe(error),
-    fix: "give the field a value the Kubernetes API accepts",
-  }));
+  const violations: Violation[] = errorsOf(validate, probe.root).map((error) =>
+    // A CRD schema names unknown fields itself (Kubernetes' own schemas never do: see probeFields).
+    error.keyword === "additionalProperties"
+      ? { policy: "schema-unknown-field", object: where, field: pointerToField(error.instancePath), message: describe(error), fix: "fix the spelling, or remove the field" }
+      : { policy: "schema", object: where, field: pointerToField(error.instancePath), message: describe(error), fix: "give the field a value the Kubernetes API accepts" },
+  );
   for (const field of probe.unknownFields()) {
     violations.push({
       policy: "schema-unknown-field",

@@ -11,9 +11,7 @@ import { ArgusKustomizeError, formatProblem } from "../../src/errors.js";
 import { environmentSourceFromText } from "../../src/model/environment-file.js";
 import { loadEnvironments } from "../../src/model/environment-spec.js";
 import { MAX_ENVIRONMENT_FILE_BYTES, readEnvironmentFile } from "../../src/tree/read-environment-file.js";
-import { runCli, snapshotTree, tempDir } from "../helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
+import { runCli, snapshotTree, tempDir, STAGING_HEAD as HEAD } from "../helpers.js";
 
 /** The INVALID_SPEC message reading `file` gives (the test fails if it reads fine). */
 async function readProblem(file: string): Promise<string> {

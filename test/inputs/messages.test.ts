@@ -5,33 +5,18 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArgusKustomizeError, formatProblem } from "../../src/errors.js";
-import { environmentSourceFromText } from "../../src/model/environment-file.js";
-import { loadEnvironments } from "../../src/model/environment-spec.js";
 import { printable } from "../../src/printable.js";
-import { runCli, tempDir } from "../helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
-
-function problemsOf(text: string): readonly string[] {
-  try {
-    loadEnvironments([environmentSourceFromText(text, "env.yaml")]);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ArgusKustomizeError);
-    return (error as ArgusKustomizeError).problems.map(formatProblem);
-  }
-  throw new Error("expected problems");
-}
+import { STAGING_HEAD as HEAD, problemLinesOf, runCli, tempDir } from "../helpers.js";
 
 const SHAPE = /^env\.yaml:\d+: environment "[^"]*", field [^:]+: \S/;
 
 describe("messages", () => {
   it("a kustomize-style newTag under images.backend is named as an unknown field", () => {
-    expect(problemsOf(`${HEAD}images:\n  backend:\n    newTag: "1.4.2"\n`)).toEqual([
+    expect(problemLinesOf(`${HEAD}images:\n  backend:\n    newTag: "1.4.2"\n`)).toEqual([
       `env.yaml:6: environment "staging", field images.backend: give a tag, a digest or a repository`,
       `env.yaml:7: environment "staging", field images.backend.newTag: unknown field (kustomize's name; here it is tag)`,
     ]);
-    expect(problemsOf(`${HEAD}images:\n  backend: { tag: "1", newTg: "2" }\n`)).toEqual([
+    expect(problemLinesOf(`${HEAD}images:\n  backend: { tag: "1", newTg: "2" }\n`)).toEqual([
       `env.yaml:6: environment "staging", field images.backend.newTg: unknown field (known: repository, tag, digest)`,
     ]);
   });
@@ -46,7 +31,7 @@ describe("messages", () => {
     ["a long hostname", `${HEAD}ingress:\n  host: ${"a".repeat(254)}\n`, "field ingress.host: is 254 characters long: at most 253"],
     ["createNamespace as a word", `${HEAD}createNamespace: "no"\n`, "field createNamespace: must be true or false, not a string"],
   ])("%s: plain words, not the schema library's", (_, text, expected) => {
-    const problems = problemsOf(text);
+    const problems = problemLinesOf(text);
     expect(problems).toEqual([expect.stringContaining(expected)]);
     for (const problem of problems) {
       expect(problem).toMatch(SHAPE);
@@ -55,7 +40,7 @@ describe("messages", () => {
   });
 
   it("control characters and terminal escapes from the input are shown escaped", () => {
-    const problems = problemsOf(`name: "st\\e[2Jaging"\nnamespace: argusai-staging\nsecret: { mode: existing }\nconfig:\n  "K\\e]0;owned\\a": x\n  V: "a\\e[31mb"\n`);
+    const problems = problemLinesOf(`name: "st\\e[2Jaging"\nnamespace: argusai-staging\nsecret: { mode: existing }\nconfig:\n  "K\\e]0;owned\\a": x\n  V: "a\\e[31mb"\n`);
     expect(problems).toEqual([
       'env.yaml:1: environment "st\\e[2Jaging", field name: is not a DNS-1123 label (lowercase letters, digits and \'-\', starting and ending with a letter or digit)',
       "env.yaml:5: environment \"st\\e[2Jaging\", field config.K\\e]0;owned\\x07: is not a valid ConfigMap key (letters, digits, '-', '_', '.')",

@@ -6,23 +6,11 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArgusKustomizeError } from "../../src/errors.js";
+import type { ArgusKustomizeError } from "../../src/errors.js";
 import { environmentSourceFromText } from "../../src/model/environment-file.js";
 import { loadEnvironments } from "../../src/model/environment-spec.js";
 import { resolveEnvironments } from "../../src/tree/resolve-environments.js";
-import { runCli, snapshotTree, tempDir } from "../helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
-
-function problemsOf(text: string): ArgusKustomizeError["problems"] {
-  try {
-    loadEnvironments([environmentSourceFromText(text, "env.yaml")]);
-  } catch (error) {
-    if (error instanceof ArgusKustomizeError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { STAGING_HEAD_FLOW as HEAD, problemsOf, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 const CASES: Array<[what: string, text: string, line: number, field: string, message: RegExp]> = [
   ["a repository with a tag in it", "images:\n  backend: { repository: ghcr.io/x/backend:1.0, tag: '1' }\n", 5, "images.backend.repository", /is not an image repository/],

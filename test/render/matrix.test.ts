@@ -150,6 +150,8 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     replicas: { backend: 0, frontend: 0 },
     secret: { mode: "generated" },
     ingress: { host: "scaled-down.example.com" },
+    // Ingress and HTTPRoute side by side (a migration); the other secret modes are in examples/.
+    httpRoute: { parentRefs: [{ name: "gw", namespace: "gateway-system" }], hostnames: ["scaled-down.example.com"], exposeMetrics: true, timeouts: { upload: "1h" } },
     networkPolicy: { ingressControllerNamespace: "ingress-nginx", egress: { allowCidrs: ["10.0.0.0/8", "192.168.1.0/24"] } },
   },
 ];
@@ -208,20 +210,20 @@ afterAll(() => {
 });
 
 describe("kustomize matrix inputs", () => {
-  it("use every option of an environment spec, both secret modes and both image forms", async () => {
-    const specs = [...OPTION_ENVIRONMENTS];
+  it("use every option of an environment spec, every secret mode and both image forms", async () => {
+    const specs = [...OPTION_ENVIRONMENTS, ...EXAMPLE_FILES.map((file) => parse(readFileSync(file, "utf8")) as EnvironmentSpec)];
     const used = new Set(specs.flatMap((spec) => Object.keys(spec)));
     const missing = Object.keys(environmentSpecSchema.shape).filter((key) => !used.has(key));
     expect(missing, "options no matrix environment uses: add them to OPTION_ENVIRONMENTS").toEqual([]);
-    expect(new Set(specs.map((spec) => spec.secret.mode))).toEqual(new Set(["generated", "existing"]));
-    const images = specs.flatMap((spec) => Object.values(spec.images ?? {}));
+    expect(new Set(specs.map((spec) => spec.secret.mode))).toEqual(new Set(["generated", "existing", "externalSecret", "sealedSecret"]));
+    const images = specs.flatMap((spec) => Object.values(spec.images ?? {})).filter((image) => image !== undefined);
     expect(images.some((image) => "tag" in image) && images.some((image) => "digest" in image)).toBe(true);
   });
 
   it("include the committed overlays and every example environment file", () => {
     expect(EXAMPLE_FILES.length).toBeGreaterThan(0);
     const names = [...kustomizations.keys()];
-    expect(names).toEqual(expect.arrayContaining(["committed base", "committed overlays/dev", "committed overlays/prod", "overlays/every-option", "overlays/scaled-down", "overlays/staging"]));
+    expect(names).toEqual(expect.arrayContaining(["committed base", "committed overlays/dev", "committed overlays/prod", "overlays/every-option", "overlays/scaled-down", "overlays/staging", "overlays/gateway", "overlays/sealed-migration"]));
     expect([...names].sort()).toEqual(kustomizationNames().sort());
   });
 });

@@ -49,6 +49,16 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
     field: "metadata.annotations.argocd.argoproj.io/sync-options",
     breakIt: (o) => void (o.find((x) => x["kind"] === "PersistentVolumeClaim")!["metadata"].annotations["argocd.argoproj.io/sync-options"] = "Prune=false"),
   },
+  "route-backends": {
+    field: "spec.rules.0.backendRefs.0.port",
+    breakIt: (o) =>
+      void o.push({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: "argusai" },
+        spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "argusai-frontend", port: 80 }] }] },
+      }),
+  },
   "no-secret-literals": {
     field: "stringData",
     breakIt: (o) => void o.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "argusai-secrets" }, stringData: { JWT_SECRET_KEY: "x" } }),

@@ -1,6 +1,6 @@
 /**
- * Defects an independent review reproduced on the merged tree, one test each: an escape-hatch
- * patch that swaps a component's image, an Application that depended on the working directory,
+ * Refusals and messages at the borders of the commands, one test each: an escape-hatch patch
+ * that swaps a component's image, an Application that depended on the working directory,
  * kubectl's log prefix in messages, render of a removed environment, duplicate --set-image
  * components, and --remove-env together with --env-file of the same environment.
  */
@@ -12,11 +12,9 @@ import { generate, render } from "../src/index.js";
 import { kustomizeMessage, renderKustomization } from "../src/render/kustomize.js";
 import { parseImageUpdates } from "../src/commands/set-image.js";
 import { resolveEnvironments } from "../src/tree/resolve-environments.js";
-import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
+import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir, STAGING_HEAD_FLOW as HEAD } from "./helpers.js";
 
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret: { mode: existing }\n";
-
-describe("review fixes", () => {
+describe("edge cases: refusals and messages at the borders of the commands", () => {
   it("refuses an escape-hatch patch that would swap a component's image (images.<component> owns it)", async () => {
     const dir = await tempDir();
     const file = path.join(dir, "staging.yaml");

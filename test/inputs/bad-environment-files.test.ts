@@ -7,11 +7,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ArgusKustomizeError } from "../src/errors.js";
-import { generate } from "../src/index.js";
-import { renderer, runCli, snapshotTree, tempDir } from "./helpers.js";
-
-const HEAD = "name: staging\nnamespace: argusai-staging\nsecret:\n  mode: existing\n";
+import { ArgusKustomizeError } from "../../src/errors.js";
+import { generate } from "../../src/index.js";
+import { renderer, runCli, snapshotTree, tempDir, STAGING_HEAD as HEAD } from "../helpers.js";
 
 interface BadFile {
   readonly what: string;
@@ -48,7 +46,7 @@ const BAD_FILES: BadFile[] = [
   { what: "a tag and a digest", text: `${HEAD}images:\n  backend: { tag: "1.0", digest: "sha256:${"a".repeat(64)}" }\n`, expected: /:6: environment "staging", field images.backend.digest: give a tag or a digest, not both/ },
   { what: "an unquoted numeric tag", text: `${HEAD}images:\n  frontend: { tag: 1.10 }\n`, expected: /:6: environment "staging", field images.frontend.tag: must be a string; quote it \("1.1"\)/ },
   { what: "an ingress host that is not a hostname", text: `${HEAD}ingress:\n  host: https://argusai.example.com/\n`, expected: /:6: environment "staging", field ingress.host: "https:\/\/argusai.example.com\/" is not a DNS name: it has a scheme or a path/ },
-  { what: "a secret mode that does not exist", text: HEAD.replace("mode: existing", "mode: literal"), expected: /:4: environment "staging", field secret.mode: must be "generated" or "existing"/ },
+  { what: "a secret mode that does not exist", text: HEAD.replace("mode: existing", "mode: literal"), expected: /:4: environment "staging", field secret.mode: must be "generated", "existing", "externalSecret" or "sealedSecret"/ },
   { what: "a missing secret", text: "name: staging\nnamespace: argusai-staging\n", expected: /:1: environment "staging", field secret: is required/ },
   { what: "production with latest", text: `${HEAD}production: true\nimages:\n  backend: { tag: latest }\n  frontend: { tag: "1.0.0" }\n`, expected: /:7: environment "staging", field images.backend: a production environment must pin the image/ },
   { what: "production with a generated Secret", text: `${HEAD.replace("mode: existing", "mode: generated")}production: true\nimages: { backend: { tag: "1" }, frontend: { tag: "1" } }\n`, expected: /:4: environment "staging", field secret.mode: a production environment must not generate its Secret/ },

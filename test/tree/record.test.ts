@@ -5,11 +5,11 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ArgusKustomizeError } from "../src/errors.js";
-import { devEnvironment, prodEnvironment } from "../src/model/built-in-environments.js";
-import { check, generate, render } from "../src/index.js";
-import { readRecord } from "../src/tree/record.js";
-import { renderer, snapshotTree, tempDir } from "./helpers.js";
+import { ArgusKustomizeError } from "../../src/errors.js";
+import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
+import { check, generate, render } from "../../src/index.js";
+import { readRecord } from "../../src/tree/record.js";
+import { renderer, snapshotTree, tempDir } from "../helpers.js";
 
 const staging = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" as const }, replicas: { frontend: 2 } };
 
