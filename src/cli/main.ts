@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { ArgoCDOptions } from "../argocd/application.js";
-import { checkTree, diffEnvironments, driftHints, generate, init, locateTree, render, setImagesFromFlags, validate } from "../cli-lazy.js";
+import { checkTree, diffEnvironments, driftHints, generate, init, locateTree, render, setImagesFromFlags, validate } from "./lazy.js";
 import type { AppliedImageUpdate } from "../commands/set-image.js";
 import { asContractError, EXIT, exitCodeFor, usageLine, VERSION } from "./exit.js";
 import { checkJson, diffJson, errorJson, generateJson, initJson, jsonLine, upgradesJson, validateJson } from "./json.js";

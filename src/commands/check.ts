@@ -5,7 +5,7 @@ import type { TreeOptions } from "../tree/resolve-environments.js";
 import { findUpgrades, type UpgradeFinding } from "../tree/upgrade-check.js";
 import { findDrift, type TreeDrift } from "../write/tree.js";
 import { planTree } from "./plan.js";
-import { planInputsKey, rememberedNoDrift, rememberPlan } from "../plan-memo.js";
+import { planInputsKey, rememberedNoDrift, rememberPlan } from "./plan-memo.js";
 import { openTree } from "./tree.js";
 
 /** Options of {@link check}. */

@@ -14,7 +14,7 @@ import { ArgusKustomizeError } from "../../src/errors.js";
 import { check, generate, validate } from "../../src/index.js";
 import { planTree as planOpenTree } from "../../src/commands/plan.js";
 import { openTree } from "../../src/commands/tree.js";
-import { checkWithMemo, PLAN_MEMO_BOUNDS } from "../../src/plan-memo.js";
+import { checkWithMemo, PLAN_MEMO_BOUNDS } from "../../src/commands/plan-memo.js";
 import { JOURNAL_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
 import { countingRenderer } from "../render/helpers.js";
 import { renderer, snapshotTree, tempDir } from "../helpers.js";

@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { CheckOptions, CheckResult } from "./commands/check.js";
-import { rememberedNoDrift } from "./plan-memo.js";
-import { RECORD_FILE } from "./tree/layout.js";
+import type { CheckOptions, CheckResult } from "../commands/check.js";
+import { rememberedNoDrift } from "../commands/plan-memo.js";
+import { RECORD_FILE } from "../tree/layout.js";
 
 /*
  * The CLI's `check` before it loads any command code: a tree known to have no drift (plan-memo.ts)
