@@ -11,6 +11,7 @@ import { sharedLabels } from "../model/labels.js";
 import type { ArgusArgoCDConfig } from "../model/config.js";
 import { RECORD_FILE, type RecordedArgoCD, type RecordedSource } from "../tree/record.js";
 import { deriveSource } from "./source.js";
+import { ARGOCD_REPO_URL_PLACEHOLDER } from "./placeholder.js";
 
 export type { ArgoCDOptions };
 
@@ -23,8 +24,7 @@ export type { ArgoCDOptions };
  * the Argo CD CRD schema directly, and check compares them like every other generated file.
  */
 
-/** The repoURL written when nothing names the repository (no option, config, origin nor package.json): `validate --strict` fails on it. */
-export const ARGOCD_REPO_URL_PLACEHOLDER = "https://git.example.com/set-me/argusai-deploy.git";
+export { ARGOCD_REPO_URL_PLACEHOLDER };
 
 /** Settings after options, record and defaults are combined. */
 export interface ArgoCDSettings {
@@ -305,6 +305,8 @@ export async function withApplications(
  * 2.7) and a source path that is an overlay of the tree in `root` (a staging copy during generate).
  */
 export async function validateApplications(root: string, planned: PlanWithApplications): Promise<Problem[]> {
+  // The schema module loads only for a tree that has Applications.
+  if (planned.objects.length === 0) return [];
   const { Application } = await import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application");
   const problems: Problem[] = [];
   for (const { file, object } of planned.objects) {

@@ -6,15 +6,8 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { ArgoCDOptions } from "../argocd/application.js";
-import { checkTree } from "../commands/check.js";
-import { diffEnvironments } from "../commands/diff.js";
-import { generate } from "../commands/generate.js";
-import { init } from "../commands/init.js";
-import { render } from "../commands/render.js";
-import { parseImageUpdates, setImages, type AppliedImageUpdate } from "../commands/set-image.js";
-import { validate } from "../commands/validate.js";
-import { driftHints } from "../tree/drift-hints.js";
-import { locateTree } from "../tree/locate.js";
+import { checkTree, diffEnvironments, driftHints, generate, init, locateTree, render, setImagesFromFlags, validate } from "./lazy.js";
+import type { AppliedImageUpdate } from "../commands/set-image.js";
 import { asContractError, EXIT, exitCodeFor, usageLine, VERSION } from "./exit.js";
 import { checkJson, diffJson, errorJson, generateJson, initJson, jsonLine, upgradesJson, validateJson } from "./json.js";
 import { driftPatch, writeCheck, writeDiff, writeGenerate, writeInit, writeValidate, type Output } from "./text.js";
@@ -125,7 +118,7 @@ program
     let imageUpdates: readonly AppliedImageUpdate[] = [];
     const result =
       options.setImage !== undefined
-        ? await setImages(parseImageUpdates(options.setImage), treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
+        ? await setImagesFromFlags(options.setImage, treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
         : await generate(treeOptions);
     if (options.json === true) output.out(jsonLine(generateJson(result, imageUpdates)));
     else writeGenerate(output, result, imageUpdates);

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from "diff";
-import { ARGOCD_REPO_URL_PLACEHOLDER } from "../argocd/application.js";
+import { ARGOCD_REPO_URL_PLACEHOLDER } from "../argocd/placeholder.js";
 import type { GenerateResult } from "../commands/generate.js";
 import type { InitResult } from "../commands/init.js";
 import type { AppliedImageUpdate } from "../commands/set-image.js";
@@ -9,7 +9,8 @@ import { formatObjectsDiff } from "../diff/objects.js";
 import type { EnvironmentNotice } from "../model/built-in-environments.js";
 import { formatProblem } from "../errors.js";
 import type { DriftHint } from "../tree/drift-hints.js";
-import { upgradeProblem, type UpgradeFinding } from "../tree/upgrade-check.js";
+import type { UpgradeFinding } from "../tree/upgrade-check.js";
+import { upgradeProblem } from "../tree/upgrade-problem.js";
 import { formatViolation } from "../validate/violation.js";
 import type { TreeDrift } from "../write/tree.js";
 

@@ -5,6 +5,7 @@ import type { TreeOptions } from "../tree/resolve-environments.js";
 import { findUpgrades, type UpgradeFinding } from "../tree/upgrade-check.js";
 import { findDrift, type TreeDrift } from "../write/tree.js";
 import { planTree } from "./plan.js";
+import { planInputsKey, rememberedNoDrift, rememberPlan } from "./plan-memo.js";
 import { openTree } from "./tree.js";
 
 /** Options of {@link check}. */
@@ -35,7 +36,12 @@ export interface CheckResult {
 export async function checkTree<C extends string = ArgusComponent>(options: CheckOptions<C> = {}): Promise<CheckResult> {
   return withOsErrors(async () => {
     const tree = await openTree(options as CheckOptions<string>);
+    // No work for what did not change: a tree known to match a remembered plan (plan-memo.ts).
+    const memo = { ...options, dir: tree.dir };
+    if (await rememberedNoDrift(memo)) return { drift: [], upgrades: [] };
+    const key = await planInputsKey(tree.dir, memo);
     const planned = await planTree(tree, tree.options);
+    await rememberPlan(memo, key, planned);
     const drift = await findDrift(tree.dir, planned.contents, planned.seeds.map((seed) => seed.path));
     const environments = planned.argocd.plan.overlays.map((overlay) => overlay.environment);
     return { drift, upgrades: await findUpgrades(tree.dir, planned.contents, environments) };

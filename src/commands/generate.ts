@@ -8,7 +8,8 @@ import { renderOverlays } from "../render/batch.js";
 import { findRenderer, type Renderer } from "../render/kustomize.js";
 import { summarize, type OverlaySummary } from "../render/on-disk.js";
 import type { TreeOptions } from "../tree/resolve-environments.js";
-import { policyContextOf, prepareValidation, validateRendered } from "../validate/validate.js";
+import { policyContextOf } from "../validate/validate.js";
+import { validateCached, validationStoreOf } from "../validate/cache.js";
 import { formatViolation } from "../validate/violation.js";
 import { assertUpgradeAllowed } from "../tree/upgrade-check.js";
 import { writeTree, type TreeEdit, type WriteTreeResult } from "../write/transaction.js";
@@ -92,7 +93,6 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
   const renderer = options.renderer ?? findRenderer();
   const cache = cacheOf(options.cache);
   const components = tree.base.components;
-  prepareValidation();
   let overlays: OverlaySummary[] = [];
   const notices: EnvironmentNotice[] = [];
   const applications: ApplicationSummary[] = [];
@@ -103,7 +103,8 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
       const plan = argocd.plan;
       // What exists already is judged before anything is rendered: a refused change is the input's fault.
       await assertUpgradeAllowed(tree.dir, { contents, plan }, options.allowReplace);
-      notices.push(...specs.flatMap((spec) => environmentNotices(spec)), ...applicationNotices(argocd));
+      // verify may run twice (in place on an unchanged tree, then staged should that fail): the notices once.
+      notices.splice(0, notices.length, ...specs.flatMap((spec) => environmentNotices(spec)), ...applicationNotices(argocd));
       const checked = await renderOverlays(
         plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
         { renderer, cache, root: staging },
@@ -114,7 +115,7 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
               location: { environment: overlay.environment, file: overlay.dir },
             });
           }
-          const found = await validateRendered(rendered.objects, policyContextOf(specs[index]!, components));
+          const found = await validateCached(rendered, policyContextOf(specs[index]!, components), validationStoreOf(cache));
           const violations: Problem[] = found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) }));
           return { violations, summary: summarize(overlay.environment, overlay.dir, rendered) };
         },

@@ -3,7 +3,8 @@ import { compileTree, type SeedFile } from "../kustomize/compile.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { readRecord } from "../tree/record.js";
 import { resolveEnvironments, type TreeOptions } from "../tree/resolve-environments.js";
-import { treeContents, type TreeContents } from "../write/tree.js";
+import type { TreeContents } from "../write/tree.js";
+import { serializeTree } from "../write/yaml-memo.js";
 import type { OpenTree } from "./tree.js";
 
 /** Options of the plan: the tree's and the Argo CD ones given to this run. */
@@ -37,8 +38,10 @@ export async function planTree(tree: Pick<OpenTree, "dir" | "base" | "config">, 
     ...(record.argocd !== undefined ? { recorded: record.argocd } : {}),
     ...(record.source !== undefined ? { recordedSource: record.source } : {}),
   });
+  // generate's `cache` option (check and validate have none: the default cache) covers the documents' YAML too.
+  const cache = (options as { readonly cache?: boolean | string }).cache;
   return {
-    contents: treeContents(argocd.plan, environments.recorded, { ...(argocd.record !== undefined ? { argocd: argocd.record } : {}), source: argocd.source }),
+    contents: await serializeTree(tree.dir, argocd.plan, environments.recorded, { ...(argocd.record !== undefined ? { argocd: argocd.record } : {}), source: argocd.source }, cache),
     seeds: argocd.plan.seeds,
     specs: environments.specs,
     argocd,

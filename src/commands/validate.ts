@@ -10,7 +10,8 @@ import { assertNotInterrupted, renderConsistently, renderWithSeeds } from "../re
 import { readIfExists, resolveInside } from "../tree/layout.js";
 import { readRecord } from "../tree/record.js";
 import { resolveEnvironments } from "../tree/resolve-environments.js";
-import { policyContextOf, prepareValidation, validateRendered } from "../validate/validate.js";
+import { policyContextOf } from "../validate/validate.js";
+import { validateCached, validationStoreOf } from "../validate/cache.js";
 import type { Violation } from "../validate/violation.js";
 import { applicationNoticesOnDisk } from "./notices.js";
 import { cacheOf, openTree, type ReadTreeOptions } from "./tree.js";
@@ -58,7 +59,6 @@ export async function validate(environments: readonly string[] = [], options: Va
     }
     const renderer = options.renderer ?? findRenderer();
     const cache = cacheOf(options.cache);
-    prepareValidation();
     await assertNotInterrupted(dir);
     const plan = compileTree(tree.base, specs, { validated: true });
     const owned = new Set(record.files);
@@ -67,7 +67,7 @@ export async function validate(environments: readonly string[] = [], options: Va
       environment: name,
       dir: overlayDir(name),
       objects: rendered.objects.length,
-      violations: await validateRendered(rendered.objects, policyContextOf(byName.get(name)!, components)),
+      violations: await validateCached(rendered, policyContextOf(byName.get(name)!, components), placeholderSeeds.length === 0 ? validationStoreOf(cache) : false),
       placeholderSeeds,
       notices: [...environmentNotices(byName.get(name)!), ...(await applicationNoticesOnDisk(dir, name, owned))],
     });

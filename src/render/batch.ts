@@ -1,11 +1,12 @@
-import { rmSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
+import { readFileSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { ArgusKustomizeError } from "../errors.js";
 import { renderKeyer, type RenderCache } from "./cache.js";
+import { kustomizationFacts, type KustomizationFacts } from "./references.js";
 import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
 import { defaultConcurrency, mapBounded } from "../pool.js";
 import { onTermination } from "../write/signals.js";
@@ -101,7 +102,8 @@ export async function renderOverlays<R>(
 
   // Cache look-ups, then the namespaces of the overlays to render: bounded file I/O, before any
   // process starts.
-  const keyOf = cache === false ? undefined : renderKeyer(options.renderer);
+  const keyOf = cache === false ? undefined : renderKeyer(options.renderer, cache);
+  const facts = keyOf?.facts ?? kustomizationFacts(false);
   const keys = await mapBounded(jobs, FILE_CONCURRENCY, async (job) => (keyOf === undefined ? undefined : await keyOf(job.dir)));
   // A hit is consumed as soon as it is read, and then dropped.
   const missed = await mapBounded(jobs, FILE_CONCURRENCY, async (job, index) => {
@@ -114,9 +116,9 @@ export async function renderOverlays<R>(
   const misses = [...jobs.keys()].filter((index) => missed[index]);
   const namespaces = new Map<number, string | undefined>();
   if (groupSize > 1) {
-    const found = await mapBounded(misses, FILE_CONCURRENCY, (index) => overlayNamespace(jobs[index]!.dir));
-    for (const [position, index] of misses.entries()) namespaces.set(index, found[position]);
+    for (const index of misses) namespaces.set(index, overlayNamespace(jobs[index]!.dir, facts.of));
   }
+  await keyOf?.remember();
 
   const groups = groupByNamespace(misses, (index) => namespaces.get(index), groupSize);
   const scratch = groups.some((group) => group.length > 1) ? await mkdtemp(path.join(tmpdir(), "argusai-kustomize-batch-")) : undefined;
@@ -141,6 +143,7 @@ export async function renderOverlays<R>(
   } finally {
     forget?.();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    if (cache !== false) await cache.sweep();
   }
   return results;
 }
@@ -188,20 +191,15 @@ export function groupByNamespace(indexes: readonly number[], namespaceOf: (index
  * The `namespace:` an overlay's kustomization sets, or `undefined` when it sets none or cannot
  * be read (such an overlay is rendered by itself, where kustomize reports any problem).
  */
-async function overlayNamespace(dir: string): Promise<string | undefined> {
+function overlayNamespace(dir: string, factsOf: (kustomization: Uint8Array) => KustomizationFacts): string | undefined {
   for (const name of KUSTOMIZATION_FILE_NAMES) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(path.join(dir, name), "utf8");
+      bytes = readFileSync(path.join(dir, name));
     } catch {
       continue;
     }
-    try {
-      const namespace = (parseDocument(text).toJS() as { namespace?: unknown } | null)?.namespace;
-      return typeof namespace === "string" && namespace !== "" ? namespace : undefined;
-    } catch {
-      return undefined;
-    }
+    return factsOf(bytes).namespace;
   }
   return undefined;
 }

@@ -1,14 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { execFile } from "node:child_process";
-import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
+import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { isDeepStrictEqual } from "node:util";
-import { parseDocument } from "yaml";
 import type { Rendered, Renderer } from "./kustomize.js";
-import { mapBounded } from "../pool.js";
+import { kustomizationFacts, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
+import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
+
+export { defaultCacheDir };
 
 /*
  * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it
@@ -27,37 +27,28 @@ import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 /** A directory of remembered renders. */
 export interface RenderCache {
   readonly dir: string;
-  /** The render stored under `key`, or `undefined` (missing, or unreadable: treated as missing). */
+  /** The render stored under `key`, or `undefined` (missing, damaged, or another key's: treated as missing). */
   get(key: string): Promise<Rendered | undefined>;
   /** Stores a clean render (no warnings) under `key`. */
   set(key: string, rendered: Rendered): Promise<void>;
+  /** Keeps the cache and its companions within their bounds (see {@link RENDER_CACHE_BOUNDS}); cheap when nothing was stored. */
+  sweep(): Promise<void>;
+  /**
+   * A store kept beside the renders (in `dir/name`), swept with them: later stages remember what
+   * they concluded from a render (the validation cache) without a cache directory of their own.
+   */
+  companion(name: string, format: string, bounds: StoreBounds): EntryStore;
 }
 
 /** Bumped whenever an entry's format or the key's meaning changes. */
-const FORMAT = "argusai-kustomize render cache 1";
-
-/** Fields of a kustomization whose entries may name another kustomization directory. */
-const REFERENCE_FIELDS = ["resources", "components", "bases", "generators", "transformers", "validators"];
-
-/** Fields that make kustomize fetch from the network: never cached. */
-const NETWORK_FIELDS = ["helmCharts", "helmChartInflationGenerator", "helmGlobals"];
-
-const FILE_CONCURRENCY = 32;
+const FORMAT = "argusai-kustomize render cache 2";
 
 /**
- * Where renders are cached by default: `$XDG_CACHE_HOME/argusai-kustomize` when that is set,
- * else `node_modules/.cache/argusai-kustomize` of the nearest `node_modules` above `from`, else
- * `~/.cache/argusai-kustomize`.
+ * How much the render cache keeps: 256 MiB (a render of an overlay is 10-40 KiB, so about
+ * fifteen full generations of 500 environments), and nothing unused for 30 days.
  */
-export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env, from: string = process.cwd()): string {
-  const xdg = env["XDG_CACHE_HOME"];
-  if (xdg !== undefined && path.isAbsolute(xdg)) return path.join(xdg, "argusai-kustomize");
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "node_modules"))) return path.join(dir, "node_modules", ".cache", "argusai-kustomize");
-    if (path.dirname(dir) === dir) break;
-  }
-  return path.join(homedir(), ".cache", "argusai-kustomize");
-}
+export const RENDER_CACHE_BOUNDS: StoreBounds = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
+
 
 /**
  * A render cache in `dir` (created on first write).
@@ -65,54 +56,73 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
  * @example
  * const cache = openRenderCache(defaultCacheDir());
  */
-export function openRenderCache(dir: string = defaultCacheDir()): RenderCache {
-  const fileOf = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+export function openRenderCache(dir: string = defaultCacheDir(), bounds: StoreBounds = RENDER_CACHE_BOUNDS): RenderCache {
+  const store = openEntryStore(dir, FORMAT, bounds);
+  const companions = new Map<string, EntryStore>();
   return {
     dir,
     async get(key) {
-      let text: string;
-      try {
-        text = await readFile(fileOf(key), "utf8");
-      } catch {
-        return undefined;
-      }
-      try {
-        const entry = JSON.parse(text) as { format?: unknown; yaml?: unknown; objects?: unknown };
-        if (entry.format !== FORMAT || typeof entry.yaml !== "string" || !Array.isArray(entry.objects)) return undefined;
-        return { yaml: entry.yaml, objects: entry.objects as Array<Record<string, unknown>>, warnings: [] };
-      } catch {
-        return undefined;
-      }
+      const entry = store.read(key) as { yaml?: unknown; objects?: unknown } | undefined;
+      if (typeof entry !== "object" || entry === null || typeof entry.yaml !== "string" || !Array.isArray(entry.objects)) return undefined;
+      return { yaml: entry.yaml, objects: entry.objects as Array<Record<string, unknown>>, warnings: [] };
     },
     async set(key, rendered) {
       // Objects are stored as JSON (parsing YAML costs about 4 ms per overlay; JSON a tenth of
       // that), but only when JSON gives back exactly what the YAML parser gave.
-      if (rendered.warnings.length > 0) return;
-      const text = JSON.stringify({ format: FORMAT, yaml: rendered.yaml, objects: rendered.objects });
-      if (!isDeepStrictEqual((JSON.parse(text) as { objects: unknown }).objects, rendered.objects)) return;
-      const file = fileOf(key);
-      const temp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-      try {
-        await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-        await writeFile(temp, text, { mode: 0o600 });
-        await rename(temp, file);
-      } catch {
-        // A cache that cannot be written (read-only home, full disk) only costs speed.
-        await rm(temp, { force: true }).catch(() => undefined);
+      if (rendered.warnings.length > 0 || !rendered.objects.every(isJsonExact)) return;
+      await store.write(key, { yaml: rendered.yaml, objects: rendered.objects });
+    },
+    async sweep() {
+      await store.sweep();
+      for (const companion of companions.values()) await companion.sweep();
+    },
+    companion(name, format, companionBounds) {
+      if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`not a companion store name: ${name}`);
+      let companion = companions.get(name);
+      if (companion === undefined) {
+        companion = openEntryStore(path.join(dir, name), format, companionBounds);
+        companions.set(name, companion);
       }
+      return companion;
     },
   };
 }
 
 /**
- * Computes cache keys for one run: directories shared by many overlays (the base) are hashed
- * once, so the keyer must not outlive the run (files may change between runs).
- *
- * @returns the key of an overlay directory, or `undefined` when it cannot be cached
+ * True when JSON gives `value` back exactly: plain objects and arrays of strings, booleans, null
+ * and finite numbers other than -0 (YAML's .nan, .inf and -0 have no JSON form), and no own
+ * `__proto__` key (JSON.parse would make it a plain key, an assignment would not).
  */
-export function renderKeyer(renderer: Renderer): (overlayDir: string) => Promise<string | undefined> {
+export function isJsonExact(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.every(isJsonExact);
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  if (Object.prototype.hasOwnProperty.call(value, "__proto__")) return false;
+  for (const key in value) if (!isJsonExact((value as Record<string, unknown>)[key])) return false;
+  return true;
+}
+
+/** Computes the render cache key of an overlay directory; `undefined` when it cannot be cached. */
+export interface RenderKeyer {
+  (overlayDir: string): Promise<string | undefined>;
+  /** Stores what was learnt of kustomizations (their references) for the next run; cheap when nothing new. */
+  remember(): Promise<void>;
+  /** What this keyer knows of kustomizations (shared with the batch renderer, which needs their namespaces). */
+  readonly facts: ReturnType<typeof kustomizationFacts>;
+}
+
+/**
+ * Computes cache keys for one run: directories shared by many overlays (the base) are hashed
+ * once, so the keyer must not outlive the run (files may change between runs). With `cache`,
+ * what each kustomization references is remembered across runs by its bytes (references.ts).
+ */
+export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeyer {
   const digests = new Map<string, Promise<string | undefined>>();
   const rendererId = rendererIdentity(renderer);
+  const facts = kustomizationFacts(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
   const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
     const run = async (): Promise<string | undefined> => {
       const real = await realpath(dir).catch(() => undefined);
@@ -121,18 +131,19 @@ export function renderKeyer(renderer: Renderer): (overlayDir: string) => Promise
       let digest = digests.get(real);
       if (digest === undefined) {
         // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
-        digest = directoryDigest(real, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
+        digest = directoryDigest(real, (kustomization) => facts.of(kustomization).references, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
         digests.set(real, digest);
       }
       return digest;
     };
     return run();
   };
-  return async (overlayDir) => {
+  const keyOf = async (overlayDir: string) => {
     const [id, digest] = await Promise.all([rendererId, digestOf(overlayDir, new Set())]);
     if (id === undefined || digest === undefined) return undefined;
     return createHash("sha256").update(`${FORMAT}\0${id}\0${digest}`).digest("hex");
   };
+  return Object.assign(keyOf, { remember: facts.remember, facts });
 }
 
 async function rendererIdentity(renderer: Renderer): Promise<string | undefined> {
@@ -159,10 +170,12 @@ function reportedVersion(renderer: Renderer): Promise<string> {
 }
 
 /** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */
-async function directoryDigest(dir: string, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
-  const files = await listFiles(dir);
+async function directoryDigest(dir: string, referencesOf: (kustomization: Buffer) => readonly string[] | null, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
+  const files = listFiles(dir);
   const hash = createHash("sha256");
-  const contents = await mapBounded(files, FILE_CONCURRENCY, (file) => readFile(path.join(dir, file)));
+  // Synchronous reads: thousands of small files, before any renderer starts; the thread pool's
+  // round trips (open, stat, read, close, each a promise) cost several times the reads.
+  const contents = files.map((file) => readFileSync(path.join(dir, file)));
   let kustomization: Buffer | undefined;
   for (const [index, file] of files.entries()) {
     const bytes = contents[index]!;
@@ -170,53 +183,54 @@ async function directoryDigest(dir: string, referenced: (dir: string) => Promise
     if (KUSTOMIZATION_FILE_NAMES.includes(file) && kustomization === undefined) kustomization = bytes;
   }
   if (kustomization === undefined) return hash.digest("hex");
-  let fields: Record<string, unknown>;
-  try {
-    fields = (parseDocument(kustomization.toString("utf8")).toJS() as Record<string, unknown> | null) ?? {};
-  } catch {
-    return undefined;
-  }
-  if (NETWORK_FIELDS.some((field) => fields[field] !== undefined)) return undefined;
-  for (const field of REFERENCE_FIELDS) {
-    const entries = fields[field];
-    if (entries === undefined) continue;
-    if (!Array.isArray(entries)) return undefined;
-    for (const entry of entries) {
-      // Inline generator/transformer configs are objects: their bytes are in the file already.
-      if (typeof entry !== "string") continue;
-      if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
-      const target = path.resolve(dir, entry);
-      const info = await stat(target).catch(() => undefined);
-      if (info === undefined) return undefined;
-      if (info.isDirectory()) {
-        const digest = await referenced(target);
-        if (digest === undefined) return undefined;
-        hash.update(`dir ${entry}\0${digest}\0`);
-      } else if (path.relative(dir, target).startsWith("..")) {
-        hash.update(`outside ${entry}\0`).update(await readFile(target));
-      }
+  const entries = referencesOf(kustomization);
+  if (entries === null) return undefined;
+  for (const entry of entries) {
+    if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
+    const target = path.resolve(dir, entry);
+    let info;
+    try {
+      info = statSync(target);
+    } catch {
+      return undefined;
+    }
+    if (info.isDirectory()) {
+      const digest = await referenced(target);
+      if (digest === undefined) return undefined;
+      hash.update(`dir ${entry}\0${digest}\0`);
+    } else if (path.relative(dir, target).startsWith("..")) {
+      hash.update(`outside ${entry}\0`).update(readFileSync(target));
     }
   }
   return hash.digest("hex");
 }
 
 /** Files under `dir` (following links), as sorted POSIX paths relative to it. */
-async function listFiles(dir: string): Promise<string[]> {
+function listFiles(dir: string): string[] {
   const files: string[] = [];
   const seen = new Set<string>();
-  const walk = async (relative: string): Promise<void> => {
+  const walk = (relative: string): void => {
     // A link back up the tree must not walk forever.
-    const real = await realpath(path.join(dir, relative));
+    const real = realpathSync(path.join(dir, relative));
     if (seen.has(real)) return;
     seen.add(real);
-    const entries = await readdir(path.join(dir, relative), { withFileTypes: true });
+    const entries = readdirSync(path.join(dir, relative), { withFileTypes: true });
     for (const entry of entries) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(path.join(dir, child)).catch(() => undefined))?.isDirectory() === true);
-      if (isDirectory) await walk(child);
+      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && isDirectorySync(path.join(dir, child)));
+      if (isDirectory) walk(child);
       else files.push(child);
     }
   };
-  await walk("");
+  walk("");
   return files.sort();
+}
+
+/** True for a directory (through links); false for anything else or what cannot be stat'ed. */
+function isDirectorySync(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

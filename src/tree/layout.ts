@@ -7,6 +7,13 @@ import { ArgusKustomizeError } from "../errors.js";
  * committed; the others exist while (or because) a generate runs.
  */
 
+/**
+ * The record kept at the root of a generated tree (record.ts). It is the tree's lockfile: which
+ * environments it was generated from (so `check` and a plain `generate` reproduce it, however it
+ * was first made), which files generate owns (the only ones it ever overwrites or deletes), and
+ * which seed files it created (machine-local, never compared, never overwritten).
+ */
+export const RECORD_FILE = ".argusai-kustomize.json";
 /** Present while a generate runs; holds its pid. Another generate waits for it. */
 export const LOCK_FILE = ".argusai-kustomize.lock";
 /** Present from the moment a verified tree is committed until every file is in place. */

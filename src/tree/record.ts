@@ -5,15 +5,11 @@ import { ArgusKustomizeError } from "../errors.js";
 import { osAdvice } from "../os-errors.js";
 import type { ArgoCDOptions } from "../model/argocd-spec.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
-import { isSafeRelative } from "./layout.js";
+import { isSafeRelative, RECORD_FILE } from "./layout.js";
 
-/**
- * The record kept at the root of a generated tree. It is the tree's lockfile: which environments
- * it was generated from (so `check` and a plain `generate` reproduce it, however it was first
- * made), which files generate owns (the only ones it ever overwrites or deletes), and which seed
- * files it created (machine-local, never compared, never overwritten).
- */
-export const RECORD_FILE = ".argusai-kustomize.json";
+// The record's name lives with the tree's other bookkeeping names (layout.ts), which code that
+// must not load the record's schema (check's start-up) can import alone.
+export { RECORD_FILE };
 
 /** Where one environment of a tree came from. */
 export type RecordedEnvironment =

@@ -2,13 +2,11 @@ import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { NAMES } from "../model/base.js";
 import { ARGUSAI_COMPONENTS, type ComponentRegistry } from "../model/components.js";
 import { policyViolations, type PolicyContext, type RenderedObject } from "./policies.js";
-import { BUNDLED_KINDS, preloadValidators, schemaViolations } from "./schema.js";
+import { schemaViolations } from "./schema.js";
 import type { Violation } from "./violation.js";
 
-/** Starts importing the schema validators (about 150 ms), to overlap with rendering. */
-export function prepareValidation(): void {
-  preloadValidators(BUNDLED_KINDS);
-}
+// The schema validators (about 150 ms of imports) load at the first validation, per kind, not at
+// start: a run whose validations all come from the cache never loads them.
 
 /** What the policies know of an environment: production or not, and what it provides from outside. */
 export function policyContextOf(spec: EnvironmentSpec<string>, components: ComponentRegistry = ARGUSAI_COMPONENTS): PolicyContext {

@@ -4,8 +4,10 @@ import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import { isOsError, osAdvice } from "../os-errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
-import { JOURNAL_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
+import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
+import { readDiskFiles } from "../tree/disk-files.js";
+import { isUnchanged, verifyInPlace } from "./unchanged.js";
 import { syncFiles, writeNew } from "./files.js";
 import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
@@ -108,38 +110,51 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         const record = await readRecord(root);
         const owned = new Set(record.files);
         await refuseObstacles(root, contents, seeds, owned);
+        // Read under the lock, once: what is there now is what this run replaces (a directory
+        // where an owned file or a seed was is an error here, before anything is staged).
+        const disk = readDiskFiles(root, [...contents.keys(), ...owned, ...seeds.map((seed) => seed.path), ...record.seeds], "throw");
+        const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
+        const keptOf = () => keptSeeds.filter((file) => disk.get(file) !== undefined);
+        if (isUnchanged(disk, contents, seeds, record)) {
+          const verified = await verifyInPlace(root, planned, options.verify);
+          if (verified) {
+            // Nothing needed writing: an edit (--set-image's) belongs to the tree as it is.
+            kept = true;
+            return { written: [], unchanged: [...contents.keys()], deleted: [], seeded: [], kept: keptOf() };
+          }
+        }
 
         const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
         try {
           // Should a crash leave it behind until the next generate, git ignores all of it.
           await writeFile(path.join(staging, ".gitignore"), "*\n");
+          const made = new Set<string>([staging]);
           for (const [file, text] of contents) {
-            await writeNew(resolveInside(staging, file), text);
+            await writeNew(resolveInside(staging, file), text, 0o644, made);
             step();
           }
           const seedsToCreate: string[] = [];
           for (const seed of seeds) {
-            const existing = await readIfExists(resolveInside(root, seed.path));
+            const existing = disk.get(seed.path);
             if (existing === undefined) seedsToCreate.push(seed.path);
             // Secrets: readable by the owner only.
-            await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600);
+            await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600, made);
           }
           await options.verify?.(staging, planned);
 
           const written: string[] = [];
           const unchanged: string[] = [];
           for (const [file, text] of contents) {
-            if ((await readIfExists(resolveInside(root, file))) === text) unchanged.push(file);
+            if (disk.get(file) === text) unchanged.push(file);
             else written.push(file);
           }
           // Seeds hold secrets and may be yours: never deleted. Their .gitignore stays with them.
-          const keptSeeds = record.seeds.filter((file) => !seeds.some((seed) => seed.path === file));
           const keptWithSeeds = new Set(keptSeeds.map((file) => `${file.slice(0, file.lastIndexOf("/") + 1)}.gitignore`));
           const seedPaths = new Set([...record.seeds, ...seeds.map((seed) => seed.path)]);
           const deleted: string[] = [];
           for (const file of [...owned].sort()) {
             if (contents.has(file) || keptWithSeeds.has(file) || seedPaths.has(file)) continue;
-            if ((await readIfExists(resolveInside(root, file))) !== undefined) deleted.push(file);
+            if (disk.get(file) !== undefined) deleted.push(file);
           }
           // The record moves last: until it lands, the old record still lists every owned file.
           const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
@@ -161,8 +176,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
             }
           }
           kept = true;
-          const keptSeedFiles = (await Promise.all(keptSeeds.map(async (file) => ((await readIfExists(resolveInside(root, file))) !== undefined ? [file] : [])))).flat();
-          return { written, unchanged, deleted, seeded: seedsToCreate, kept: keptSeedFiles };
+          return { written, unchanged, deleted, seeded: seedsToCreate, kept: keptOf() };
         } finally {
           if (stage !== "committed") await rm(staging, { recursive: true, force: true });
         }

@@ -7,7 +7,6 @@ import path from "node:path";
  * once it exists its links are checked like every page's, and its entry here must go.
  */
 export const PENDING_PAGES: ReadonlySet<string> = new Set([
-  "docs/performance.md",
 ]);
 
 /** A relative link of a page: the file it names (relative to the page's directory) and its #fragment. */

@@ -4,12 +4,15 @@
  * once share it safely; `cache: false` and `--no-cache` turn it off. Processes are counted with
  * a wrapper that execs the real kubectl, so every render here is real.
  */
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { access, mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate, validate } from "../../src/index.js";
 import { renderOverlays, type OverlayJob } from "../../src/render/batch.js";
-import { defaultCacheDir, openRenderCache, renderKeyer } from "../../src/render/cache.js";
+import { openEntryStore, sweepStore } from "../../src/cache-store.js";
+import { defaultCacheDir, isJsonExact, openRenderCache, renderKeyer } from "../../src/render/cache.js";
 import { renderKustomization, type Rendered } from "../../src/render/kustomize.js";
 import { renderer, runCli, tempDir } from "../helpers.js";
 import { countingRenderer } from "./helpers.js";
@@ -32,9 +35,13 @@ async function renderAll(cacheDir: string | false, counting: Awaited<ReturnType<
   return new Map(await renderOverlays(which, { renderer: counting.renderer, cache }, (rendered, job) => [job.environment, rendered] as const));
 }
 
-/** Every file of the cache, recursively. */
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+/** Every entry file of the store in `cacheDir` (its shards), not its sweep marker, not the stores beside it. */
 async function entries(cacheDir: string): Promise<string[]> {
-  return (await readdir(cacheDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+  return (await readdir(cacheDir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && /^[0-9a-f]{2}$/.test(path.relative(cacheDir, entry.parentPath)))
+    .map((entry) => path.join(entry.parentPath, entry.name));
 }
 
 describe("render cache", () => {
@@ -119,7 +126,7 @@ describe("render cache", () => {
     const again = await renderAll(cacheDir, counting, jobs.slice(1, 2));
     expect((await counting.runs()).length).toBe(before + 1);
     expect(again.get(jobs[1]!.environment)!.yaml).toBe((await renderKustomization(jobs[1]!.dir, renderer)).yaml);
-    expect(JSON.parse(await readFile(entry!, "utf8"))).toMatchObject({ yaml: again.get(jobs[1]!.environment)!.yaml });
+    expect(JSON.parse(await readFile(entry!, "utf8"))).toMatchObject({ payload: { yaml: again.get(jobs[1]!.environment)!.yaml } });
   });
 
   it("is shared safely by runs at once", async () => {
@@ -203,5 +210,150 @@ describe("a renderer that is a script (an asdf, mise or snap shim)", () => {
     await writeFile(broken, "#!/bin/sh\n[ \"$1\" = version ] && { echo broken-1.0; exit 0; }\necho broken >&2\nexit 1\n", { mode: 0o755 });
     await writeFile(target, broken);
     await expect(validate([], { dir, renderer: shimmed, cache })).rejects.toThrow(/KUSTOMIZE_BUILD_FAILED|broken/);
+  });
+});
+
+describe("the cache's entries: damaged is a miss, bounded, safe at once", () => {
+  const KEY = "a".repeat(64);
+  const OTHER = "b".repeat(64);
+
+  it("a truncated, garbage, foreign-format or other key's entry is a miss, never an answer, and the next write replaces it", async () => {
+    const dir = await tempDir();
+    const store = openEntryStore(dir, "test format 1", { maxBytes: 1 << 20, maxAgeMs: 60_000 });
+    await store.write(KEY, { answer: 42 });
+    expect(store.read(KEY)).toEqual({ answer: 42 });
+    const file = path.join(dir, "aa", `${KEY}.json`);
+    const good = await readFile(file, "utf8");
+    const damaged: Array<[string, string]> = [
+      ["truncated", good.slice(0, good.length - 3)],
+      ["empty", ""],
+      ["garbage", "\u0000\u00ff not json at all"],
+      ["another format", good.replace("test format 1", "test format 0")],
+      ["another key inside", good.replace(KEY, OTHER)],
+      ["no payload", JSON.stringify({ format: "test format 1", key: KEY })],
+      ["not an object", "[1,2,3]"],
+    ];
+    for (const [what, text] of damaged) {
+      await writeFile(file, text);
+      expect(store.read(KEY), what).toBeUndefined();
+    }
+    // An entry copied under another key's name is refused too.
+    await mkdir(path.join(dir, "bb"), { recursive: true });
+    await writeFile(path.join(dir, "bb", `${OTHER}.json`), good);
+    expect(store.read(OTHER)).toBeUndefined();
+    await store.write(KEY, { answer: 43 });
+    expect(store.read(KEY)).toEqual({ answer: 43 });
+    // Not a key at all: never a path.
+    expect(store.read("../../etc/passwd")).toBeUndefined();
+  });
+
+  it("a damaged render entry makes the overlay render again, with the real output", async () => {
+    const cacheDir = await tempDir();
+    const counting = await countingRenderer();
+    const job = jobs[1]!;
+    await renderAll(cacheDir, counting, [job]);
+    const [entry] = await entries(cacheDir);
+    const good = await readFile(entry!, "utf8");
+    const truth = (await renderKustomization(job.dir, renderer)).yaml;
+    for (const text of [good.slice(0, good.length / 2), "garbage", good.replace(path.basename(entry!, ".json"), "0".repeat(64))]) {
+      await writeFile(entry!, text);
+      const before = (await counting.runs()).length;
+      const again = await renderAll(cacheDir, counting, [job]);
+      expect((await counting.runs()).length).toBe(before + 1);
+      expect(again.get(job.environment)!.yaml).toBe(truth);
+    }
+  });
+
+  it("a sweep removes entries unused for longer than the age bound, then the least recently used beyond the size bound, and dead temp files", async () => {
+    const dir = await tempDir();
+    const bounds = { maxBytes: 3_100, maxAgeMs: 10 * 24 * 60 * 60 * 1000 };
+    const store = openEntryStore(dir, "test format 1", bounds);
+    const keys = ["1", "2", "3", "4", "5"].map((digit) => digit.repeat(64));
+    for (const key of keys) await store.write(key, { filler: "x".repeat(900) });
+    const fileOf = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+    const now = Date.now();
+    const daysAgo = (days: number) => new Date(now - days * 24 * 60 * 60 * 1000);
+    // 1: used 20 days ago (too old); 2..5 used 4, 3, 2, 1 days ago; each entry is 1,023 bytes.
+    for (const [index, days] of [20, 4, 3, 2, 1].entries()) await utimes(fileOf(keys[index]!), daysAgo(days), daysAgo(days));
+    const temp = `${fileOf(keys[4]!)}.999.abcd.tmp`;
+    await writeFile(temp, "half an entry");
+    await utimes(temp, daysAgo(1), daysAgo(1));
+    const fresh = `${fileOf(keys[4]!)}.998.abcd.tmp`;
+    await writeFile(fresh, "being written right now");
+    sweepStore(dir, bounds, true, now);
+    const left = keys.filter((key) => store.read(key) !== undefined);
+    // 5, 4, 3 fit in 3,100 bytes (most recent first); 2 does not; 1 is too old anyway.
+    expect(left).toEqual([keys[2], keys[3], keys[4]]);
+    expect(await exists(temp)).toBe(false);
+    expect(await exists(fresh)).toBe(true);
+  });
+
+  it("a hit marks its entry used, so what every run hits is never the one evicted", async () => {
+    const dir = await tempDir();
+    const bounds = { maxBytes: 2_100, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
+    const store = openEntryStore(dir, "test format 1", bounds);
+    const [hot, cold, newer] = ["c", "d", "e"].map((digit) => digit.repeat(64)) as [string, string, string];
+    for (const key of [hot, cold, newer]) await store.write(key, { filler: "x".repeat(900) });
+    const fileOf = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+    const weekAgo = new Date(Date.now() - 7 * 24 * 60 * 60 * 1000);
+    for (const key of [hot, cold]) await utimes(fileOf(key), weekAgo, weekAgo);
+    expect(store.read(hot)).toBeDefined();
+    sweepStore(dir, bounds, true);
+    expect(store.read(hot)).toBeDefined();
+    expect(store.read(newer)).toBeDefined();
+    expect(store.read(cold)).toBeUndefined();
+  });
+
+  it("sweeps at most once an hour unless forced, and only after a run that wrote", async () => {
+    const dir = await tempDir();
+    const bounds = { maxBytes: 0, maxAgeMs: 1 };
+    const store = openEntryStore(dir, "test format 1", bounds);
+    await store.sweep();
+    expect(await exists(path.join(dir, ".last-sweep"))).toBe(false);
+    await store.write(KEY, { a: 1 });
+    await store.sweep();
+    // maxBytes 0: the sweep removed everything, and left its marker.
+    expect(store.read(KEY)).toBeUndefined();
+    await store.write(KEY, { a: 1 });
+    await store.sweep();
+    expect(store.read(KEY)).toEqual({ a: 1 });
+  });
+
+  it("writers and readers at once: every read is a whole entry of one writer, never a mix, never an error", async () => {
+    const dir = await tempDir();
+    const writer = path.join(await tempDir(), "writer.mjs");
+    const storeModule = pathToFileURL(path.resolve("dist/cache-store.js")).href;
+    // Each writer process writes its own, large payload under the same key, over and over.
+    await writeFile(
+      writer,
+      `import { openEntryStore } from ${JSON.stringify(storeModule)};\n` +
+        `const store = openEntryStore(process.argv[2], "test format 1", { maxBytes: 1 << 30, maxAgeMs: 1 << 30 });\n` +
+        `for (let i = 0; i < 150; i += 1) await store.write(${JSON.stringify(KEY)}, { writer: process.argv[3], filler: process.argv[3].repeat(200_000) });\n`,
+    );
+    const store = openEntryStore(dir, "test format 1", { maxBytes: 1 << 30, maxAgeMs: 1 << 30 });
+    const writers = ["p", "q"].map((name) => new Promise<number>((resolve) => execFile(process.execPath, [writer, dir, name], (error) => resolve(error === null ? 0 : 1))));
+    let done = false;
+    void Promise.all(writers).then(() => (done = true));
+    const seen = new Set<string>();
+    while (!done) {
+      const entry = store.read(KEY) as { writer: string; filler: string } | undefined;
+      if (entry !== undefined) {
+        expect(entry.filler).toBe(entry.writer.repeat(200_000));
+        seen.add(entry.writer);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(writers)).toEqual([0, 0]);
+    expect(seen.size).toBeGreaterThan(0);
+    expect((await entries(dir)).filter((file) => file.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("what a render cache entry holds", () => {
+  it("only objects JSON gives back exactly; anything else is rendered again, never approximated", () => {
+    expect(isJsonExact({ a: [1, "x", true, null, { b: 2.5 }] })).toBe(true);
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, -0, undefined, new Date(0), new Map(), 10n, [undefined], JSON.parse('{"__proto__": 1}')]) {
+      expect(isJsonExact({ value }), String(value)).toBe(false);
+    }
   });
 });
