@@ -72,7 +72,9 @@ export function secretsProvidedBy(objects: ReadonlyArray<Readonly<Record<string,
   return objects.flatMap((object) => {
     // Rendered objects may hold anything where a field belongs: a kind that is not a string is no
     // custom resource of ours (the schema reports it), never a throw.
-    const name = customResourceKind(text(object["apiVersion"]) ?? "", text(object["kind"]) ?? "")?.providesSecret?.(object);
+    const resource = record(object);
+    if (resource === undefined) return [];
+    const name = customResourceKind(text(resource["apiVersion"]) ?? "", text(resource["kind"]) ?? "")?.providesSecret?.(resource);
     return name !== undefined && name !== "" ? [name] : [];
   });
 }
