@@ -61,17 +61,17 @@ const row = (n, what, result, baseline) =>
 
 try {
   const kubectlVersion = execFileSync(kubectl, ["version", "--client"], { encoding: "utf8" }).trim().split("\n").join(", ");
-  {
     // The floor: node starting and exiting, and the CLI's own start-up.
     row(0, "node -e 0 (node start-up: the floor of every row)", measure(process.execPath, ["-e", "0"]));
     row(0, "--help (start-up of the CLI)", measure(process.execPath, ["--", cli, "--help"]));
-  }
   {
     // base + dev + prod: the everyday run.
     const tree = path.join(work, "default");
     const cache = path.join(work, "cache-default");
     row(0, "generate base + dev + prod, empty dir, empty cache", measure(process.execPath, ["--", cli, "generate", "--dir", tree], {
-      before: () => [tree, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })),
+      before: () => {
+        for (const dir of [tree, cache]) rmSync(dir, { recursive: true, force: true });
+      },
       env: { XDG_CACHE_HOME: cache },
     }));
     row(0, "generate base + dev + prod, unchanged tree", measure(process.execPath, ["--", cli, "generate", "--dir", tree], { env: { XDG_CACHE_HOME: cache }, warm: true }));
@@ -83,7 +83,9 @@ try {
     const cache = path.join(work, `cache-${n}`);
     const env = { XDG_CACHE_HOME: cache };
     const generateArgs = ["--", cli, "generate", "--dir", tree, ...envFiles.flatMap((file) => ["--env-file", file])];
-    const empty = measure(process.execPath, generateArgs, { env, before: () => [tree, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })) });
+    const empty = measure(process.execPath, generateArgs, { env, before: () => {
+        for (const dir of [tree, cache]) rmSync(dir, { recursive: true, force: true });
+      } });
     const overlays = readdirSync(path.join(tree, "overlays")).map((name) => path.join(tree, "overlays", name));
     const loop = measure("sh", ["-c", `for d in "$@"; do "${kubectl}" kustomize "$d" > /dev/null || exit 1; done`, "loop", ...overlays]);
     row(n, `generate into an empty dir, empty cache (renders + validates ${overlays.length})`, empty, loop);

@@ -93,7 +93,7 @@ function libraryVersion(require: NodeJS.Require, name: string): string {
 function codeFiles(dir: string, skip: string | undefined): string[] {
   const files: string[] = [];
   const walk = (relative: string): void => {
-    let entries;
+    let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(path.join(dir, relative), { withFileTypes: true });
     } catch {

@@ -118,7 +118,10 @@ program
     let imageUpdates: readonly AppliedImageUpdate[] = [];
     const result =
       options.setImage !== undefined
-        ? await setImagesFromFlags(options.setImage, treeOptions).then((done) => ((imageUpdates = done.imageUpdates), done))
+        ? await setImagesFromFlags(options.setImage, treeOptions).then((done) => {
+            imageUpdates = done.imageUpdates;
+            return done;
+          })
         : await generate(treeOptions);
     if (options.json === true) output.out(jsonLine(generateJson(result, imageUpdates)));
     else writeGenerate(output, result, imageUpdates);

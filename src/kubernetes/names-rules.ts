@@ -76,7 +76,7 @@ function hostDefect(host: string): string {
 
 function isIPv4Sloppy(value: string): boolean {
   const match = IPV4_SLOPPY.exec(value);
-  return match !== null && match.slice(1).every((part) => Number(part) <= 255);
+  return match?.slice(1).every((part) => Number(part) <= 255) ?? false;
 }
 
 /**

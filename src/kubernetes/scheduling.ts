@@ -235,5 +235,7 @@ function eachItem(list: unknown, field: Path, into: FieldProblem[], check: (item
     into.push({ field, message: "must be a list" });
     return;
   }
-  list.forEach((item, index) => into.push(...within([...field, index], check(item))));
+  list.forEach((item, index) => {
+    into.push(...within([...field, index], check(item)));
+  });
 }

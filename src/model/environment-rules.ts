@@ -225,7 +225,9 @@ function validQuantities(resources: unknown): ResourceSpec | undefined {
       const value = asRecord(asRecord(resources)[kind])[name];
       if (typeof value !== "string") continue;
       const single = resourceSpecSchema.safeParse({ [kind]: { [name]: value } });
-      if (single.success) (kept[kind] ??= {})[name] = value;
+      if (!single.success) continue;
+      kept[kind] ??= {};
+      kept[kind][name] = value;
     }
   }
   return kept as ResourceSpec;

@@ -100,7 +100,7 @@ export function isJsonExact(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(isJsonExact);
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.prototype.hasOwnProperty.call(value, "__proto__")) return false;
+  if (Object.hasOwn(value, "__proto__")) return false;
   for (const key in value) if (!isJsonExact((value as Record<string, unknown>)[key])) return false;
   return true;
 }
@@ -188,7 +188,7 @@ async function directoryDigest(dir: string, referencesOf: (kustomization: Buffer
   for (const entry of entries) {
     if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
     const target = path.resolve(dir, entry);
-    let info;
+    let info: import("node:fs").Stats;
     try {
       info = statSync(target);
     } catch {

@@ -107,7 +107,12 @@ function listTypeClashes(node: ListNode, value: unknown, pointer: string, errors
         }
       });
     }
-    if (node.items !== undefined) value.forEach((item, index) => listTypeClashes(node.items!, item, `${pointer}/${index}`, errors));
+    const items = node.items;
+    if (items !== undefined) {
+      value.forEach((item, index) => {
+        listTypeClashes(items, item, `${pointer}/${index}`, errors);
+      });
+    }
     return;
   }
   if (typeof value !== "object" || value === null) return;

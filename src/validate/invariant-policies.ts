@@ -89,7 +89,7 @@ function selects(matchLabels: Record<string, unknown>, expressions: readonly unk
   return expressions.every((expression) => {
     const { key, operator, values } = record(expression) ?? {};
     const list = Array.isArray(values) ? values : [];
-    const has = typeof key === "string" && Object.prototype.hasOwnProperty.call(labels, key);
+    const has = typeof key === "string" && Object.hasOwn(labels, key);
     const value = has ? labels[key as string] : undefined;
     switch (operator) {
       case "In":

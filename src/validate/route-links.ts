@@ -30,7 +30,7 @@ export const ROUTE_BACKENDS_POLICY: Policy = {
       });
     }
     const problems: Array<{ object: string; field: string; message: string }> = [];
-    const need = (object: RenderedObject, field: string, service: string | undefined, port: { name?: string; number?: number } | undefined) => {
+    const need = (object: RenderedObject, field: string, service: string | undefined, port: { name?: string | undefined; number?: number | undefined } | undefined) => {
       const where = `${shown(object["kind"])}/${nameOf(object)}`;
       const found = service !== undefined ? services.get(service) : undefined;
       if (found === undefined) {

@@ -189,7 +189,9 @@ function probeFields(object: Record<string, unknown>): { root: unknown; unknownF
     const unknown: string[] = [];
     const visit = (path: ReadonlyArray<string | number>, value: unknown): void => {
       if (Array.isArray(value)) {
-        value.forEach((item, index) => visit([...path, index], item));
+        value.forEach((item, index) => {
+          visit([...path, index], item);
+        });
         return;
       }
       if (typeof value !== "object" || value === null) return;

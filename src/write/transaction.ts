@@ -86,7 +86,10 @@ export interface TreeWrite {
 export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Promise<P>, options: WriteTreeOptions<P> = {}): Promise<WriteTreeResult> {
   const root = path.resolve(dir);
   let steps = 0;
-  const step = (): void => options.onStep?.((steps += 1));
+  const step = (): void => {
+    steps += 1;
+    options.onStep?.(steps);
+  };
   const createdRoot = await prepareRoot(root);
   let stage: "prepare" | "recover" | "committed" = "prepare";
   try {

@@ -94,7 +94,7 @@ function isJsonFaithful(value: unknown): boolean {
   }
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.prototype.hasOwnProperty.call(value, "__proto__") || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
+  if (Object.hasOwn(value, "__proto__") || typeof (value as { toJSON?: unknown }).toJSON === "function") return false;
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key];
     if (child !== undefined && !isJsonFaithful(child)) return false;

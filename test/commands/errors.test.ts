@@ -103,7 +103,10 @@ describe("a bug is exit 70, one line, the stack only when asked for", () => {
   it("exitCodeFor: an ArgusKustomizeError gets its contract code, an OS error FILE_ACCESS (2), anything else 70", () => {
     const lines: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((text: string) => (lines.push(text), true)) as typeof process.stderr.write;
+    process.stderr.write = ((text: string) => {
+      lines.push(text);
+      return true;
+    }) as typeof process.stderr.write;
     try {
       expect(exitCodeFor(new ArgusKustomizeError("KUBECTL_NOT_FOUND", "no kubectl"), false)).toBe(3);
       const os = Object.assign(new Error("EROFS: read-only file system, open '/ro/x'"), { code: "EROFS", syscall: "open", path: "/ro/x", errno: -30 });

@@ -42,7 +42,7 @@ describe("monitoring in an environment", () => {
 
   it("names an unknown alert, a threshold on an alert without one, and wrong values, each at its line", () => {
     const text = [
-      HEAD + "monitoring:",
+      `${HEAD}monitoring:`,
       "  interval: 30 seconds",
       "  alerts:",
       "    ArgusAIBackendDwn: { for: 5m }",
