@@ -21,7 +21,9 @@ export function writeEnvironmentFiles(dir, count) {
       ...(production || i % 3 === 0 ? [`images:`, `  backend: { tag: "1.${i % 9}.${i % 5}" }`, `  frontend: { tag: "1.${i % 9}.${i % 5}" }`] : []),
       `replicas:`,
       `  frontend: ${production ? 2 + (i % 2) : 1 + (i % 3)}`,
-      ...(i % 2 === 0 ? [`resources:`, `  frontend:`, `    limits: { memory: ${512 + (i % 4) * 128}Mi }`, `  backend:`, `    requests: { cpu: ${100 + (i % 5) * 50}m }`] : []),
+      ...(i % 2 === 0
+        ? [`resources:`, `  frontend:`, `    limits: { memory: ${512 + (i % 4) * 128}Mi }`, `  backend:`, `    requests: { cpu: ${100 + (i % 5) * 50}m }`]
+        : []),
       `config:`,
       `  LOG_LEVEL: ${["INFO", "WARNING", "DEBUG"][i % 3]}`,
       `  TENANT: "${name}"`,

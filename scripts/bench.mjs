@@ -20,7 +20,9 @@ const kubectl = process.env.KUBECTL || "kubectl";
 const cli = path.resolve("dist/bin/argusai-kustomize.js");
 const TIME = "/usr/bin/time";
 const work = mkdtempSync(path.join(tmpdir(), "argusai-bench-"));
-const startLoad = loadavg().map((load) => load.toFixed(1)).join(" ");
+const startLoad = loadavg()
+  .map((load) => load.toFixed(1))
+  .join(" ");
 
 /** One run of `command args`: wall ms, CPU ms (user+sys incl. children), peak RSS KiB. */
 function once(command, args, env = {}) {
@@ -57,24 +59,34 @@ function measure(command, args, { env, before, warm } = {}) {
 const format = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const rows = [];
 const row = (n, what, result, baseline) =>
-  rows.push(`| ${n} | ${what} | ${format(result.wall)} | ${Number.isNaN(result.cpu) ? "?" : format(result.cpu)} | ${Number.isNaN(result.rss) ? "?" : `${(result.rss / 1024).toFixed(0)} MiB`} | ${baseline !== undefined ? `${(baseline.wall / result.wall).toFixed(1)}×` : ""} |`);
+  rows.push(
+    `| ${n} | ${what} | ${format(result.wall)} | ${Number.isNaN(result.cpu) ? "?" : format(result.cpu)} | ${Number.isNaN(result.rss) ? "?" : `${(result.rss / 1024).toFixed(0)} MiB`} | ${baseline !== undefined ? `${(baseline.wall / result.wall).toFixed(1)}×` : ""} |`,
+  );
 
 try {
   const kubectlVersion = execFileSync(kubectl, ["version", "--client"], { encoding: "utf8" }).trim().split("\n").join(", ");
-    // The floor: node starting and exiting, and the CLI's own start-up.
-    row(0, "node -e 0 (node start-up: the floor of every row)", measure(process.execPath, ["-e", "0"]));
-    row(0, "--help (start-up of the CLI)", measure(process.execPath, ["--", cli, "--help"]));
+  // The floor: node starting and exiting, and the CLI's own start-up.
+  row(0, "node -e 0 (node start-up: the floor of every row)", measure(process.execPath, ["-e", "0"]));
+  row(0, "--help (start-up of the CLI)", measure(process.execPath, ["--", cli, "--help"]));
   {
     // base + dev + prod: the everyday run.
     const tree = path.join(work, "default");
     const cache = path.join(work, "cache-default");
-    row(0, "generate base + dev + prod, empty dir, empty cache", measure(process.execPath, ["--", cli, "generate", "--dir", tree], {
-      before: () => {
-        for (const dir of [tree, cache]) rmSync(dir, { recursive: true, force: true });
-      },
-      env: { XDG_CACHE_HOME: cache },
-    }));
-    row(0, "generate base + dev + prod, unchanged tree", measure(process.execPath, ["--", cli, "generate", "--dir", tree], { env: { XDG_CACHE_HOME: cache }, warm: true }));
+    row(
+      0,
+      "generate base + dev + prod, empty dir, empty cache",
+      measure(process.execPath, ["--", cli, "generate", "--dir", tree], {
+        before: () => {
+          for (const dir of [tree, cache]) rmSync(dir, { recursive: true, force: true });
+        },
+        env: { XDG_CACHE_HOME: cache },
+      }),
+    );
+    row(
+      0,
+      "generate base + dev + prod, unchanged tree",
+      measure(process.execPath, ["--", cli, "generate", "--dir", tree], { env: { XDG_CACHE_HOME: cache }, warm: true }),
+    );
     row(0, "check base + dev + prod", measure(process.execPath, ["--", cli, "check", "--dir", tree], { env: { XDG_CACHE_HOME: cache }, warm: true }));
   }
   for (const n of sizes) {
@@ -83,9 +95,12 @@ try {
     const cache = path.join(work, `cache-${n}`);
     const env = { XDG_CACHE_HOME: cache };
     const generateArgs = ["--", cli, "generate", "--dir", tree, ...envFiles.flatMap((file) => ["--env-file", file])];
-    const empty = measure(process.execPath, generateArgs, { env, before: () => {
+    const empty = measure(process.execPath, generateArgs, {
+      env,
+      before: () => {
         for (const dir of [tree, cache]) rmSync(dir, { recursive: true, force: true });
-      } });
+      },
+    });
     const overlays = readdirSync(path.join(tree, "overlays")).map((name) => path.join(tree, "overlays", name));
     const loop = measure("sh", ["-c", `for d in "$@"; do "${kubectl}" kustomize "$d" > /dev/null || exit 1; done`, "loop", ...overlays]);
     row(n, `generate into an empty dir, empty cache (renders + validates ${overlays.length})`, empty, loop);
@@ -96,12 +111,27 @@ try {
     row(n, "check (cache warm)", measure(process.execPath, ["--", cli, "check", "--dir", tree], { env, warm: true }));
     // A fresh CI runner: no cache at all.
     const coldCache = path.join(work, `cold-cache-${n}`);
-    row(n, "check (no cache: a fresh CI runner)", measure(process.execPath, ["--", cli, "check", "--dir", tree], { env: { XDG_CACHE_HOME: coldCache }, before: () => rmSync(coldCache, { recursive: true, force: true }) }));
-    row(n, `plain shell loop of kubectl kustomize over the ${overlays.length} overlays (baseline; kustomize CPU per overlay ${format(loop.cpu / overlays.length)})`, loop);
+    row(
+      n,
+      "check (no cache: a fresh CI runner)",
+      measure(process.execPath, ["--", cli, "check", "--dir", tree], {
+        env: { XDG_CACHE_HOME: coldCache },
+        before: () => rmSync(coldCache, { recursive: true, force: true }),
+      }),
+    );
+    row(
+      n,
+      `plain shell loop of kubectl kustomize over the ${overlays.length} overlays (baseline; kustomize CPU per overlay ${format(loop.cpu / overlays.length)})`,
+      loop,
+    );
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   // The load average says how busy the machine was (a shared machine inflates wall times, and CPU less so).
-  console.log(`median of ${runs} run(s), ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average at start ${startLoad} and end ${loadavg().map((load) => load.toFixed(1)).join(" ")}; ${kubectlVersion}`);
+  console.log(
+    `median of ${runs} run(s), ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average at start ${startLoad} and end ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")}; ${kubectlVersion}`,
+  );
   console.log("");
   console.log("| N env files | command | wall (median) | CPU user+sys (median) | peak RSS | vs. kubectl loop |");
   console.log("| --- | --- | --- | --- | --- | --- |");

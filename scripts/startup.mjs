@@ -27,4 +27,6 @@ for (let i = 0; i < Number(runs); i += 1) {
   }
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-console.log(`${[bin, ...args].join(" ")}: wall ${median(walls).toFixed(0)} ms${cpus.length > 0 ? `, CPU ${median(cpus).toFixed(0)} ms` : ""} (median of ${runs})`);
+console.log(
+  `${[bin, ...args].join(" ")}: wall ${median(walls).toFixed(0)} ms${cpus.length > 0 ? `, CPU ${median(cpus).toFixed(0)} ms` : ""} (median of ${runs})`,
+);

@@ -50,10 +50,18 @@ try {
   for (let run = 1; run <= runs; run += 1) {
     const tree = path.join(work, `tree-${run}`);
     const result = await generateOnce(tree);
-    const leftovers = existsSync(tree) ? readdirSync(tree).filter((name) => name.startsWith(".argusai-kustomize.lock") || name.startsWith(".argusai-kustomize-staging-")) : [];
-    const status = result.hung ? `HUNG (killed after ${timeoutMs / 1000} s)` : result.code === 0 ? "ok" : `FAILED (exit ${result.code ?? result.signal}): ${result.stderr}`;
+    const leftovers = existsSync(tree)
+      ? readdirSync(tree).filter((name) => name.startsWith(".argusai-kustomize.lock") || name.startsWith(".argusai-kustomize-staging-"))
+      : [];
+    const status = result.hung
+      ? `HUNG (killed after ${timeoutMs / 1000} s)`
+      : result.code === 0
+        ? "ok"
+        : `FAILED (exit ${result.code ?? result.signal}): ${result.stderr}`;
     if (result.hung || result.code !== 0) failures += 1;
-    console.log(`run ${String(run).padStart(2)}: ${(result.ms / 1000).toFixed(2)} s  ${status}${leftovers.length > 0 ? `  left behind: ${leftovers.join(", ")}` : ""}`);
+    console.log(
+      `run ${String(run).padStart(2)}: ${(result.ms / 1000).toFixed(2)} s  ${status}${leftovers.length > 0 ? `  left behind: ${leftovers.join(", ")}` : ""}`,
+    );
     rmSync(tree, { recursive: true, force: true });
   }
   console.log(failures === 0 ? "no run failed or hung" : `${failures} run(s) failed or hung`);

@@ -41,13 +41,22 @@ for (let i = 1; i <= runs; i += 1) {
       await writeFile(file, `name: ${name}\nnamespace: argusai-${name}\nsecret: { mode: existing }\n`);
       return file;
     };
-    const [qa, uat] = await Promise.all([run(["generate", "--dir", tree, "--env-file", await envFile("qa")]), run(["generate", "--dir", tree, "--env-file", await envFile("uat")])]);
+    const [qa, uat] = await Promise.all([
+      run(["generate", "--dir", tree, "--env-file", await envFile("qa")]),
+      run(["generate", "--dir", tree, "--env-file", await envFile("uat")]),
+    ]);
     const problems = [];
-    for (const [name, result] of [["qa", qa], ["uat", uat]]) {
+    for (const [name, result] of [
+      ["qa", qa],
+      ["uat", uat],
+    ]) {
       if (result.code !== 0) problems.push(`generate ${name} exited ${result.code}: ${result.stderr.trim()}`);
     }
     const record = JSON.parse(await readFile(path.join(tree, ".argusai-kustomize.json"), "utf8"));
-    const names = record.environments.map((entry) => entry.builtin ?? entry.name).sort().join(",");
+    const names = record.environments
+      .map((entry) => entry.builtin ?? entry.name)
+      .sort()
+      .join(",");
     if (problems.length === 0 && names !== "dev,prod,qa,uat") problems.push(`recorded environments: ${names}`);
     const leftovers = (await readdir(tree)).filter((entry) => entry.startsWith(".argusai-kustomize") && entry !== ".argusai-kustomize.json");
     if (leftovers.length > 0) problems.push(`left behind: ${leftovers.join(", ")}`);
@@ -64,5 +73,7 @@ for (let i = 1; i <= runs; i += 1) {
   }
   if (i % 25 === 0) console.log(`${i}/${runs} runs, ${failures.length} failed (${Math.round((Date.now() - started) / 1000)} s)`);
 }
-console.log(`${failures.length} of ${runs} runs failed (${((100 * failures.length) / runs).toFixed(1)} %)${failures.length > 0 ? `: runs ${failures.join(", ")}` : ""}`);
+console.log(
+  `${failures.length} of ${runs} runs failed (${((100 * failures.length) / runs).toFixed(1)} %)${failures.length > 0 ? `: runs ${failures.join(", ")}` : ""}`,
+);
 process.exitCode = failures.length > 0 ? 1 : 0;

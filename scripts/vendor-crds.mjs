@@ -26,12 +26,25 @@ function sources(readme) {
   const rows = new Map();
   for (const line of readme.split("\n")) {
     if (!line.startsWith("| `")) continue;
-    const cells = line.split(" | ").map((cell) => cell.replace(/^\|\s*/, "").replace(/\s*\|$/, "").trim());
+    const cells = line.split(" | ").map((cell) =>
+      cell
+        .replace(/^\|\s*/, "")
+        .replace(/\s*\|$/, "")
+        .trim(),
+    );
     const unquote = (cell) => cell.replace(/^`|`$/g, "");
     const repository = /\((https:\/\/[^)]+)\)/.exec(cells[2])?.[1];
     const tag = /^(\S+) \(([0-9a-f]{40})\)$/.exec(cells[4]);
     if (repository === undefined || tag === null) throw new Error(`vendor-crds: cannot read the README row of ${cells[0]}`);
-    rows.set(unquote(cells[0]), { repository, path: unquote(cells[3]), tag: tag[1], commit: tag[2], license: cells[7], form: cells[9], sha256: unquote(cells[10]) });
+    rows.set(unquote(cells[0]), {
+      repository,
+      path: unquote(cells[3]),
+      tag: tag[1],
+      commit: tag[2],
+      license: cells[7],
+      form: cells[9],
+      sha256: unquote(cells[10]),
+    });
   }
   return rows;
 }
@@ -44,7 +57,8 @@ for (const entry of CUSTOM_RESOURCES) {
   const bytes = readFileSync(path.join(crdsDir, entry.crd));
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   // A compact-JSON copy differs from upstream's bytes (same object): then the README's sha256 is upstream's.
-  if (source.form === "verbatim" && sha256 !== source.sha256) throw new Error(`vendor-crds: ${entry.crd} is not the file its README row describes (sha256 ${sha256})`);
+  if (source.form === "verbatim" && sha256 !== source.sha256)
+    throw new Error(`vendor-crds: ${entry.crd} is not the file its README row describes (sha256 ${sha256})`);
   const crd = parse(bytes.toString("utf8"));
   const [group, version] = entry.apiVersion.split("/");
   const served = crd.spec.versions.find((candidate) => candidate.name === version);

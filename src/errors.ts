@@ -21,10 +21,12 @@ export const ERROR_CODES = {
   TREE_INCOMPLETE: "The tree on disk cannot be used as it is (an interrupted generate, a missing seed file): run generate.",
   KUBECTL_NOT_FOUND: "No kubectl (nor standalone kustomize) could be started.",
   KUSTOMIZE_BUILD_FAILED: "kubectl kustomize / kustomize build exited non-zero or printed a warning.",
-  FILE_ACCESS: "The operating system refused to read or write a path (permission, read-only file system, disk full, missing, a directory where a file belongs).",
+  FILE_ACCESS:
+    "The operating system refused to read or write a path (permission, read-only file system, disk full, missing, a directory where a file belongs).",
   CONFIG_INVALID: "The config file (argusai-kustomize.config.*) cannot be loaded, or what it exports is not a valid config.",
   TREE_NOT_FOUND: "No tree (a .argusai-kustomize.json record or an argusai-kustomize.config.* file) in the working directory or above it.",
-  UPGRADE_REFUSED: "generate would change an existing environment in a way a live cluster refuses (an immutable field) or that strands data (a namespace change); allow it per environment with --allow-replace after migrating by hand.",
+  UPGRADE_REFUSED:
+    "generate would change an existing environment in a way a live cluster refuses (an immutable field) or that strands data (a namespace change); allow it per environment with --allow-replace after migrating by hand.",
 } as const;
 
 /** The closed list of error codes. */

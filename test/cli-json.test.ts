@@ -11,7 +11,19 @@ describe("--json", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const json = JSON.parse(result.stdout) as Record<string, any>;
-    expect(Object.keys(json)).toEqual(["command", "ok", "dir", "newTree", "configFile", "renderer", "overlays", "applications", "notices", "files", "imageUpdates"]);
+    expect(Object.keys(json)).toEqual([
+      "command",
+      "ok",
+      "dir",
+      "newTree",
+      "configFile",
+      "renderer",
+      "overlays",
+      "applications",
+      "notices",
+      "files",
+      "imageUpdates",
+    ]);
     // --dir names the tree: not a new tree found by looking upwards; no config file in it.
     expect(json["newTree"]).toBe(false);
     expect(json["configFile"]).toBeNull();
@@ -20,8 +32,20 @@ describe("--json", () => {
     expect(json["dir"]).toBe(dir);
     expect(json["renderer"]).toMatch(/^(kubectl kustomize|kustomize build)$/);
     expect(json["overlays"]).toEqual([
-      { environment: "dev", dir: "overlays/dev", objects: 9, namespaces: ["argusai-dev"], images: ["ghcr.io/bbengt1/argusai-backend:latest", "ghcr.io/bbengt1/argusai-frontend:latest"] },
-      { environment: "prod", dir: "overlays/prod", objects: 8, namespaces: ["argusai"], images: ["ghcr.io/bbengt1/argusai-backend:0.0.0-set-me", "ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me"] },
+      {
+        environment: "dev",
+        dir: "overlays/dev",
+        objects: 9,
+        namespaces: ["argusai-dev"],
+        images: ["ghcr.io/bbengt1/argusai-backend:latest", "ghcr.io/bbengt1/argusai-frontend:latest"],
+      },
+      {
+        environment: "prod",
+        dir: "overlays/prod",
+        objects: 8,
+        namespaces: ["argusai"],
+        images: ["ghcr.io/bbengt1/argusai-backend:0.0.0-set-me", "ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me"],
+      },
     ]);
     expect(json["applications"]).toEqual([
       { environment: "prod", file: "argocd/prod.yaml", name: "argusai-prod", repoURL: "https://github.com/example/gitops.git", path: "overlays/prod" },
@@ -75,7 +99,9 @@ describe("--json", () => {
               level: "warning",
               environment: "prod",
               field: "argocd (spec.source.repoURL)",
-              message: expect.stringMatching(/^argocd\/prod.yaml points at the placeholder https:\/\/git.example.com\/set-me\/argusai-deploy.git: nothing names the repository/),
+              message: expect.stringMatching(
+                /^argocd\/prod.yaml points at the placeholder https:\/\/git.example.com\/set-me\/argusai-deploy.git: nothing names the repository/,
+              ),
             },
           ],
         },

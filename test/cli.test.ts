@@ -21,7 +21,9 @@ describe("argusai-kustomize CLI", () => {
     expect(lines[1]).toBe(
       "overlays/prod: 8 objects, namespace argusai, images ghcr.io/bbengt1/argusai-backend:0.0.0-set-me ghcr.io/bbengt1/argusai-frontend:0.0.0-set-me",
     );
-    expect(lines[2]).toMatch(/^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 18 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/);
+    expect(lines[2]).toMatch(
+      /^rendered with (kubectl kustomize|kustomize build), schema and policies valid; 18 file\(s\) written, 0 unchanged, 0 deleted, created overlays\/dev\/secrets.env$/,
+    );
   });
 
   it("check exits 0 on a fresh tree, 1 with a unified diff after an edit", async () => {
@@ -121,7 +123,13 @@ describe("argusai-kustomize CLI", () => {
     expect(await run(["validate", "--strict", "--dir", dir])).toEqual({ ...clean, code: 1 });
 
     const file = path.join(dir, "overlays/prod/kustomization.yaml");
-    await writeFile(file, (await readFile(file, "utf8")).replace("newTag: 0.0.0-set-me\n  - name: ghcr.io/bbengt1/argusai-frontend", "newTag: latest\n  - name: ghcr.io/bbengt1/argusai-frontend"));
+    await writeFile(
+      file,
+      (await readFile(file, "utf8")).replace(
+        "newTag: 0.0.0-set-me\n  - name: ghcr.io/bbengt1/argusai-frontend",
+        "newTag: latest\n  - name: ghcr.io/bbengt1/argusai-frontend",
+      ),
+    );
     const broken = await run(["validate", "prod", "--dir", dir]);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toBe(
@@ -151,7 +159,9 @@ describe("argusai-kustomize CLI", () => {
     expect((await run(["render"])).code).toBe(2);
     const unknown = await run(["render", "staging", "--dir", path.resolve(".")]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^argusai-kustomize: USAGE: environment "staging": no overlay "staging" in .*overlays \(found: dev, prod; run generate first\)\n$/);
+    expect(unknown.stderr).toMatch(
+      /^argusai-kustomize: USAGE: environment "staging": no overlay "staging" in .*overlays \(found: dev, prod; run generate first\)\n$/,
+    );
   });
 
   it("--help exits 0 and lists the commands", async () => {

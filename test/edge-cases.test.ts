@@ -18,16 +18,25 @@ describe("edge cases: refusals and messages at the borders of the commands", () 
   it("refuses an escape-hatch patch that would swap a component's image (images.<component> owns it)", async () => {
     const dir = await tempDir();
     const file = path.join(dir, "staging.yaml");
-    await writeFile(file, `${HEAD}patches:\n  - target: { kind: Deployment, name: argusai-backend }\n    container: backend\n    operations:\n      - { op: replace, path: /image, value: "docker.io/evil/x:1" }\n`);
+    await writeFile(
+      file,
+      `${HEAD}patches:\n  - target: { kind: Deployment, name: argusai-backend }\n    container: backend\n    operations:\n      - { op: replace, path: /image, value: "docker.io/evil/x:1" }\n`,
+    );
     const error = await failureOf(resolveEnvironments({ dir, envFiles: [file] }));
     expect(error.code).toBe("INVALID_SPEC");
-    expect(error.message).toMatch(/staging.yaml:8: environment "staging", field patches.0.operations.0.path: replace \/spec\/template\/spec\/containers\/0\/image would change a component's image/);
+    expect(error.message).toMatch(
+      /staging.yaml:8: environment "staging", field patches.0.operations.0.path: replace \/spec\/template\/spec\/containers\/0\/image would change a component's image/,
+    );
   });
 
   it("takes the Application's repoURL from the tree's package.json, whatever the working directory", async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "gitops", repository: "https://github.com/example/gitops.git" }));
-    const result = await generate({ dir, renderer, environments: [{ name: "prod", namespace: "argusai", secret: { mode: "existing" }, argocd: { enabled: true } }] });
+    const result = await generate({
+      dir,
+      renderer,
+      environments: [{ name: "prod", namespace: "argusai", secret: { mode: "existing" }, argocd: { enabled: true } }],
+    });
     // The working directory is this project, whose package.json names another repository.
     expect(process.cwd()).not.toBe(dir);
     expect(result.applications.map((application) => application.repoURL)).toEqual(["https://github.com/example/gitops.git"]);
@@ -40,7 +49,9 @@ describe("edge cases: refusals and messages at the borders of the commands", () 
     expect(error.code).toBe("KUSTOMIZE_BUILD_FAILED");
     expect(error.message).toContain("missing.yaml");
     expect(error.message).not.toMatch(/run\.go|"command failed"|^E\d{4}/m);
-    expect(kustomizeMessage('E1125 22:39:59.162112   461 run.go:72] "command failed" err="accumulating resources: \\"x\\" not found"\n')).toBe('accumulating resources: "x" not found');
+    expect(kustomizeMessage('E1125 22:39:59.162112   461 run.go:72] "command failed" err="accumulating resources: \\"x\\" not found"\n')).toBe(
+      'accumulating resources: "x" not found',
+    );
     expect(kustomizeMessage("# Warning: 'commonLabels' is deprecated\n")).toBe("# Warning: 'commonLabels' is deprecated");
   });
 
@@ -91,5 +102,4 @@ describe("the CLI at its edges", () => {
     expect(stderr).not.toMatch(/EPIPE|Unhandled|\n\s+at /);
     expect(code).toBe(0);
   });
-
 });

@@ -114,9 +114,14 @@ export interface CliRun {
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean; cwd?: string } = {}): Promise<CliRun> {
   const user = options.asNobody === true && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], { ...user, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ["--", CLI, ...args],
+      { ...user, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), env: { ...process.env, ...options.env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
+      },
+    );
   });
 }
 
@@ -125,7 +130,10 @@ export const CLI = path.resolve("dist/bin/argusai-kustomize.js");
 
 /** What every generate and validate of a tree with the built-in prod says: its images still have the placeholder version. */
 export const IMAGE_PLACEHOLDER_WARNINGS = ["backend", "frontend"]
-  .map((component) => `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`)
+  .map(
+    (component) =>
+      `warning: environment "prod", field images.${component}.tag: is the placeholder 0.0.0-set-me, which no registry has: set your release before applying\n`,
+  )
   .join("");
 
 /** What a generate and validate say about an Application whose repoURL is the placeholder (nothing names the repository). */

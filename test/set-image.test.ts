@@ -88,9 +88,7 @@ describe("generate --set-image", () => {
     const result = await runCli(["generate", "--dir", dir, "--set-image", "mirror", "backend=2.0.0", `frontend=@${DIGEST}`]);
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(envFile, "utf8")).toBe(
-      text
-        .replace("# our mirror\n", '# our mirror\n    tag: "2.0.0"\n')
-        .replace("argusai-frontend}", `argusai-frontend, digest: "${DIGEST}"}`),
+      text.replace("# our mirror\n", '# our mirror\n    tag: "2.0.0"\n').replace("argusai-frontend}", `argusai-frontend, digest: "${DIGEST}"}`),
     );
     const kustomization = parse(await readFile(path.join(dir, "overlays/mirror/kustomization.yaml"), "utf8")) as { images: unknown[] };
     expect(kustomization.images).toEqual([
@@ -104,13 +102,18 @@ describe("generate --set-image", () => {
     const before = await snapshotTree(dir);
     const result = await runCli(["generate", "--dir", dir, "--set-image", "prod", "backend=1.4.2"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('argusai-kustomize: USAGE: environment "prod", field images.backend: --set-image: "prod" is built in and has no file to hold its version. Move it to an environment file');
+    expect(result.stderr).toContain(
+      'argusai-kustomize: USAGE: environment "prod", field images.backend: --set-image: "prod" is built in and has no file to hold its version. Move it to an environment file',
+    );
     expect(await snapshotTree(dir)).toEqual(before);
   });
 
   it.each([
     [["staging", "backend=bad tag!"], 'staging.yaml:9: environment "staging", field images.backend.tag: is not a valid image tag'],
-    [["staging", "frontend=@sha256:123"], 'staging.yaml:10: environment "staging", field images.frontend.digest: is not sha256: followed by 64 lowercase hex digits'],
+    [
+      ["staging", "frontend=@sha256:123"],
+      'staging.yaml:10: environment "staging", field images.frontend.digest: is not sha256: followed by 64 lowercase hex digits',
+    ],
     [["staging", "worker=1.0"], 'environment "staging", field images.worker: --set-image: no component "worker" (components: backend, frontend)'],
     [["qa", "backend=1.0"], 'environment "qa", field --set-image: --set-image: the tree has no environment "qa" (have: dev, prod, staging)'],
   ])("a bad value %j exits 2 naming file:line, environment and field; nothing written", async (values, message) => {
@@ -140,7 +143,9 @@ describe("check on a hand-edited generated file", () => {
     const result = await runCli(["check", "--dir", dir]);
     expect(result.code).toBe(1);
     const shown = path.relative(process.cwd(), envFile);
-    expect(result.stderr).toContain(`hint: overlays/staging/kustomization.yaml is generated from ${shown}: change that file (an image: argusai-kustomize generate --set-image staging component=TAG), then run argusai-kustomize generate\n`);
+    expect(result.stderr).toContain(
+      `hint: overlays/staging/kustomization.yaml is generated from ${shown}: change that file (an image: argusai-kustomize generate --set-image staging component=TAG), then run argusai-kustomize generate\n`,
+    );
     expect(result.stderr).toContain("hint: overlays/prod/kustomization.yaml is generated from the built-in prod environment: move prod to an environment file");
 
     const json = JSON.parse((await runCli(["check", "--dir", dir, "--json"])).stdout) as { ok: boolean; drift: Array<Record<string, unknown>> };

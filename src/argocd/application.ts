@@ -66,7 +66,8 @@ const CHECKS: Readonly<Record<Exclude<keyof RecordedArgoCD, "all">, (value: stri
     /^(https?|ssh|git):\/\/[^\s/]+\/\S+$/.test(value) || /^[\w.-]+@[\w.-]+:\S+$/.test(value)
       ? undefined
       : "is not a Git repository URL (https://host/owner/repo.git, ssh://git@host/owner/repo.git or git@host:owner/repo.git)",
-  targetRevision: (value) => (/^[^\s~^:?*[\\]+$/.test(value) && !value.startsWith("-") ? undefined : "is not a branch, tag or commit (no spaces, ~ ^ : ? * [ \\, not starting with -)"),
+  targetRevision: (value) =>
+    /^[^\s~^:?*[\\]+$/.test(value) && !value.startsWith("-") ? undefined : "is not a branch, tag or commit (no spaces, ~ ^ : ? * [ \\, not starting with -)",
   project: (value) => (value.length <= 253 && DNS1123_SUBDOMAIN.test(value) ? undefined : "is not an AppProject name (lowercase DNS name)"),
   destinationServer: (value) => (/^https?:\/\/[^\s/]+(\/\S*)?$/.test(value) ? undefined : "is not a cluster API server URL (https://host[:port])"),
   destinationName: (value) => (/^\S+$/.test(value) ? undefined : "is not a cluster name (no spaces)"),
@@ -135,7 +136,8 @@ export async function resolveArgoCD(
     if (message !== undefined) {
       const text = `${JSON.stringify(value)} ${message}`;
       if (layer.name === "given") usage.push({ field: `${FLAGS[key]} (argocd.${key})`, message: text });
-      else if (layer.name === "config") config.push({ ...(sources.configFile !== undefined ? { file: sources.configFile } : {}), field: `argocd.${CONFIG_KEYS[key] ?? key}`, message: text });
+      else if (layer.name === "config")
+        config.push({ ...(sources.configFile !== undefined ? { file: sources.configFile } : {}), field: `argocd.${CONFIG_KEYS[key] ?? key}`, message: text });
       else problems.push({ file: RECORD_FILE, field: `argocd.${key}`, message: text });
     }
     merged[key] = value;
@@ -161,7 +163,9 @@ export async function resolveArgoCD(
     });
   }
   if (problems.length > 0) {
-    throw new ArgusKustomizeError("INVALID_SPEC", `the record's Argo CD settings are damaged; give them again (e.g. --repo-url) or restore ${RECORD_FILE}`, { problems });
+    throw new ArgusKustomizeError("INVALID_SPEC", `the record's Argo CD settings are damaged; give them again (e.g. --repo-url) or restore ${RECORD_FILE}`, {
+      problems,
+    });
   }
 
   // From the tree's own directory, never the working directory: the same tree must give the same
@@ -248,9 +252,7 @@ export function application(spec: EnvironmentSpec<string>, settings: ArgoCDSetti
       syncPolicy: {
         ...(automated !== undefined ? { automated: { prune: automated.prune === true, selfHeal: automated.selfHeal === true } } : {}),
         ...(syncOptions.length > 0 ? { syncOptions } : {}),
-        ...(ownsNamespace
-          ? {}
-          : { managedNamespaceMetadata: { labels: { ...POD_SECURITY_LABELS } } }),
+        ...(ownsNamespace ? {} : { managedNamespaceMetadata: { labels: { ...POD_SECURITY_LABELS } } }),
       },
       ...(autoscaled.length > 0
         ? { ignoreDifferences: autoscaled.map((name) => ({ group: "apps", kind: "Deployment", name, jsonPointers: ["/spec/replicas"] })) }
@@ -282,7 +284,11 @@ export async function withApplications(
   sources: ArgoCDSources,
 ): Promise<PlanWithApplications> {
   const { settings, record, source } = await resolveArgoCD(dir, sources);
-  const objects = argocdEnvironments(specs, settings).map((spec) => ({ environment: spec.name, file: applicationFile(spec.name), object: application(spec, settings, registry) }));
+  const objects = argocdEnvironments(specs, settings).map((spec) => ({
+    environment: spec.name,
+    file: applicationFile(spec.name),
+    object: application(spec, settings, registry),
+  }));
   const files: PlannedFile[] = objects.map(({ file, object }) => ({ path: file, documents: [object] }));
   return {
     plan: { ...plan, files: [...plan.files, ...files] },
@@ -317,7 +323,11 @@ export async function validateApplications(root: string, planned: PlanWithApplic
     } catch (error) {
       const errors = (error as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? [];
       for (const detail of errors.length > 0 ? errors : [{ instancePath: "", message: (error as Error).message }]) {
-        problems.push({ ...where, field: detail.instancePath.split("/").filter(Boolean).join(".") || "(top level)", message: `[argocd-schema] ${detail.message ?? "invalid"}` });
+        problems.push({
+          ...where,
+          field: detail.instancePath.split("/").filter(Boolean).join(".") || "(top level)",
+          message: `[argocd-schema] ${detail.message ?? "invalid"}`,
+        });
       }
     }
     const sourcePath = object.spec.source?.path ?? "";

@@ -61,7 +61,13 @@ export function debugWanted(argv: readonly string[] = process.argv, env: NodeJS.
 
 /** commander's "error: unknown option '--x'\n(Did you mean --dir?)\n" as one project-form line. */
 export function usageLine(text: string): string {
-  const message = text.replace(/^error: /, "").trim().split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
+  const message = text
+    .replace(/^error: /, "")
+    .trim()
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(" ");
   return `argusai-kustomize: USAGE: ${message}; see argusai-kustomize --help\n`;
 }
 

@@ -160,13 +160,19 @@ export function errorJson(command: string, error: unknown) {
           field: problem.field ?? null,
           message: problem.message,
         })),
-        location: { file: error.location.file ?? null, line: error.location.line ?? null, environment: error.location.environment ?? null, field: error.location.field ?? null },
+        location: {
+          file: error.location.file ?? null,
+          line: error.location.line ?? null,
+          environment: error.location.environment ?? null,
+          field: error.location.field ?? null,
+        },
       },
     };
   }
   const location = { file: null, line: null, environment: null, field: null };
   // The argument parser's own errors are usage errors, exit 2, like every other.
-  if (error instanceof CommanderError) return { command, ok: false, error: { code: "USAGE", message: error.message.replace(/^error: /, ""), problems: [], location } };
+  if (error instanceof CommanderError)
+    return { command, ok: false, error: { code: "USAGE", message: error.message.replace(/^error: /, ""), problems: [], location } };
   // Not a condition the contract names: a bug (exit 70).
   return { command, ok: false, error: { code: "UNEXPECTED", message: (error as Error)?.message ?? String(error), problems: [], location } };
 }

@@ -21,7 +21,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 }
 
 /** `--set-image` flags parsed, applied to their environment files, then generate. */
-export async function setImagesFromFlags(flags: readonly string[], options: GenerateOptions): Promise<GenerateResult & { readonly imageUpdates: readonly AppliedImageUpdate[] }> {
+export async function setImagesFromFlags(
+  flags: readonly string[],
+  options: GenerateOptions,
+): Promise<GenerateResult & { readonly imageUpdates: readonly AppliedImageUpdate[] }> {
   const { parseImageUpdates, setImages } = await import("../commands/set-image.js");
   return setImages(parseImageUpdates(flags), options);
 }

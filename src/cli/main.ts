@@ -73,7 +73,8 @@ const program = new Command()
 /** `--env-file` may be given many times. */
 const collect = (value: string, previous: string[]) => [...previous, value];
 const NO_CACHE_HELP = "render every overlay again instead of trusting renders remembered from an earlier run with the same files and kubectl";
-const ENV_FILE_HELP = "an environment file (YAML or JSON, relative to where you run the command); replaces the recorded environment of its name, or adds one; repeatable";
+const ENV_FILE_HELP =
+  "an environment file (YAML or JSON, relative to where you run the command); replaces the recorded environment of its name, or adds one; repeatable";
 const DIR_HELP = "the tree's directory (default: the nearest one from here upwards holding .argusai-kustomize.json or argusai-kustomize.config.*)";
 
 program
@@ -93,10 +94,19 @@ program
   .option("--dir <dir>", DIR_HELP)
   .option("--env-file <file>", ENV_FILE_HELP, collect, [])
   .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
-  .option("--set-image <env-and-images...>", "ENV component=TAG|component=@sha256:DIGEST ...: set the versions in ENV's environment file, then generate; repeatable")
-  .option("--argocd", "an Argo CD Application for every environment Argo CD can sync (argocd/; not one with a machine-local generated Secret, like dev); recorded")
+  .option(
+    "--set-image <env-and-images...>",
+    "ENV component=TAG|component=@sha256:DIGEST ...: set the versions in ENV's environment file, then generate; repeatable",
+  )
+  .option(
+    "--argocd",
+    "an Argo CD Application for every environment Argo CD can sync (argocd/; not one with a machine-local generated Secret, like dev); recorded",
+  )
   .option("--no-argocd", "undo --argocd: Applications only for environments with argocd.enabled")
-  .option("--repo-url <url>", "Argo CD: the Git repository holding this tree (default: config argocd.repoURL, else the origin remote, else package.json repository); recorded")
+  .option(
+    "--repo-url <url>",
+    "Argo CD: the Git repository holding this tree (default: config argocd.repoURL, else the origin remote, else package.json repository); recorded",
+  )
   .option("--target-revision <rev>", "Argo CD: branch, tag or commit to sync (default HEAD); recorded")
   .option("--project <name>", "Argo CD: the AppProject (default: default); recorded")
   .option("--dest-server <url>", "Argo CD: the cluster's API server (default https://kubernetes.default.svc); recorded")
@@ -104,7 +114,12 @@ program
   .option("--app-namespace <ns>", "Argo CD: the namespace of the Application objects (default argocd); recorded")
   .option("--json", "print the result (or the error) as one JSON document")
   .option("--no-cache", NO_CACHE_HELP)
-  .option("--allow-replace <env>", "let ENV's existing objects be replaced (a PVC's class, access mode or smaller size, a selector, a namespace move) after you migrated it by hand (docs/upgrades.md); repeatable", collect, [])
+  .option(
+    "--allow-replace <env>",
+    "let ENV's existing objects be replaced (a PVC's class, access mode or smaller size, a selector, a namespace move) after you migrated it by hand (docs/upgrades.md); repeatable",
+    collect,
+    [],
+  )
   .action(async (options: GenerateFlags) => {
     const argocd = argocdOptions(options);
     const treeOptions = {
@@ -136,7 +151,10 @@ program
   .action(async (options: { dir?: string; envFile: string[]; json?: boolean }) => {
     const { drift, upgrades } = await checkTree({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });
     const root = (await locateTree(options.dir)).dir;
-    const hints = await driftHints(root, drift.filter((file) => file.status !== "interrupted").map((file) => file.path));
+    const hints = await driftHints(
+      root,
+      drift.filter((file) => file.status !== "interrupted").map((file) => file.path),
+    );
     if (options.json === true) {
       const diffs = new Map(drift.filter((file) => file.status !== "interrupted").map((file) => [file.path, driftPatch(file)]));
       output.out(jsonLine({ ...checkJson(options.dir ?? (path.relative(process.cwd(), root) || "."), drift, hints, diffs), ...upgradesJson(upgrades) }));
@@ -200,8 +218,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // An argument error comes before any action knows of --json: read the command line for it.
-  const asked = jsonCommand ?? (process.argv.includes("--json") ? process.argv.slice(2).find((arg) => !arg.startsWith("-")) ?? "argusai-kustomize" : undefined);
-  if (asked !== undefined && !(error instanceof CommanderError && error.exitCode === 0)) process.stdout.write(jsonLine(errorJson(asked, asContractError(error))));
+  const asked =
+    jsonCommand ?? (process.argv.includes("--json") ? (process.argv.slice(2).find((arg) => !arg.startsWith("-")) ?? "argusai-kustomize") : undefined);
+  if (asked !== undefined && !(error instanceof CommanderError && error.exitCode === 0))
+    process.stdout.write(jsonLine(errorJson(asked, asContractError(error))));
   process.exitCode = exitCodeFor(error);
 }
 

@@ -39,12 +39,15 @@ export function driftPatch(file: TreeDrift): string {
   });
 }
 
-const showVersion = (version: { readonly tag?: string | undefined; readonly digest?: string | undefined }) => (version.digest !== undefined ? `@${version.digest}` : (version.tag ?? "(base)"));
+const showVersion = (version: { readonly tag?: string | undefined; readonly digest?: string | undefined }) =>
+  version.digest !== undefined ? `@${version.digest}` : (version.tag ?? "(base)");
 
 export function writeGenerate(output: Output, result: GenerateResult, imageUpdates: readonly AppliedImageUpdate[]): void {
   if (result.newTree) output.out(`no tree in ${result.dir} or above: started a new one there\n`);
   for (const update of imageUpdates) {
-    output.out(`${update.file}: ${update.environment} ${update.component} ${update.previous !== undefined ? showVersion(update.previous) : "(base)"} -> ${showVersion(update.version)}\n`);
+    output.out(
+      `${update.file}: ${update.environment} ${update.component} ${update.previous !== undefined ? showVersion(update.previous) : "(base)"} -> ${showVersion(update.version)}\n`,
+    );
   }
   for (const overlay of result.overlays) {
     output.out(`${overlay.dir}: ${overlay.objects} objects, namespace ${overlay.namespaces.join(",")}, images ${overlay.images.join(" ")}\n`);
@@ -56,7 +59,8 @@ export function writeGenerate(output: Output, result: GenerateResult, imageUpdat
       "\n",
   );
   for (const application of result.applications) {
-    const placeholder = application.repoURL === ARGOCD_REPO_URL_PLACEHOLDER ? " (a placeholder: set argocd.repoURL in the config, --repo-url, or an origin remote)" : "";
+    const placeholder =
+      application.repoURL === ARGOCD_REPO_URL_PLACEHOLDER ? " (a placeholder: set argocd.repoURL in the config, --repo-url, or an origin remote)" : "";
     output.out(`${application.file}: Argo CD Application ${application.name}, ${application.repoURL} path ${application.path}${placeholder}\n`);
   }
   writeNotices(output, result.notices);
@@ -74,7 +78,9 @@ export function writeCheck(output: Output, drift: readonly TreeDrift[], hints: r
     if (file.status === "interrupted") output.out(`${file.path}: a generate was interrupted while replacing the tree; run generate to finish it\n`);
     else output.out(driftPatch(file));
   }
-  output.err(`${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`);
+  output.err(
+    `${drift.length} file(s) differ from what generate would write: ${drift.map((file) => `${file.path} (${file.status})`).join(", ")}; run argusai-kustomize generate\n`,
+  );
   output.err(refused);
   // Hand edits are undone by generate: say where each change belongs (only for edited files).
   for (const hint of hints.filter((candidate) => drift.some((file) => file.path === candidate.path && file.status === "changed"))) {
@@ -90,7 +96,9 @@ export function writeValidate(output: Output, results: readonly OverlayValidatio
     writeNotices(output, result.notices);
     total += result.violations.length;
     const placeholders = result.placeholderSeeds.length > 0 ? ` (with placeholder ${result.placeholderSeeds.join(", ")}: none on this machine)` : "";
-    output.out(`${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`);
+    output.out(
+      `${result.dir}: ${result.objects} objects, ${result.violations.length === 0 ? "valid" : `${result.violations.length} violation(s)`}${placeholders}\n`,
+    );
     for (const violation of result.violations) output.out(`  ${formatViolation(violation)}\n`);
   }
   return total;

@@ -42,7 +42,11 @@ export async function checkTree<C extends string = ArgusComponent>(options: Chec
     const key = await planInputsKey(tree.dir, memo);
     const planned = await planTree(tree, tree.options);
     await rememberPlan(memo, key, planned);
-    const drift = await findDrift(tree.dir, planned.contents, planned.seeds.map((seed) => seed.path));
+    const drift = await findDrift(
+      tree.dir,
+      planned.contents,
+      planned.seeds.map((seed) => seed.path),
+    );
     const environments = planned.argocd.plan.overlays.map((overlay) => overlay.environment);
     return { drift, upgrades: await findUpgrades(tree.dir, planned.contents, environments) };
   });

@@ -44,18 +44,32 @@ async function diffTree(from: string, to: string, options: DiffOptions): Promise
   const { specs } = await resolveEnvironments(tree.options);
   for (const name of [from, to]) {
     if (!specs.some((spec) => spec.name === name)) {
-      throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((spec) => spec.name).join(", ")})`, { location: { environment: name } });
+      throw new ArgusKustomizeError("USAGE", `the tree has no environment "${name}" (have: ${specs.map((spec) => spec.name).join(", ")})`, {
+        location: { environment: name },
+      });
     }
   }
   await assertNotInterrupted(dir);
   const renderer = options.renderer ?? findRenderer();
   const plan = compileTree(tree.base, specs, { validated: true });
   const render = (name: string) =>
-    renderConsistently(dir, () => renderWithSeeds(dir, name, plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`)), renderer));
+    renderConsistently(dir, () =>
+      renderWithSeeds(
+        dir,
+        name,
+        plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`)),
+        renderer,
+      ),
+    );
   const [a, b] = await Promise.all([render(from), render(to)]);
-  for (const [name, rendered] of [[from, a], [to, b]] as const) {
+  for (const [name, rendered] of [
+    [from, a],
+    [to, b],
+  ] as const) {
     if (rendered.warnings.length > 0) {
-      throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, { location: { environment: name, file: overlayDir(name) } });
+      throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} warned: ${rendered.warnings.join("; ")}`, {
+        location: { environment: name, file: overlayDir(name) },
+      });
     }
   }
   const objectsA = a.objects.map(masked);
@@ -64,7 +78,12 @@ async function diffTree(from: string, to: string, options: DiffOptions): Promise
   if (options.unified !== true) return { from, to, ...result };
   const textA = toYaml(objectsA);
   const textB = toYaml(objectsB);
-  const unified = textA === textB ? "" : createTwoFilesPatch(overlayDir(from), overlayDir(to), textA, textB, undefined, undefined, { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } });
+  const unified =
+    textA === textB
+      ? ""
+      : createTwoFilesPatch(overlayDir(from), overlayDir(to), textA, textB, undefined, undefined, {
+          headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true },
+        });
   return { from, to, ...result, unified };
 }
 
@@ -76,5 +95,9 @@ function masked(object: Readonly<Record<string, unknown>>): RenderedObject {
   if (object["kind"] !== "Secret") return object;
   const hide = (values: unknown) =>
     typeof values === "object" && values !== null ? Object.fromEntries(Object.keys(values).map((key) => [key, "(secret value)"])) : values;
-  return { ...object, ...(object["data"] !== undefined ? { data: hide(object["data"]) } : {}), ...(object["stringData"] !== undefined ? { stringData: hide(object["stringData"]) } : {}) };
+  return {
+    ...object,
+    ...(object["data"] !== undefined ? { data: hide(object["data"]) } : {}),
+    ...(object["stringData"] !== undefined ? { stringData: hide(object["stringData"]) } : {}),
+  };
 }

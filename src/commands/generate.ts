@@ -116,7 +116,11 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
             });
           }
           const found = await validateCached(rendered, policyContextOf(specs[index]!, components), validationStoreOf(cache));
-          const violations: Problem[] = found.map((violation) => ({ environment: overlay.environment, file: overlay.dir, message: formatViolation(violation) }));
+          const violations: Problem[] = found.map((violation) => ({
+            environment: overlay.environment,
+            file: overlay.dir,
+            message: formatViolation(violation),
+          }));
           return { violations, summary: summarize(overlay.environment, overlay.dir, rendered) };
         },
       );

@@ -74,7 +74,11 @@ export async function checkWithMemo(
   await rememberPlan(inputs, key, planned, store);
   // Loaded only here: answering from memory needs neither the record's schema nor YAML.
   const { findDrift } = await import("../write/tree.js");
-  return findDrift(dir, planned.contents, planned.seeds.map((seed) => seed.path));
+  return findDrift(
+    dir,
+    planned.contents,
+    planned.seeds.map((seed) => seed.path),
+  );
 }
 
 /** Where plan digests are remembered by default: `<default cache dir>/plans`. */
@@ -134,7 +138,9 @@ export async function planInputsKey(dir: string, inputs: PlanInputs): Promise<st
     try {
       const environments = (JSON.parse(record.toString("utf8")) as { environments?: unknown }).environments;
       if (!Array.isArray(environments)) return undefined;
-      recorded = environments.flatMap((entry) => (typeof (entry as { file?: unknown })?.file === "string" ? [path.resolve(dir, (entry as { file: string }).file)] : []));
+      recorded = environments.flatMap((entry) =>
+        typeof (entry as { file?: unknown })?.file === "string" ? [path.resolve(dir, (entry as { file: string }).file)] : [],
+      );
     } catch {
       return undefined;
     }
@@ -166,7 +172,10 @@ export async function planInputsKey(dir: string, inputs: PlanInputs): Promise<st
 async function matchesDigests(dir: string, digests: PlanDigests): Promise<boolean> {
   try {
     if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) return false;
-    const disk = readDiskFiles(dir, digests.files.map(([file]) => file));
+    const disk = readDiskFiles(
+      dir,
+      digests.files.map(([file]) => file),
+    );
     for (const [file, digest] of digests.files) {
       const text = disk.get(file);
       if (text === undefined || sha256(text) !== digest) return false;
@@ -190,7 +199,9 @@ function asDigests(value: unknown): PlanDigests | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const { files, seeds } = value as { files?: unknown; seeds?: unknown };
   if (!Array.isArray(files) || !Array.isArray(seeds) || !seeds.every((seed) => typeof seed === "string")) return undefined;
-  const valid = files.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && isSafeRelative(entry[0]) && typeof entry[1] === "string");
+  const valid = files.every(
+    (entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && isSafeRelative(entry[0]) && typeof entry[1] === "string",
+  );
   if (!valid || !files.some((entry) => (entry as string[])[0] === RECORD_FILE)) return undefined;
   return { files: files as Array<[string, string]>, seeds: seeds as string[] };
 }

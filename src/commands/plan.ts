@@ -41,7 +41,13 @@ export async function planTree(tree: Pick<OpenTree, "dir" | "base" | "config">, 
   // generate's `cache` option (check and validate have none: the default cache) covers the documents' YAML too.
   const cache = (options as { readonly cache?: boolean | string }).cache;
   return {
-    contents: await serializeTree(tree.dir, argocd.plan, environments.recorded, { ...(argocd.record !== undefined ? { argocd: argocd.record } : {}), source: argocd.source }, cache),
+    contents: await serializeTree(
+      tree.dir,
+      argocd.plan,
+      environments.recorded,
+      { ...(argocd.record !== undefined ? { argocd: argocd.record } : {}), source: argocd.source },
+      cache,
+    ),
     seeds: argocd.plan.seeds,
     specs: environments.specs,
     argocd,

@@ -45,7 +45,8 @@ export function parseImageUpdates(tokens: readonly string[]): ImageUpdate[] {
   const updates: ImageUpdate[] = [];
   let environment: string | undefined;
   let pending = false;
-  const usage = (message: string, value: string) => new ArgusKustomizeError("USAGE", `--set-image ${JSON.stringify(value)}: ${message}`, { location: { field: "--set-image" } });
+  const usage = (message: string, value: string) =>
+    new ArgusKustomizeError("USAGE", `--set-image ${JSON.stringify(value)}: ${message}`, { location: { field: "--set-image" } });
   for (const token of tokens) {
     const equals = token.indexOf("=");
     if (equals === -1) {
@@ -80,7 +81,10 @@ export function parseImageUpdates(tokens: readonly string[]): ImageUpdate[] {
  * @example
  * await setImages([{ environment: "staging", component: "backend", version: { tag: "1.4.3" } }], { dir: "deploy" });
  */
-export async function setImages(updates: readonly ImageUpdate[], options: GenerateOptions<string> = {}): Promise<GenerateResult & { readonly imageUpdates: readonly AppliedImageUpdate[] }> {
+export async function setImages(
+  updates: readonly ImageUpdate[],
+  options: GenerateOptions<string> = {},
+): Promise<GenerateResult & { readonly imageUpdates: readonly AppliedImageUpdate[] }> {
   return withOsErrors(async () => {
     const tree = await openTree(options, true);
     let applied: AppliedImageUpdate[] = [];
@@ -108,7 +112,10 @@ interface FileEdit {
  * The new text of every environment file the updates touch, each re-read and validated as it
  * will be written (a bad tag is reported with its file and line before anything changes).
  */
-async function imageEdits(updates: readonly ImageUpdate[], options: GenerateOptions<string> & { readonly dir: string; readonly components: ComponentRegistry }) {
+async function imageEdits(
+  updates: readonly ImageUpdate[],
+  options: GenerateOptions<string> & { readonly dir: string; readonly components: ComponentRegistry },
+) {
   const root = options.dir;
   const registry = options.components;
   const resolved = await resolveEnvironments(options);
@@ -118,9 +125,13 @@ async function imageEdits(updates: readonly ImageUpdate[], options: GenerateOpti
   for (const update of updates) {
     const index = resolved.specs.findIndex((spec) => spec.name === update.environment);
     if (index === -1) {
-      throw new ArgusKustomizeError("USAGE", `--set-image: the tree has no environment "${update.environment}" (have: ${resolved.specs.map((spec) => spec.name).join(", ")})`, {
-        location: { environment: update.environment, field: "--set-image" },
-      });
+      throw new ArgusKustomizeError(
+        "USAGE",
+        `--set-image: the tree has no environment "${update.environment}" (have: ${resolved.specs.map((spec) => spec.name).join(", ")})`,
+        {
+          location: { environment: update.environment, field: "--set-image" },
+        },
+      );
     }
     if (!componentNames(registry).includes(update.component)) {
       throw new ArgusKustomizeError("USAGE", `--set-image: no component "${update.component}" (components: ${componentNames(registry).join(", ")})`, {
@@ -138,9 +149,13 @@ async function imageEdits(updates: readonly ImageUpdate[], options: GenerateOpti
       );
     }
     if ("spec" in source) {
-      throw new ArgusKustomizeError("USAGE", `--set-image: "${update.environment}" is defined by a script (stored whole in the record); change its images there and run the script`, {
-        location: { environment: update.environment, field: `images.${update.component}` },
-      });
+      throw new ArgusKustomizeError(
+        "USAGE",
+        `--set-image: "${update.environment}" is defined by a script (stored whole in the record); change its images there and run the script`,
+        {
+          location: { environment: update.environment, field: `images.${update.component}` },
+        },
+      );
     }
     const absolute = path.resolve(root, source.file);
     let edit = edits.get(absolute);
@@ -176,7 +191,9 @@ function writeEdits(files: readonly FileEdit[]): () => void {
       }
     }
     if (failed.length > 0) {
-      throw new ArgusKustomizeError("FILE_ACCESS", `could not put back ${failed.join(", ")}: restore it from git (git checkout -- FILE)`, { location: { field: "--set-image" } });
+      throw new ArgusKustomizeError("FILE_ACCESS", `could not put back ${failed.join(", ")}: restore it from git (git checkout -- FILE)`, {
+        location: { field: "--set-image" },
+      });
     }
   };
   for (const edit of files) {

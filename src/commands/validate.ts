@@ -67,7 +67,11 @@ export async function validate(environments: readonly string[] = [], options: Va
       environment: name,
       dir: overlayDir(name),
       objects: rendered.objects.length,
-      violations: await validateCached(rendered, policyContextOf(byName.get(name)!, components), placeholderSeeds.length === 0 ? validationStoreOf(cache) : false),
+      violations: await validateCached(
+        rendered,
+        policyContextOf(byName.get(name)!, components),
+        placeholderSeeds.length === 0 ? validationStoreOf(cache) : false,
+      ),
       placeholderSeeds,
       notices: [...environmentNotices(byName.get(name)!), ...(await applicationNoticesOnDisk(dir, name, owned))],
     });

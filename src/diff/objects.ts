@@ -55,10 +55,12 @@ export function diffObjects(from: readonly RenderedObject[], to: readonly Render
     for (const change of diffValues(objectA, objectB, [])) changed.push({ kind, name, ...change });
   }
   const only = (left: Map<string, unknown>, right: Map<string, unknown>) =>
-    [...left.keys()].filter((key) => !right.has(key)).map((key) => {
-      const [kind, name] = splitKey(key);
-      return { kind, name };
-    });
+    [...left.keys()]
+      .filter((key) => !right.has(key))
+      .map((key) => {
+        const [kind, name] = splitKey(key);
+        return { kind, name };
+      });
   return { changed, added: only(b, a), removed: only(a, b) };
 }
 
@@ -120,7 +122,9 @@ function diffValues(a: unknown, b: unknown, pathSoFar: string[]): Change[] {
   if (Array.isArray(a) && Array.isArray(b)) {
     // Lists of named items (containers, env, ports, volumes) are compared by name, so one added
     // env var is one change, not a shift of every later index.
-    const named = (list: unknown[]) => list.every((item) => isRecord(item) && typeof item["name"] === "string") && new Set(list.map((item) => (item as { name: string }).name)).size === list.length;
+    const named = (list: unknown[]) =>
+      list.every((item) => isRecord(item) && typeof item["name"] === "string") &&
+      new Set(list.map((item) => (item as { name: string }).name)).size === list.length;
     if (named(a) && named(b)) {
       const byName = (list: unknown[]) => new Map(list.map((item) => [(item as { name: string }).name, item]));
       const mapA = byName(a);

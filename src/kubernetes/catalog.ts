@@ -21,7 +21,8 @@ export const KUBERNETES_RULES: readonly KubernetesRule[] = [
   {
     id: "qualified-name",
     fields: ["*.labels.*", "*.annotations.*", "scheduling.*.nodeSelector.*", "scheduling.*.tolerations.*.key"],
-    summary: "A label or annotation key: an optional DNS-1123 subdomain prefix of at most 253 characters and '/', then a name of at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit. Annotation keys are checked lowercased.",
+    summary:
+      "A label or annotation key: an optional DNS-1123 subdomain prefix of at most 253 characters and '/', then a name of at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit. Annotation keys are checked lowercased.",
     upstream: "IsQualifiedName / content.IsLabelKey (apimachinery), ValidateAnnotations",
   },
   {
@@ -38,7 +39,16 @@ export const KUBERNETES_RULES: readonly KubernetesRule[] = [
   },
   {
     id: "dns-names",
-    fields: ["name", "namespace", "imagePullSecrets.*", "ingress.tlsSecretName", "ingress.className", "storage.className", "scheduling.*.priorityClassName", "networkPolicy.*Namespace"],
+    fields: [
+      "name",
+      "namespace",
+      "imagePullSecrets.*",
+      "ingress.tlsSecretName",
+      "ingress.className",
+      "storage.className",
+      "scheduling.*.priorityClassName",
+      "networkPolicy.*Namespace",
+    ],
     summary: "Names are DNS-1123 labels (at most 63) or subdomains (at most 253): lowercase letters, digits, '-' (and '.' between labels).",
     upstream: "IsDNS1123Label, IsDNS1123Subdomain (apimachinery); NameIsDNSSubdomain for Secrets, classes and PriorityClasses",
   },
@@ -64,8 +74,7 @@ export const KUBERNETES_RULES: readonly KubernetesRule[] = [
     id: "cidr-canonical",
     fields: ["networkPolicy.egress.allowCidrs.*"],
     summary: "No leading zeros in an IPv4 part, and no bits set after the prefix (10.0.0.1/8).",
-    ours:
-      "the API server only warns (GetWarningsForCIDR): leading zeros are read as decimal by Kubernetes and as octal by other tools, and it says it will refuse them; bits after the prefix are ambiguous, and the policy would silently mean the whole network",
+    ours: "the API server only warns (GetWarningsForCIDR): leading zeros are read as decimal by Kubernetes and as octal by other tools, and it says it will refuse them; bits after the prefix are ambiguous, and the policy would silently mean the whole network",
   },
   {
     id: "tolerations",
@@ -103,7 +112,8 @@ export const KUBERNETES_RULES: readonly KubernetesRule[] = [
   {
     id: "disruption-rounding",
     fields: ["disruptionBudgets.*.minAvailable"],
-    summary: "A percentage is scaled against the expected pods and rounded up, as the disruption controller does (see the rule disruption-budget-allows-drain).",
+    summary:
+      "A percentage is scaled against the expected pods and rounded up, as the disruption controller does (see the rule disruption-budget-allows-drain).",
     upstream: "GetScaledValueFromIntOrPercent(roundUp=true) in the disruption controller",
   },
 ];

@@ -38,7 +38,9 @@ export function dns1123SubdomainProblems(value: string): string[] {
   const problems: string[] = [];
   if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) problems.push(`is ${value.length} characters long: at most ${DNS1123_SUBDOMAIN_MAX_LENGTH}`);
   if (!DNS1123_SUBDOMAIN.test(value)) {
-    problems.push(`${quoted(value)} is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit (like example.com)`);
+    problems.push(
+      `${quoted(value)} is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit (like example.com)`,
+    );
   }
   return problems;
 }
@@ -94,8 +96,10 @@ export function qualifiedNameProblems(value: string): string[] {
   }
   if (name === "") problems.push(`${quoted(value)} has an empty name${prefix !== undefined ? " after '/'" : ""}`);
   else {
-    if (name.length > QUALIFIED_NAME_PART_MAX_LENGTH) problems.push(`its name part is ${name.length} characters long: at most ${QUALIFIED_NAME_PART_MAX_LENGTH}`);
-    if (!NAME_PART.test(name)) problems.push(`${quoted(value)} is not a valid key: the name must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+    if (name.length > QUALIFIED_NAME_PART_MAX_LENGTH)
+      problems.push(`its name part is ${name.length} characters long: at most ${QUALIFIED_NAME_PART_MAX_LENGTH}`);
+    if (!NAME_PART.test(name))
+      problems.push(`${quoted(value)} is not a valid key: the name must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
   }
   return problems;
 }
@@ -103,8 +107,10 @@ export function qualifiedNameProblems(value: string): string[] {
 /** IsLabelValue: empty, or at most 63 letters, digits, '-', '_', '.', starting and ending with a letter or digit. */
 export function labelValueProblems(value: string): string[] {
   const problems: string[] = [];
-  if (value.length > QUALIFIED_NAME_PART_MAX_LENGTH) problems.push(`is ${value.length} characters long: a label value holds at most ${QUALIFIED_NAME_PART_MAX_LENGTH}`);
-  if (!LABEL_VALUE.test(value)) problems.push(`${quoted(value)} is not a valid label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
+  if (value.length > QUALIFIED_NAME_PART_MAX_LENGTH)
+    problems.push(`is ${value.length} characters long: a label value holds at most ${QUALIFIED_NAME_PART_MAX_LENGTH}`);
+  if (!LABEL_VALUE.test(value))
+    problems.push(`${quoted(value)} is not a valid label value: letters, digits, '-', '_' and '.', starting and ending with a letter or digit`);
   return problems;
 }
 

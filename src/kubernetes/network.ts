@@ -38,7 +38,10 @@ export function ipBlockProblems(cidr: string, except: readonly string[] = []): {
     const inner = parseCidr(entry);
     if (typeof inner === "string") problems.push({ field: ["except", index], message: inner });
     else if (typeof outer !== "string" && !strictlyInside(inner, outer)) {
-      problems.push({ field: ["except", index], message: `${quoted(entry)} is not a strict subset of ${quoted(cidr)}: an except entry must lie inside the cidr and be smaller` });
+      problems.push({
+        field: ["except", index],
+        message: `${quoted(entry)} is not a strict subset of ${quoted(cidr)}: an except entry must lie inside the cidr and be smaller`,
+      });
     }
   });
   return problems;

@@ -33,7 +33,7 @@ export function tolerationProblems(toleration: unknown): FieldProblem[] {
   const tolerated = typeof value["value"] === "string" ? value["value"] : "";
   if (key !== "") for (const message of qualifiedNameProblems(key)) problems.push({ field: ["key"], message });
   if (key === "" && operator !== "Exists") {
-    problems.push({ field: ["operator"], message: 'must be Exists when key is empty (an empty key with Exists tolerates every taint)' });
+    problems.push({ field: ["operator"], message: "must be Exists when key is empty (an empty key with Exists tolerates every taint)" });
   }
   if (value["tolerationSeconds"] !== undefined && value["effect"] !== "NoExecute") {
     problems.push({ field: ["effect"], message: "must be NoExecute when tolerationSeconds is set (only a NoExecute taint evicts after a time)" });
@@ -63,7 +63,12 @@ export function affinityProblems(affinity: unknown): FieldProblem[] {
   for (const kind of ["podAffinity", "podAntiAffinity"] as const) {
     const pod = asRecord(value[kind]);
     if (pod === undefined) continue;
-    eachItem(pod["requiredDuringSchedulingIgnoredDuringExecution"], [kind, "requiredDuringSchedulingIgnoredDuringExecution"], problems, podAffinityTermProblems);
+    eachItem(
+      pod["requiredDuringSchedulingIgnoredDuringExecution"],
+      [kind, "requiredDuringSchedulingIgnoredDuringExecution"],
+      problems,
+      podAffinityTermProblems,
+    );
     eachItem(pod["preferredDuringSchedulingIgnoredDuringExecution"], [kind, "preferredDuringSchedulingIgnoredDuringExecution"], problems, (term) => {
       const weighted = asRecord(term) ?? {};
       return [...weightProblems(weighted["weight"]), ...within(["podAffinityTerm"], podAffinityTermProblems(weighted["podAffinityTerm"]))];
@@ -76,7 +81,9 @@ export function affinityProblems(affinity: unknown): FieldProblem[] {
 export function nodeSelectorProblems(selector: unknown): FieldProblem[] {
   const terms = asRecord(selector)?.["nodeSelectorTerms"];
   if (!Array.isArray(terms) || terms.length === 0) {
-    return [{ field: ["nodeSelectorTerms"], message: "must hold at least one node selector term (an empty list matches no node: the pods would never be scheduled)" }];
+    return [
+      { field: ["nodeSelectorTerms"], message: "must hold at least one node selector term (an empty list matches no node: the pods would never be scheduled)" },
+    ];
   }
   return terms.flatMap((term, index) => within(["nodeSelectorTerms", index], nodeSelectorTermProblems(term)));
 }
@@ -109,7 +116,10 @@ function nodeRequirementProblems(requirement: unknown): FieldProblem[] {
       if (values.length !== 1) problems.push({ field: ["values"], message: `must hold exactly one value when operator is ${String(value["operator"])}` });
       break;
     default:
-      problems.push({ field: ["operator"], message: `${quoted(String(value["operator"]))} is not a node selector operator: In, NotIn, Exists, DoesNotExist, Gt or Lt` });
+      problems.push({
+        field: ["operator"],
+        message: `${quoted(String(value["operator"]))} is not a node selector operator: In, NotIn, Exists, DoesNotExist, Gt or Lt`,
+      });
   }
   problems.push(...keyProblems(value["key"], ["key"]));
   values.forEach((item, index) => {
@@ -132,7 +142,8 @@ function nodeFieldRequirementProblems(requirement: unknown): FieldProblem[] {
     problems.push({ field: ["key"], message: `${quoted(String(value["key"]))} is not a node field selector key: only metadata.name` });
   } else {
     values.forEach((item, index) => {
-      for (const message of typeof item === "string" ? dns1123SubdomainProblems(item) : ["must be a string"]) problems.push({ field: ["values", index], message });
+      for (const message of typeof item === "string" ? dns1123SubdomainProblems(item) : ["must be a string"])
+        problems.push({ field: ["values", index], message });
     });
   }
   return problems;
@@ -145,7 +156,9 @@ function podAffinityTermProblems(term: unknown): FieldProblem[] {
   for (const selector of ["labelSelector", "namespaceSelector"] as const) {
     if (value[selector] !== undefined && value[selector] !== null) problems.push(...within([selector], labelSelectorProblems(value[selector])));
   }
-  eachItem(value["namespaces"], ["namespaces"], problems, (name) => (typeof name === "string" ? dns1123LabelProblems(name) : ["must be a string"]).map((message) => ({ field: [], message })));
+  eachItem(value["namespaces"], ["namespaces"], problems, (name) =>
+    (typeof name === "string" ? dns1123LabelProblems(name) : ["must be a string"]).map((message) => ({ field: [], message })),
+  );
   // validateMatchLabelKeysAndMismatchLabelKeys: the keys are merged into the labelSelector by
   // the API server, so they need one and must not repeat its expressions or each other.
   const selected = new Set(
@@ -155,19 +168,25 @@ function podAffinityTermProblems(term: unknown): FieldProblem[] {
   );
   const matchKeys = Array.isArray(value["matchLabelKeys"]) ? (value["matchLabelKeys"] as unknown[]) : [];
   const mismatchKeys = Array.isArray(value["mismatchLabelKeys"]) ? (value["mismatchLabelKeys"] as unknown[]) : [];
-  for (const [name, keys] of [["matchLabelKeys", matchKeys], ["mismatchLabelKeys", mismatchKeys]] as const) {
+  for (const [name, keys] of [
+    ["matchLabelKeys", matchKeys],
+    ["mismatchLabelKeys", mismatchKeys],
+  ] as const) {
     if (keys.length > 0 && (value["labelSelector"] === undefined || value["labelSelector"] === null)) {
       problems.push({ field: [name], message: "must not be set without a labelSelector" });
       continue;
     }
     keys.forEach((key, index) => {
       problems.push(...keyProblems(key, [name, index]));
-      if (typeof key === "string" && selected.has(key)) problems.push({ field: [name, index], message: `${quoted(key)} is also in labelSelector.matchExpressions` });
-      if (name === "mismatchLabelKeys" && matchKeys.includes(key)) problems.push({ field: [name, index], message: `${quoted(String(key))} is in both matchLabelKeys and mismatchLabelKeys` });
+      if (typeof key === "string" && selected.has(key))
+        problems.push({ field: [name, index], message: `${quoted(key)} is also in labelSelector.matchExpressions` });
+      if (name === "mismatchLabelKeys" && matchKeys.includes(key))
+        problems.push({ field: [name, index], message: `${quoted(String(key))} is in both matchLabelKeys and mismatchLabelKeys` });
     });
   }
   const topologyKey = value["topologyKey"];
-  if (typeof topologyKey !== "string" || topologyKey === "") problems.push({ field: ["topologyKey"], message: "is required (the node label that groups nodes, like kubernetes.io/hostname)" });
+  if (typeof topologyKey !== "string" || topologyKey === "")
+    problems.push({ field: ["topologyKey"], message: "is required (the node label that groups nodes, like kubernetes.io/hostname)" });
   else problems.push(...keyProblems(topologyKey, ["topologyKey"]));
   return problems;
 }
@@ -191,7 +210,10 @@ export function labelSelectorProblems(selector: unknown): FieldProblem[] {
         if (values.length > 0) found.push({ field: ["values"], message: `must be empty when operator is ${String(requirement["operator"])}` });
         break;
       default:
-        found.push({ field: ["operator"], message: `${quoted(String(requirement["operator"]))} is not a label selector operator: In, NotIn, Exists or DoesNotExist` });
+        found.push({
+          field: ["operator"],
+          message: `${quoted(String(requirement["operator"]))} is not a label selector operator: In, NotIn, Exists or DoesNotExist`,
+        });
     }
     found.push(...keyProblems(requirement["key"], ["key"]));
     values.forEach((item, index) => {
@@ -218,7 +240,9 @@ function keyProblems(key: unknown, field: Path): FieldProblem[] {
 
 /** The weight of a preferred term: 1 to 100. */
 function weightProblems(weight: unknown): FieldProblem[] {
-  return typeof weight === "number" && Number.isInteger(weight) && weight >= 1 && weight <= 100 ? [] : [{ field: ["weight"], message: `must be a whole number from 1 to 100, not ${quoted(String(weight))}` }];
+  return typeof weight === "number" && Number.isInteger(weight) && weight >= 1 && weight <= 100
+    ? []
+    : [{ field: ["weight"], message: `must be a whole number from 1 to 100, not ${quoted(String(weight))}` }];
 }
 
 function within(prefix: Path, problems: readonly FieldProblem[]): FieldProblem[] {

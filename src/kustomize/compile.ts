@@ -12,9 +12,7 @@ import { GENERATED_CONFIG_ANNOTATIONS } from "../model/argocd-spec.js";
 import { KUSTOMIZATION_HEADER, type Kustomization, type KustomizePatch } from "./kustomization.js";
 
 /** A file of the generated tree, by its POSIX path relative to the tree's root. */
-export type PlannedFile =
-  | { readonly path: string; readonly documents: readonly unknown[] }
-  | { readonly path: string; readonly text: string };
+export type PlannedFile = { readonly path: string; readonly documents: readonly unknown[] } | { readonly path: string; readonly text: string };
 
 /**
  * A file generate creates once when missing and then never touches again (a dev Secret's random
@@ -34,10 +32,18 @@ export interface TreePlan {
 }
 
 /** Kustomize's files for the base and one overlay per environment, verified in-process. */
-export function compileTree<C extends string>(base: ArgusBase<C>, environments: readonly EnvironmentSpec<C>[], options: { readonly validated?: boolean } = {}): TreePlan {
+export function compileTree<C extends string>(
+  base: ArgusBase<C>,
+  environments: readonly EnvironmentSpec<C>[],
+  options: { readonly validated?: boolean } = {},
+): TreePlan {
   // Specs are validated once per run: resolveEnvironments did it for files and the record; a
   // script calling this directly gets the same validator here.
-  if (options.validated !== true) loadEnvironments(environments.map((spec) => ({ spec })), base.components);
+  if (options.validated !== true)
+    loadEnvironments(
+      environments.map((spec) => ({ spec })),
+      base.components,
+    );
   const files: PlannedFile[] = [...compileBase(base as ArgusBase<string>)];
   const seeds: SeedFile[] = [];
   for (const spec of environments) {

@@ -24,30 +24,42 @@ export function escapeHatchProblems(kind: string, before: unknown, after: unknow
     if (!afterContainers.has(name)) {
       problems.push(`removes container "${name}" (or the pod spec holding it): the tool owns its containers, and ${imageField(name)} would match nothing`);
     } else if (afterContainers.get(name) !== image) {
-      problems.push(`changes the image of container "${name}" from ${String(image)} to ${String(afterContainers.get(name))}: set it with ${imageField(name)} (repository, tag or digest) instead`);
+      problems.push(
+        `changes the image of container "${name}" from ${String(image)} to ${String(afterContainers.get(name))}: set it with ${imageField(name)} (repository, tag or digest) instead`,
+      );
     }
   }
   if (kind === "Deployment") {
     const selectorBefore = at(before, ["spec", "selector"]);
     const selectorAfter = at(after, ["spec", "selector"]);
     if (!isDeepStrictEqual(selectorBefore, selectorAfter)) {
-      problems.push(`changes spec.selector from ${JSON.stringify(selectorBefore ?? null)} to ${JSON.stringify(selectorAfter ?? null)}: a Deployment's selector is immutable on a live cluster`);
+      problems.push(
+        `changes spec.selector from ${JSON.stringify(selectorBefore ?? null)} to ${JSON.stringify(selectorAfter ?? null)}: a Deployment's selector is immutable on a live cluster`,
+      );
     } else if (selectsOwnPods(before) && !selectsOwnPods(after)) {
-      problems.push(`changes the pod labels (spec.template.metadata.labels) so that the Deployment's selector ${JSON.stringify(selectorAfter ?? null)} no longer selects its own pods`);
+      problems.push(
+        `changes the pod labels (spec.template.metadata.labels) so that the Deployment's selector ${JSON.stringify(selectorAfter ?? null)} no longer selects its own pods`,
+      );
     }
     const name = at(after, ["metadata", "name"]);
     if (registry.some((component) => component.singleWriter && component.deploymentName === name)) {
       const strategy = at(after, ["spec", "strategy", "type"]);
       const replicas = at(after, ["spec", "replicas"]);
-      if (strategy !== "Recreate" && strategy !== at(before, ["spec", "strategy", "type"])) problems.push(`sets spec.strategy.type to ${JSON.stringify(strategy ?? null)}: ${String(name)} is a single writer (one database file), so it is always replaced with Recreate`);
-      if (replicas !== undefined && !(typeof replicas === "number" && replicas <= 1) && replicas !== at(before, ["spec", "replicas"])) problems.push(`sets spec.replicas to ${JSON.stringify(replicas)}: ${String(name)} is a single writer, at most one replica (use replicas.<component>)`);
+      if (strategy !== "Recreate" && strategy !== at(before, ["spec", "strategy", "type"]))
+        problems.push(
+          `sets spec.strategy.type to ${JSON.stringify(strategy ?? null)}: ${String(name)} is a single writer (one database file), so it is always replaced with Recreate`,
+        );
+      if (replicas !== undefined && !(typeof replicas === "number" && replicas <= 1) && replicas !== at(before, ["spec", "replicas"]))
+        problems.push(`sets spec.replicas to ${JSON.stringify(replicas)}: ${String(name)} is a single writer, at most one replica (use replicas.<component>)`);
     }
   }
   if (kind === "Service") {
     const selectorBefore = at(before, ["spec", "selector"]);
     const selectorAfter = at(after, ["spec", "selector"]);
     if (!isDeepStrictEqual(selectorBefore, selectorAfter)) {
-      problems.push(`changes spec.selector from ${JSON.stringify(selectorBefore ?? null)} to ${JSON.stringify(selectorAfter ?? null)}: the Service would stop sending traffic to the component's pods`);
+      problems.push(
+        `changes spec.selector from ${JSON.stringify(selectorBefore ?? null)} to ${JSON.stringify(selectorAfter ?? null)}: the Service would stop sending traffic to the component's pods`,
+      );
     }
   }
   for (const option of KEEP_OPTIONS) {
@@ -77,7 +89,9 @@ function selectsOwnPods(object: unknown): boolean {
   const matchLabels = at(object, ["spec", "selector", "matchLabels"]);
   const labels = at(object, ["spec", "template", "metadata", "labels"]);
   if (typeof matchLabels !== "object" || matchLabels === null || Object.keys(matchLabels).length === 0) return false;
-  return Object.entries(matchLabels).every(([key, value]) => typeof labels === "object" && labels !== null && (labels as Record<string, unknown>)[key] === value);
+  return Object.entries(matchLabels).every(
+    ([key, value]) => typeof labels === "object" && labels !== null && (labels as Record<string, unknown>)[key] === value,
+  );
 }
 
 function at(value: unknown, path: readonly string[]): unknown {

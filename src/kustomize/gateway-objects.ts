@@ -38,7 +38,9 @@ export function httpRoute(components: readonly ComponentDefinition[], spec: Envi
   const rules: HTTPRouteRule[] = [];
   for (const component of components) {
     if (component.port === undefined) continue;
-    const served = (component.routes ?? []).filter((candidate) => candidate.optIn === undefined || (candidate.optIn === "metrics" && route.exposeMetrics === true));
+    const served = (component.routes ?? []).filter(
+      (candidate) => candidate.optIn === undefined || (candidate.optIn === "metrics" && route.exposeMetrics === true),
+    );
     // Plain routes first, then each kind of traffic, in registry order.
     for (const traffic of [undefined, "upload", "websocket"] as const) {
       const paths = served.filter((candidate) => candidate.traffic === traffic).map((candidate) => candidate.path);
@@ -73,5 +75,9 @@ export function httpRoute(components: readonly ComponentDefinition[], spec: Envi
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]!]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]!]),
+  );
 }

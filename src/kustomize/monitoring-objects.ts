@@ -54,7 +54,10 @@ export interface MonitoringTarget {
  *
  * @throws ArgusKustomizeError INVALID_SPEC when no component of the registry serves metrics
  */
-export function metricsComponent(components: readonly ComponentDefinition[], environment: string): { component: ComponentDefinition & { port: number }; path: string } {
+export function metricsComponent(
+  components: readonly ComponentDefinition[],
+  environment: string,
+): { component: ComponentDefinition & { port: number }; path: string } {
   for (const component of components) {
     const route = component.routes?.find((candidate) => candidate.optIn === "metrics");
     if (route !== undefined && component.port !== undefined) return { component: component as ComponentDefinition & { port: number }, path: route.path };

@@ -53,7 +53,9 @@ export function autoscaler(component: ComponentDefinition, autoscaling: Autoscal
       scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: component.deploymentName },
       minReplicas: autoscaling.minReplicas,
       maxReplicas: autoscaling.maxReplicas,
-      metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.targetCPUUtilizationPercentage } } }],
+      metrics: [
+        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: autoscaling.targetCPUUtilizationPercentage } } },
+      ],
     },
   };
 }
@@ -139,7 +141,15 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
                 ],
               },
               { to: [{ podSelector: {} }] },
-              ...(egress.allowCidrs.length > 0 ? [{ to: egress.allowCidrs.map((entry) => ({ ipBlock: typeof entry === "string" ? { cidr: entry } : { cidr: entry.cidr, except: [...entry.except] } })) }] : []),
+              ...(egress.allowCidrs.length > 0
+                ? [
+                    {
+                      to: egress.allowCidrs.map((entry) => ({
+                        ipBlock: typeof entry === "string" ? { cidr: entry } : { cidr: entry.cidr, except: [...entry.except] },
+                      })),
+                    },
+                  ]
+                : []),
             ],
           }
         : {}),
@@ -148,5 +158,9 @@ export function networkPolicy(components: readonly ComponentDefinition[], compon
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]!]));
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]!]),
+  );
 }

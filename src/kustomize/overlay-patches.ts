@@ -60,7 +60,11 @@ function typedPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>): O
 }
 
 /** A component's Deployment: resources, autoscaling, pull secrets, scheduling and spreading. */
-function workloadPatch(workload: Modeled<Deployment, string>, component: ComponentDefinition, spec: EnvironmentSpec<string>): ResourcePatch<Deployment, string> {
+function workloadPatch(
+  workload: Modeled<Deployment, string>,
+  component: ComponentDefinition,
+  spec: EnvironmentSpec<string>,
+): ResourcePatch<Deployment, string> {
   const patch = ResourcePatch.of(workload);
   const wanted = spec.resources?.[component.name];
   patch.container(component.name, (container) => {
@@ -78,7 +82,10 @@ function workloadPatch(workload: Modeled<Deployment, string>, component: Compone
   if (autoscaling !== undefined) patch.remove(["spec", "replicas"]);
   const pod = ["spec", "template", "spec"] as const;
   if (spec.imagePullSecrets !== undefined && spec.imagePullSecrets.length > 0) {
-    patch.set([...pod, "imagePullSecrets"], spec.imagePullSecrets.map((name) => ({ name })));
+    patch.set(
+      [...pod, "imagePullSecrets"],
+      spec.imagePullSecrets.map((name) => ({ name })),
+    );
   }
   const scheduling = spec.scheduling?.[component.name];
   if (scheduling?.nodeSelector !== undefined) patch.set([...pod, "nodeSelector"], { ...scheduling.nodeSelector });
@@ -91,7 +98,14 @@ function workloadPatch(workload: Modeled<Deployment, string>, component: Compone
     // ScheduleAnyway: a one-node cluster still runs them all.
     patch.set(
       [...pod, "topologySpreadConstraints"],
-      [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(component.name) } }],
+      [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: selectorLabels(component.name) },
+        },
+      ],
     );
   }
   return patch;
@@ -99,7 +113,11 @@ function workloadPatch(workload: Modeled<Deployment, string>, component: Compone
 
 function withMetadata<T extends KubeObject>(patch: ResourcePatch<T, string>, metadata: ObjectMetadataSpec | undefined): ResourcePatch<T, string> {
   // Paths typed against the generic object: metadata is common to every kind.
-  const set = (path: readonly ["metadata", "labels" | "annotations", string], value: string) => (patch as unknown as ResourcePatch<KubeObject & { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } }, string>).set(path, value);
+  const set = (path: readonly ["metadata", "labels" | "annotations", string], value: string) =>
+    (patch as unknown as ResourcePatch<KubeObject & { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } }, string>).set(
+      path,
+      value,
+    );
   for (const key of Object.keys(metadata?.labels ?? {}).sort()) set(["metadata", "labels", key], metadata!.labels![key]!);
   for (const key of Object.keys(metadata?.annotations ?? {}).sort()) set(["metadata", "annotations", key], metadata!.annotations![key]!);
   return patch;
@@ -117,30 +135,42 @@ function extraPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>, ty
     const modeled = baseResources(base).find((resource) => resource.object.kind === extra.target.kind && resource.object.metadata?.name === extra.target.name);
     if (modeled === undefined) {
       const known = baseResources(base).map((resource) => `${resource.object.kind}/${resource.object.metadata?.name}`);
-      throw new ArgusKustomizeError("TARGET_NOT_FOUND", `the base has no ${extra.target.kind} named ${extra.target.name} (base objects: ${known.join(", ")})`, { location: where(".target") });
+      throw new ArgusKustomizeError("TARGET_NOT_FOUND", `the base has no ${extra.target.kind} named ${extra.target.name} (base objects: ${known.join(", ")})`, {
+        location: where(".target"),
+      });
     }
     // The object as kustomize will hand it to this patch: the base with the typed patches applied.
     const working = structuredClone(modeled.object) as unknown as Record<string, unknown>;
     for (const earlier of typed) {
-      if (earlier.patch.target.kind === extra.target.kind && earlier.patch.target.name === extra.target.name) applyOperations(working, earlier.patch.operations, where(""));
+      if (earlier.patch.target.kind === extra.target.kind && earlier.patch.target.name === extra.target.name)
+        applyOperations(working, earlier.patch.operations, where(""));
     }
     const original = structuredClone(working);
     const operations = guardedOperations(working, extra, where);
     // Judged on the whole result, whatever paths the operations took.
     const broken = escapeHatchProblems(extra.target.kind, original, working, base.components);
     if (broken.length > 0) throw new ArgusKustomizeError("INVALID_SPEC", `the patch ${broken.join("; and ")}`, { location: where("") });
-    return { file: `patches/extra-${index}-${extra.target.kind.toLowerCase()}-${extra.target.name}.yaml`, patch: { target: targetOf(modeled.object), operations } };
+    return {
+      file: `patches/extra-${index}-${extra.target.kind.toLowerCase()}-${extra.target.name}.yaml`,
+      patch: { target: targetOf(modeled.object), operations },
+    };
   });
 }
 
-function guardedOperations(working: Record<string, unknown>, extra: ExtraPatchSpec, where: (suffix: string) => { environment: string; field: string }): JsonPatchOperation[] {
+function guardedOperations(
+  working: Record<string, unknown>,
+  extra: ExtraPatchSpec,
+  where: (suffix: string) => { environment: string; field: string },
+): JsonPatchOperation[] {
   const operations: JsonPatchOperation[] = [];
   const guarded = new Set<string>();
   let prefix = "";
   if (extra.container !== undefined) {
     const found = findContainer(working as KubeObject, extra.container);
     if (found === undefined) {
-      throw new ArgusKustomizeError("PATCH_CONTAINER_NOT_FOUND", `${extra.target.kind} ${extra.target.name} has no container named "${extra.container}"`, { location: where(".container") });
+      throw new ArgusKustomizeError("PATCH_CONTAINER_NOT_FOUND", `${extra.target.kind} ${extra.target.name} has no container named "${extra.container}"`, {
+        location: where(".container"),
+      });
     }
     prefix = toJsonPointer(["spec", "template", "spec", "containers", found.index]);
   }
@@ -148,14 +178,20 @@ function guardedOperations(working: Record<string, unknown>, extra: ExtraPatchSp
     const at = where(`.operations.${opIndex}`);
     const path = `${prefix}${given.path}`;
     if (given.path !== "" && !given.path.startsWith("/")) {
-      throw new ArgusKustomizeError("PATCH_PATH_UNRESOLVABLE", `path ${given.path} is not a JSON pointer (it starts with /)`, { location: { ...at, field: `${at.field}.path` } });
+      throw new ArgusKustomizeError("PATCH_PATH_UNRESOLVABLE", `path ${given.path} is not a JSON pointer (it starts with /)`, {
+        location: { ...at, field: `${at.field}.path` },
+      });
     }
     // A component's image is set by images.<component> (kustomize's images transformer, and
     // --set-image): a patch that swapped it would leave that entry matching nothing, silently.
     if (touchesComponentImage(path, given.op)) {
-      throw new ArgusKustomizeError("INVALID_SPEC", `${given.op} ${path} would change a component's image: set it with images.<component> (repository, tag or digest) instead`, {
-        location: { ...at, field: `${at.field}.path` },
-      });
+      throw new ArgusKustomizeError(
+        "INVALID_SPEC",
+        `${given.op} ${path} would change a component's image: set it with images.<component> (repository, tag or digest) instead`,
+        {
+          location: { ...at, field: `${at.field}.path` },
+        },
+      );
     }
     for (const guard of nameGuards(working, path)) {
       if (guarded.has(guard.path)) continue;

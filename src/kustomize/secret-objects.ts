@@ -62,7 +62,11 @@ export function externalSecret(mode: ExternalSecretModeSpec): ExternalSecret {
         return [
           {
             secretKey: name,
-            remoteRef: { key: ref.key, ...(ref.property !== undefined ? { property: ref.property } : {}), ...(ref.version !== undefined ? { version: ref.version } : {}) },
+            remoteRef: {
+              key: ref.key,
+              ...(ref.property !== undefined ? { property: ref.property } : {}),
+              ...(ref.version !== undefined ? { version: ref.version } : {}),
+            },
           },
         ];
       }),

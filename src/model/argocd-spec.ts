@@ -11,7 +11,11 @@ import type { SpecProblem } from "./spec-problem.js";
 /** `argocd:` of an environment: whether it gets an Argo CD Application, and how that syncs. */
 export const argocdSpecSchema = z
   .strictObject({
-    enabled: z.boolean({ error: "must be true or false" }).optional().describe("Write argocd/<name>.yaml, an Argo CD Application for this overlay (the built-in prod: true)").meta({ default: false }),
+    enabled: z
+      .boolean({ error: "must be true or false" })
+      .optional()
+      .describe("Write argocd/<name>.yaml, an Argo CD Application for this overlay (the built-in prod: true)")
+      .meta({ default: false }),
     automated: z
       .strictObject({
         prune: z.boolean({ error: "must be true or false" }).optional().describe("Delete objects that left the overlay").meta({ default: false }),

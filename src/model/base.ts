@@ -81,7 +81,9 @@ function probes(component: ComponentDefinition): Pick<Container, "livenessProbe"
   const { action, startup } = component.probes;
   if ("httpGet" in action && component.port === undefined) throw new Error(`component "${component.name}" has an HTTP probe but no port`);
   const handler = (timing: Omit<Probe, "httpGet" | "exec">): Probe =>
-    "httpGet" in action ? { httpGet: { path: action.httpGet.path, port: component.port! }, ...timing } : { exec: { command: [...action.exec.command] }, ...timing };
+    "httpGet" in action
+      ? { httpGet: { path: action.httpGet.path, port: component.port! }, ...timing }
+      : { exec: { command: [...action.exec.command] }, ...timing };
   return {
     ...(startup !== undefined ? { startupProbe: handler({ periodSeconds: startup.periodSeconds, failureThreshold: startup.failureThreshold }) } : {}),
     livenessProbe: handler({ initialDelaySeconds: component.probes.livenessInitialDelaySeconds, periodSeconds: component.probes.livenessPeriodSeconds }),
@@ -167,7 +169,11 @@ export function argusBase(components: ComponentRegistry = ARGUSAI_COMPONENTS): A
   for (const component of components) {
     workloads[component.name] = { file: `${component.name}-deployment.yaml`, object: deployment(components, component), containerNames: [component.name] };
     if (component.port !== undefined) {
-      services[component.name] = { file: `${component.name}-service.yaml`, object: clusterIpService({ ...component, port: component.port }), containerNames: [] };
+      services[component.name] = {
+        file: `${component.name}-service.yaml`,
+        object: clusterIpService({ ...component, port: component.port }),
+        containerNames: [],
+      };
     }
   }
   return {
@@ -192,7 +198,12 @@ export function argusBase(components: ComponentRegistry = ARGUSAI_COMPONENTS): A
     },
     serviceAccount: {
       file: "serviceaccount.yaml",
-      object: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: NAMES.serviceAccount, labels: sharedLabels() }, automountServiceAccountToken: false },
+      object: {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: NAMES.serviceAccount, labels: sharedLabels() },
+        automountServiceAccountToken: false,
+      },
       containerNames: [],
     },
     config: BASE_CONFIG,

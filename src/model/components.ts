@@ -73,7 +73,9 @@ export interface ComponentDefinition<N extends string = string> {
   /** Seconds the pod is given to shut down (Kubernetes' default is 30). */
   readonly terminationGracePeriodSeconds?: number;
   /** Plain environment variables; `service(name)` gives another component's Service address. */
-  readonly env?: (service: (component: string) => { readonly host: string; readonly port: number }) => ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  readonly env?: (
+    service: (component: string) => { readonly host: string; readonly port: number },
+  ) => ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** Ingress routes to this component (a component without a port has none). */
   readonly routes?: readonly ComponentRoute[];
   /** Components whose pods may open connections to this one (NetworkPolicy); the ingress controller always may. */
@@ -120,7 +122,14 @@ const BACKEND = defineComponent({
   // Shutdown drains the in-process event queue (~30 s) and stops camera threads (~5 s); the
   // default 30 s would SIGKILL the drain.
   terminationGracePeriodSeconds: 45,
-  routes: [{ path: "/api", traffic: "upload" }, { path: "/ws", traffic: "websocket" }, { path: "/health" }, { path: "/docs" }, { path: "/openapi.json" }, { path: "/metrics", optIn: "metrics" }],
+  routes: [
+    { path: "/api", traffic: "upload" },
+    { path: "/ws", traffic: "websocket" },
+    { path: "/health" },
+    { path: "/docs" },
+    { path: "/openapi.json" },
+    { path: "/metrics", optIn: "metrics" },
+  ],
   reachableFrom: ["frontend"],
 });
 

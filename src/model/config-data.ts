@@ -63,7 +63,9 @@ export function configKeyProblem(key: string): string | undefined {
  * configValueProblem("a\u2028b"); // "holds U+2028 (line separator) at position 2: kustomize fails on it"
  */
 export function configValueProblem(value: string): string | undefined {
-  const bad = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(value);
+  const bad = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(
+    value,
+  );
   if (bad !== null) {
     const char = bad[0];
     const at = `at position ${bad.index + 1}`;
@@ -71,10 +73,18 @@ export function configValueProblem(value: string): string | undefined {
       return `must be one line (${codePointName(char)} ${at}): config values become environment variables, and line breaks and other control characters are refused`;
     }
     if (char === "\u0000") return `holds a NUL character (U+0000) ${at}: an environment variable cannot hold one`;
-    if (char < "\u0020") return `holds the control character ${codePointName(char)} ${at}: config values become environment variables, and control characters (but tab) are refused`;
+    if (char < "\u0020")
+      return `holds the control character ${codePointName(char)} ${at}: config values become environment variables, and control characters (but tab) are refused`;
     if (char === "\u0085") return `holds U+0085 (next line) ${at}: kustomize silently turns it into a space`;
     if (char >= "\ud800" && char <= "\udfff") return `holds a lone surrogate (${codePointName(char)}) ${at}: not valid Unicode, and kustomize fails on it`;
-    const name = char === "\u2028" ? " (line separator)" : char === "\u2029" ? " (paragraph separator)" : char >= "\ufffe" ? " (a noncharacter)" : " (a control character)";
+    const name =
+      char === "\u2028"
+        ? " (line separator)"
+        : char === "\u2029"
+          ? " (paragraph separator)"
+          : char >= "\ufffe"
+            ? " (a noncharacter)"
+            : " (a control character)";
     return `holds ${codePointName(char)}${name} ${at}: kustomize fails on it`;
   }
   if (/^(["']).*\1$/s.test(value)) return "must not be wrapped in quotes: kustomize strips them from literals, so the pod would see the value without them";

@@ -116,7 +116,10 @@ export function environmentSourceFromText(text: string, file: string): Environme
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         if (index.has(key)) {
           const keyNode = pair.key as Node | null;
-          throw fail("malformed YAML or JSON: Map keys must be unique (a key is given twice)", keyNode?.range ? lineCounter.linePos(keyNode.range[0]).line : undefined);
+          throw fail(
+            "malformed YAML or JSON: Map keys must be unique (a key is given twice)",
+            keyNode?.range ? lineCounter.linePos(keyNode.range[0]).line : undefined,
+          );
         }
         index.set(key, pair);
       }
@@ -160,7 +163,11 @@ export function environmentSourceFromText(text: string, file: string): Environme
     spec = document.toJS({ maxAliasCount: 0 });
   } catch (error) {
     const aliases = /alias/i.test((error as Error).message);
-    throw fail(aliases ? "uses a YAML alias (*name); write the values out: aliases are not allowed in environment files" : `cannot be read: ${printable((error as Error).message)}`);
+    throw fail(
+      aliases
+        ? "uses a YAML alias (*name); write the values out: aliases are not allowed in environment files"
+        : `cannot be read: ${printable((error as Error).message)}`,
+    );
   }
   return { spec, file, lineOf };
 }

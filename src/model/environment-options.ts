@@ -17,7 +17,8 @@ export { DNS1123_LABEL, DNS1123_SUBDOMAIN };
  */
 
 /** An image repository: registry host (with port), path segments, lowercase (the OCI reference grammar, without tag or digest). */
-const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const IMAGE_REPOSITORY =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 /**
  * A name that must be a DNS-1123 subdomain of at most 253 characters (a Secret, a class). The
@@ -31,7 +32,11 @@ export const dnsSubdomain = (what: string) =>
     .regex(DNS1123_SUBDOMAIN, `is not a valid ${what} (lowercase DNS name)`);
 
 /** A label key (IsQualifiedName). */
-const labelKey = z.string().superRefine(refineAll(qualifiedNameProblems)).regex(QUALIFIED_NAME).max(253 + 1 + 63);
+const labelKey = z
+  .string()
+  .superRefine(refineAll(qualifiedNameProblems))
+  .regex(QUALIFIED_NAME)
+  .max(253 + 1 + 63);
 
 /**
  * An annotation key: the API server checks the key lowercased (ValidateAnnotations), so
@@ -82,14 +87,20 @@ export const imageSchema = z
     digest: z.string().regex(IMAGE_DIGEST, "is not sha256: followed by 64 lowercase hex digits").optional().describe("Image digest, sha256:<64 hex>"),
   })
   .superRefine((image, context) => {
-    if (image.tag !== undefined && image.digest !== undefined) context.addIssue({ code: "custom", path: ["digest"], message: "give a tag or a digest, not both" });
-    if (image.tag === undefined && image.digest === undefined && image.repository === undefined) context.addIssue({ code: "custom", message: "give a tag, a digest or a repository" });
+    if (image.tag !== undefined && image.digest !== undefined)
+      context.addIssue({ code: "custom", path: ["digest"], message: "give a tag or a digest, not both" });
+    if (image.tag === undefined && image.digest === undefined && image.repository === undefined)
+      context.addIssue({ code: "custom", message: "give a tag, a digest or a repository" });
   })
   .describe("An image: repository, and a tag or a digest (never both)")
   .meta({ anyOf: [{ required: ["tag"] }, { required: ["digest"] }, { required: ["repository"] }], not: { required: ["tag", "digest"] } });
 
 const percentOrCount = z.union([
-  z.number({ error: "must be a whole number or a percentage like \"50%\"" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)"),
+  z
+    .number({ error: 'must be a whole number or a percentage like "50%"' })
+    .int("is not a whole number")
+    .min(0, "must be >= 0")
+    .max(2_147_483_647, "is above 2147483647 (an int32)"),
   z.string().regex(/^(100|[1-9]?[0-9])%$/, "must be a whole number or a percentage from 0% to 100%"),
 ]);
 
@@ -111,11 +122,22 @@ export const disruptionBudgetSchema = z
 export const autoscalingSchema = z
   .strictObject({
     minReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least 1"),
-    maxReplicas: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(2_147_483_647).describe("At least minReplicas"),
-    targetCPUUtilizationPercentage: z.number({ error: "must be a number" }).int("is not a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000").describe("Average CPU use, in percent of the request, the autoscaler aims for"),
+    maxReplicas: z
+      .number({ error: "must be a number" })
+      .int("is not a whole number")
+      .min(1, "must be at least 1")
+      .max(2_147_483_647)
+      .describe("At least minReplicas"),
+    targetCPUUtilizationPercentage: z
+      .number({ error: "must be a number" })
+      .int("is not a whole number")
+      .min(1, "must be at least 1")
+      .max(1000, "must be at most 1000")
+      .describe("Average CPU use, in percent of the request, the autoscaler aims for"),
   })
   .superRefine((autoscaling, context) => {
-    if (autoscaling.maxReplicas < autoscaling.minReplicas) context.addIssue({ code: "custom", path: ["maxReplicas"], message: `must be at least minReplicas (${autoscaling.minReplicas})` });
+    if (autoscaling.maxReplicas < autoscaling.minReplicas)
+      context.addIssue({ code: "custom", path: ["maxReplicas"], message: `must be at least minReplicas (${autoscaling.minReplicas})` });
   })
   .describe("A HorizontalPodAutoscaler (autoscaling/v2) on CPU; only for stateless components");
 
@@ -123,17 +145,30 @@ export const autoscalingSchema = z
 const toleration = z
   .strictObject({
     key: z.string().optional().describe("The taint key tolerated; empty (with operator Exists) tolerates every taint"),
-    operator: z.enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' }).optional().describe("Equal (the default) matches value; Exists matches any value"),
+    operator: z
+      .enum(["Exists", "Equal"], { error: 'must be "Exists" or "Equal"' })
+      .optional()
+      .describe("Equal (the default) matches value; Exists matches any value"),
     value: z.string().optional().describe("The taint value matched by Equal; empty with Exists"),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' }).optional().describe("The taint effect matched; all effects when absent"),
-    tolerationSeconds: z.number({ error: "must be a number" }).int("is not a whole number").optional().describe("How long a NoExecute taint is tolerated before eviction; only with effect NoExecute"),
+    effect: z
+      .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], { error: 'must be "NoSchedule", "PreferNoSchedule" or "NoExecute"' })
+      .optional()
+      .describe("The taint effect matched; all effects when absent"),
+    tolerationSeconds: z
+      .number({ error: "must be a number" })
+      .int("is not a whole number")
+      .optional()
+      .describe("How long a NoExecute taint is tolerated before eviction; only with effect NoExecute"),
   })
   .superRefine(refineProblems(tolerationProblems))
   .describe("A toleration, as in a pod spec")
   // ValidateTolerations' rules across fields, as JSON Schema says them (for editors).
   .meta({
     allOf: [
-      { if: { not: { required: ["key"], properties: { key: { minLength: 1 } } } }, then: { required: ["operator"], properties: { operator: { const: "Exists" } } } },
+      {
+        if: { not: { required: ["key"], properties: { key: { minLength: 1 } } } },
+        then: { required: ["operator"], properties: { operator: { const: "Exists" } } },
+      },
       { if: { required: ["tolerationSeconds"] }, then: { required: ["effect"], properties: { effect: { const: "NoExecute" } } } },
       {
         if: { required: ["operator"], properties: { operator: { const: "Exists" } } },
@@ -156,7 +191,9 @@ export const schedulingSchema = z
       )
       .superRefine(refineProblems(affinityProblems))
       .optional()
-      .describe("A Kubernetes Affinity, as in a pod spec: checked by the API server's rules here, and against the Kubernetes schema when the overlay is validated"),
+      .describe(
+        "A Kubernetes Affinity, as in a pod spec: checked by the API server's rules here, and against the Kubernetes schema when the overlay is validated",
+      ),
     priorityClassName: dnsSubdomain("PriorityClass name").optional().describe("The PriorityClass of the pods (created outside this tree)"),
   })
   .describe("nodeSelector, tolerations, affinity and priorityClassName of the component's pods");
@@ -180,26 +217,34 @@ export const networkPolicySchema = z
       .max(63)
       .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
       .optional()
-      .describe("Namespace of the Gateway API data plane (its proxy pods), allowed like the ingress controller's: set it for httpRoute, and keep both while moving from an Ingress"),
+      .describe(
+        "Namespace of the Gateway API data plane (its proxy pods), allowed like the ingress controller's: set it for httpRoute, and keep both while moving from an Ingress",
+      ),
     egress: z
       .strictObject({
         allowCidrs: z
           .array(
-            z.union([
-              cidrString.describe("A network the pods may connect to, like 203.0.113.0/24 or 2001:db8::/32"),
-              z
-                .strictObject({
-                  cidr: cidrString.describe("The network"),
-                  except: z.array(cidrString.describe("A part of the network, like 10.1.0.0/16")).min(1, "must hold at least one CIDR").describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
-                })
-                .superRefine((block, context) => {
-                  for (const problem of ipBlockProblems(block.cidr, block.except)) {
-                    // The format of each CIDR is reported on its own field; here only the subset rule.
-                    if (/strict subset/.test(problem.message)) context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: block });
-                  }
-                })
-                .describe("A network with exceptions (a NetworkPolicy ipBlock)"),
-            ]).describe("A CIDR, or a CIDR with exceptions"),
+            z
+              .union([
+                cidrString.describe("A network the pods may connect to, like 203.0.113.0/24 or 2001:db8::/32"),
+                z
+                  .strictObject({
+                    cidr: cidrString.describe("The network"),
+                    except: z
+                      .array(cidrString.describe("A part of the network, like 10.1.0.0/16"))
+                      .min(1, "must hold at least one CIDR")
+                      .describe("Parts of the network the pods may not connect to, each inside cidr and smaller"),
+                  })
+                  .superRefine((block, context) => {
+                    for (const problem of ipBlockProblems(block.cidr, block.except)) {
+                      // The format of each CIDR is reported on its own field; here only the subset rule.
+                      if (/strict subset/.test(problem.message))
+                        context.addIssue({ code: "custom", path: [...problem.field], message: problem.message, input: block });
+                    }
+                  })
+                  .describe("A network with exceptions (a NetworkPolicy ipBlock)"),
+              ])
+              .describe("A CIDR, or a CIDR with exceptions"),
           )
           .describe("Where the pods may connect besides DNS and each other (AI APIs, cameras, MQTT)"),
       })
@@ -223,12 +268,18 @@ export const extraPatchSchema = z
   .strictObject({
     target: z
       .strictObject({
-        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)").describe("Kind of the base object, like Deployment"),
+        kind: z
+          .string()
+          .regex(/^[A-Z][A-Za-z0-9]*$/, "is not a kind (like Deployment)")
+          .describe("Kind of the base object, like Deployment"),
         name: z.string().min(1, "must not be empty").describe("Name of the base object, like argusai-backend"),
       })
       .describe("The base object the operations apply to"),
     container: z.string().optional().describe("Paths are relative to this container (addressed by name, guarded by a test op)"),
-    operations: z.array(patchOperation.describe("One JSON6902 operation")).min(1, "must hold at least one operation").describe("JSON6902 operations (add, replace, remove, test), applied in order"),
+    operations: z
+      .array(patchOperation.describe("One JSON6902 operation"))
+      .min(1, "must hold at least one operation")
+      .describe("JSON6902 operations (add, replace, remove, test), applied in order"),
   })
   .describe("JSON6902 operations against a base object (kind and base name); a path that does not resolve or changes nothing is an error");
 

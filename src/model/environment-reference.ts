@@ -36,7 +36,8 @@ export function environmentFieldsMarkdown(): string {
     "| Field | Type | Default | Description |",
     "| --- | --- | --- | --- |",
     ...[...rows.values()].map(
-      (row) => `| \`${row.field}\` | ${cell(unique(row.types).join(" or "))} | ${cell(unique(row.defaults).join(", "))} | ${cell(unique(row.descriptions).join("; "))} |`,
+      (row) =>
+        `| \`${row.field}\` | ${cell(unique(row.types).join(" or "))} | ${cell(unique(row.defaults).join(", "))} | ${cell(unique(row.descriptions).join("; "))} |`,
     ),
     "",
     "## Rules across fields",
@@ -106,7 +107,9 @@ function describe(field: string, node: JsonSchema, rows: Map<string, Row>): void
 function typeOf(node: JsonSchema): string {
   if (node["const"] !== undefined) return `\`${JSON.stringify(node["const"])}\``;
   if (Array.isArray(node["enum"])) return node["enum"].map((value) => `\`${JSON.stringify(value)}\``).join(", ");
-  const alternatives = [...list(node["anyOf"]), ...list(node["oneOf"])].filter((alternative) => alternative["type"] !== undefined || alternative["const"] !== undefined);
+  const alternatives = [...list(node["anyOf"]), ...list(node["oneOf"])].filter(
+    (alternative) => alternative["type"] !== undefined || alternative["const"] !== undefined,
+  );
   if (alternatives.length > 0 && node["type"] === undefined) return unique(alternatives.map(typeOf)).join(" or ");
   const type = typeof node["type"] === "string" ? node["type"] : "any";
   const range = [node["minimum"], node["maximum"]];

@@ -52,12 +52,19 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
       const image = asRecord(asRecord(spec["images"])[name]);
       const tag = image["tag"];
       const unpinned = (tag === undefined && image["digest"] === undefined) || tag === "latest";
-      return spec["production"] === true && unpinned ? [{ field: ["images", name], message: "a production environment must pin the image to a version tag or digest, never latest" }] : [];
+      return spec["production"] === true && unpinned
+        ? [{ field: ["images", name], message: "a production environment must pin the image to a version tag or digest, never latest" }]
+        : [];
     }),
     jsonSchema: (registry) => {
       const pinned = { anyOf: [{ required: ["digest"] }, { required: ["tag"], properties: { tag: { not: { const: "latest" } } } }] };
       const names = registry.map(({ name }) => name);
-      return [{ if: PRODUCTION, then: { required: ["images"], properties: { images: { required: names, properties: Object.fromEntries(names.map((name) => [name, pinned])) } } } }];
+      return [
+        {
+          if: PRODUCTION,
+          then: { required: ["images"], properties: { images: { required: names, properties: Object.fromEntries(names.map((name) => [name, pinned])) } } },
+        },
+      ];
     },
   },
   {
@@ -66,11 +73,20 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
     check: perComponent((spec, { name, singleWriter }) => {
       const replicas = asRecord(spec["replicas"])[name];
       return singleWriter === true && typeof replicas === "number" && replicas > 1
-        ? [{ field: ["replicas", name], message: `must be 0 or 1: the ${name} is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)` }]
+        ? [
+            {
+              field: ["replicas", name],
+              message: `must be 0 or 1: the ${name} is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)`,
+            },
+          ]
         : [];
     }),
     jsonSchema: (registry) => [
-      { properties: { replicas: { properties: Object.fromEntries(registry.filter(({ singleWriter }) => singleWriter).map(({ name }) => [name, { maximum: 1 }])) } } },
+      {
+        properties: {
+          replicas: { properties: Object.fromEntries(registry.filter(({ singleWriter }) => singleWriter).map(({ name }) => [name, { maximum: 1 }])) },
+        },
+      },
     ],
   },
   {
@@ -99,9 +115,7 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
         : [];
     }),
     jsonSchema: (registry) => [
-      ...registry
-        .filter(({ singleWriter }) => singleWriter)
-        .map(({ name }) => ({ properties: { autoscaling: { not: { required: [name] } } } })),
+      ...registry.filter(({ singleWriter }) => singleWriter).map(({ name }) => ({ properties: { autoscaling: { not: { required: [name] } } } })),
       ...registry
         .filter(({ singleWriter }) => !singleWriter)
         .map(({ name }) => ({
@@ -134,13 +148,22 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
   },
   {
     id: "reserved-namespace-not-owned",
-    summary: "An environment in a namespace Kubernetes manages (default, kube-system, kube-public, kube-node-lease) does not create it (createNamespace: false).",
+    summary:
+      "An environment in a namespace Kubernetes manages (default, kube-system, kube-public, kube-node-lease) does not create it (createNamespace: false).",
     check: (spec) =>
       typeof spec["namespace"] === "string" && RESERVED_NAMESPACES.includes(spec["namespace"]) && spec["createNamespace"] !== false
-        ? [{ field: ["namespace"], message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it` }]
+        ? [
+            {
+              field: ["namespace"],
+              message: `${spec["namespace"]} is managed by Kubernetes: set createNamespace: false, or the overlay would own (and relabel) it`,
+            },
+          ]
         : [],
     jsonSchema: () => [
-      { if: { required: ["namespace"], properties: { namespace: { enum: RESERVED_NAMESPACES } } }, then: { required: ["createNamespace"], properties: { createNamespace: { const: false } } } },
+      {
+        if: { required: ["namespace"], properties: { namespace: { enum: RESERVED_NAMESPACES } } },
+        then: { required: ["createNamespace"], properties: { createNamespace: { const: false } } },
+      },
     ],
   },
   {
@@ -177,12 +200,14 @@ export const ENVIRONMENT_RULES: readonly EnvironmentRule[] = [
   },
   {
     id: "http-route-distinct-sections",
-    summary: "Two references to the same Gateway need a sectionName each, and distinct ones (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
+    summary:
+      "Two references to the same Gateway need a sectionName each, and distinct ones (the HTTPRoute CRD's CEL rule, which schema validation does not run).",
     check: (spec) => httpRouteProblems(spec),
   },
   {
     id: "monitoring-network-policy",
-    summary: "Monitoring with a NetworkPolicy names the namespace Prometheus runs in (networkPolicy.monitoringNamespace), or the policy would drop every scrape.",
+    summary:
+      "Monitoring with a NetworkPolicy names the namespace Prometheus runs in (networkPolicy.monitoringNamespace), or the policy would drop every scrape.",
     check: (spec) => monitoringNetworkPolicyProblems(spec),
     jsonSchema: () => [{ if: { required: ["monitoring", "networkPolicy"] }, then: { properties: { networkPolicy: { required: ["monitoringNamespace"] } } } }],
   },
@@ -244,12 +269,16 @@ function requestsAboveLimits(wanted: ResourceSpec | undefined, base: BaseResourc
     // Exact, as the API server compares them ("700m" is "0.7").
     const requested = request !== undefined ? parseQuantity(request) : undefined;
     const limited = limit !== undefined ? parseQuantity(limit) : undefined;
-    if (requested?.ok === true && limited?.ok === true && compareQuantities(requested.value, limited.value) > 0) conflicts.push({ name, request: request!, limit: limit! });
+    if (requested?.ok === true && limited?.ok === true && compareQuantities(requested.value, limited.value) > 0)
+      conflicts.push({ name, request: request!, limit: limit! });
   }
   return conflicts;
 }
 
 /** Whether a component's resources, merged over `base`, keep every request within its limit: the first conflict. */
-export function requestAboveLimit(wanted: ResourceSpec | undefined, base: BaseResources): { name: "cpu" | "memory"; request: string; limit: string } | undefined {
+export function requestAboveLimit(
+  wanted: ResourceSpec | undefined,
+  base: BaseResources,
+): { name: "cpu" | "memory"; request: string; limit: string } | undefined {
   return requestsAboveLimits(wanted, base)[0];
 }

@@ -37,7 +37,6 @@ const dnsLabel = (what: string) =>
     .regex(DNS1123_LABEL, `is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`)
     .describe(`${what}: a DNS-1123 label`);
 
-
 /** A zod refinement from a pure `(value) => problem | undefined` rule (config-data.ts). */
 const refineWith =
   (problemOf: (value: string) => string | undefined) =>
@@ -48,7 +47,11 @@ const refineWith =
 
 const quantity = quantityField;
 
-const wholeNumber = z.number({ error: "must be a number" }).int("is not a whole number").min(0, "must be >= 0").max(2_147_483_647, "is above 2147483647 (an int32)");
+const wholeNumber = z
+  .number({ error: "must be a number" })
+  .int("is not a whole number")
+  .min(0, "must be >= 0")
+  .max(2_147_483_647, "is above 2147483647 (an int32)");
 
 const imageVersionSchema = imageSchema;
 
@@ -74,8 +77,12 @@ function perComponent<C extends string, T extends z.ZodType>(names: readonly C[]
 
 const secretSpecSchema = z
   .discriminatedUnion("mode", [
-    z.strictObject({ mode: z.literal("generated").describe("generated: random values in a git-ignored secrets.env") }).describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
-    z.strictObject({ mode: z.literal("existing").describe("existing: the Secret is made outside this tree") }).describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
+    z
+      .strictObject({ mode: z.literal("generated").describe("generated: random values in a git-ignored secrets.env") })
+      .describe("secretGenerator over a git-ignored secrets.env created with random values; never for production"),
+    z
+      .strictObject({ mode: z.literal("existing").describe("existing: the Secret is made outside this tree") })
+      .describe("argusai-secrets is created outside this tree (kubectl, External Secrets, Sealed Secrets)"),
     externalSecretModeSchema,
     sealedSecretModeSchema,
   ])
@@ -102,58 +109,66 @@ const ingressSpecSchema = z
 export function environmentSchemaFor<C extends string>(registry: ComponentRegistry<C>) {
   const names = componentNames(registry);
   return z
-  .strictObject({
-    $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored"),
-    name: dnsLabel("Overlay directory name (overlays/<name>)"),
-    namespace: dnsLabel("Namespace of every object of the overlay"),
-    production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated").meta({ default: false }),
-    createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard").meta({ default: true }),
-    images: perComponent(names, imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
-    replicas: perComponent(names, wholeNumber.describe("Replicas of the component").meta({ default: 1 })).optional().describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
-    resources: perComponent(names, resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
-    config: z
-      .record(
-        z.string().regex(CONFIG_KEY_PATTERN, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')").superRefine(refineWith(configKeyProblem)),
-        z.string({ error: "must be a string (quote numbers and booleans)" }).superRefine(refineWith(configValueProblem)).describe("The value, as text (quote numbers and booleans)"),
-      )
-      .optional()
-      .describe("Values merged into the argusai-config ConfigMap"),
-    secret: secretSpecSchema,
-    ingress: ingressSpecSchema.optional(),
-    storage: z
-      .strictObject({
-        className: dnsSubdomain("StorageClass name").optional().describe("StorageClass of the data volume; the cluster's default when absent"),
-        size: quantity("10Gi", "bytes")
-          .refine((size) => { const parsed = parseQuantity(size); return !parsed.ok || parsed.value.nanos > 0n; }, "must be above zero")
-          .optional()
-          .describe("Size of the data volume, a whole number of bytes above zero (like 10Gi)")
-          .meta({ default: BASE_STORAGE_SIZE }),
-        accessMode: z
-          .enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], { error: 'must be "ReadWriteOnce", "ReadWriteOncePod" or "ReadWriteMany"' })
-          .optional()
-          .describe("Access mode of the data volume")
-          .meta({ default: "ReadWriteOnce" }),
-        annotations: annotationsSchema.optional().describe("Annotations added to the PVC (e.g. a backup tool's)"),
-        labels: labelsSchema.optional().describe("Labels added to the PVC"),
-      })
-      .optional()
-      .describe("The data volume's StorageClass (cluster default when absent), size (base 10Gi), access mode and metadata"),
-    disruptionBudgets: perComponent(names, disruptionBudgetSchema).optional().describe("A PodDisruptionBudget per component"),
-    autoscaling: perComponent(names, autoscalingSchema).optional().describe("A HorizontalPodAutoscaler per stateless component (never a single writer)"),
-    scheduling: perComponent(names, schedulingSchema).optional().describe("Where each component's pods may run"),
-    imagePullSecrets: z
-      .array(dnsSubdomain("Secret name").describe("A Secret name"))
-      .optional()
-      .describe("Secrets (created outside this tree) the pods pull their images with"),
-    networkPolicy: networkPolicySchema.optional(),
-    serviceAccount: objectMetadataSchema.optional().describe("Labels and annotations of the ServiceAccount (e.g. workload identity)"),
-    services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
-    patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
-    argocd: argocdSpecSchema.optional(),
-    httpRoute: httpRouteSpecSchema.optional(),
-    monitoring: monitoringSpecSchema.optional(),
-  })
-  .describe("An ArgusAI environment: everything its overlay differs in from the base");
+    .strictObject({
+      $schema: z.string().optional().describe("Path or URL of this JSON Schema, for editors; ignored"),
+      name: dnsLabel("Overlay directory name (overlays/<name>)"),
+      namespace: dnsLabel("Namespace of every object of the overlay"),
+      production: z.boolean().optional().describe("Production: images must be pinned and the Secret must not be generated").meta({ default: false }),
+      createNamespace: z.boolean().optional().describe("Write a Namespace enforcing the restricted Pod Security Standard").meta({ default: true }),
+      images: perComponent(names, imageVersionSchema).optional().describe("Image version per component; the base's latest when absent"),
+      replicas: perComponent(names, wholeNumber.describe("Replicas of the component").meta({ default: 1 }))
+        .optional()
+        .describe("Replicas per component; the backend at most 1 (single SQLite writer)"),
+      resources: perComponent(names, resourceSpecSchema).optional().describe("Requests and limits per component, merged over the base's"),
+      config: z
+        .record(
+          z.string().regex(CONFIG_KEY_PATTERN, "is not a valid ConfigMap key (letters, digits, '-', '_', '.')").superRefine(refineWith(configKeyProblem)),
+          z
+            .string({ error: "must be a string (quote numbers and booleans)" })
+            .superRefine(refineWith(configValueProblem))
+            .describe("The value, as text (quote numbers and booleans)"),
+        )
+        .optional()
+        .describe("Values merged into the argusai-config ConfigMap"),
+      secret: secretSpecSchema,
+      ingress: ingressSpecSchema.optional(),
+      storage: z
+        .strictObject({
+          className: dnsSubdomain("StorageClass name").optional().describe("StorageClass of the data volume; the cluster's default when absent"),
+          size: quantity("10Gi", "bytes")
+            .refine((size) => {
+              const parsed = parseQuantity(size);
+              return !parsed.ok || parsed.value.nanos > 0n;
+            }, "must be above zero")
+            .optional()
+            .describe("Size of the data volume, a whole number of bytes above zero (like 10Gi)")
+            .meta({ default: BASE_STORAGE_SIZE }),
+          accessMode: z
+            .enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"], { error: 'must be "ReadWriteOnce", "ReadWriteOncePod" or "ReadWriteMany"' })
+            .optional()
+            .describe("Access mode of the data volume")
+            .meta({ default: "ReadWriteOnce" }),
+          annotations: annotationsSchema.optional().describe("Annotations added to the PVC (e.g. a backup tool's)"),
+          labels: labelsSchema.optional().describe("Labels added to the PVC"),
+        })
+        .optional()
+        .describe("The data volume's StorageClass (cluster default when absent), size (base 10Gi), access mode and metadata"),
+      disruptionBudgets: perComponent(names, disruptionBudgetSchema).optional().describe("A PodDisruptionBudget per component"),
+      autoscaling: perComponent(names, autoscalingSchema).optional().describe("A HorizontalPodAutoscaler per stateless component (never a single writer)"),
+      scheduling: perComponent(names, schedulingSchema).optional().describe("Where each component's pods may run"),
+      imagePullSecrets: z
+        .array(dnsSubdomain("Secret name").describe("A Secret name"))
+        .optional()
+        .describe("Secrets (created outside this tree) the pods pull their images with"),
+      networkPolicy: networkPolicySchema.optional(),
+      serviceAccount: objectMetadataSchema.optional().describe("Labels and annotations of the ServiceAccount (e.g. workload identity)"),
+      services: objectMetadataSchema.optional().describe("Labels and annotations added to every Service"),
+      patches: z.array(extraPatchSchema).optional().describe("Escape hatch: JSON6902 patches against base objects, verified and guarded"),
+      argocd: argocdSpecSchema.optional(),
+      httpRoute: httpRouteSpecSchema.optional(),
+      monitoring: monitoringSpecSchema.optional(),
+    })
+    .describe("An ArgusAI environment: everything its overlay differs in from the base");
 }
 
 /** The schema of an ArgusAI environment (backend and frontend). */

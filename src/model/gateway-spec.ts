@@ -27,21 +27,34 @@ export const HTTP_ROUTE_DEFAULT_TIMEOUTS = {
   websocket: "0s",
 } as const;
 
-const duration = (what: string) =>
-  z.string().regex(GATEWAY_DURATION, 'is not a Gateway API duration like "300s", "1h" or "0s" (none)').describe(what);
+const duration = (what: string) => z.string().regex(GATEWAY_DURATION, 'is not a Gateway API duration like "300s", "1h" or "0s" (none)').describe(what);
 
 const parentRefSchema = z
   .strictObject({
     name: dnsSubdomain("Gateway name").describe("The Gateway's name"),
-    namespace: z.string().max(63).regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)").optional().describe("The Gateway's namespace; the environment's when absent"),
-    sectionName: z.string().max(253).regex(SECTION_NAME, "is not a listener name (a DNS-1123 subdomain)").optional().describe("The Gateway listener to attach to (e.g. https); every listener that allows the route when absent"),
+    namespace: z
+      .string()
+      .max(63)
+      .regex(DNS1123_LABEL, "is not a namespace name (a DNS-1123 label)")
+      .optional()
+      .describe("The Gateway's namespace; the environment's when absent"),
+    sectionName: z
+      .string()
+      .max(253)
+      .regex(SECTION_NAME, "is not a listener name (a DNS-1123 subdomain)")
+      .optional()
+      .describe("The Gateway listener to attach to (e.g. https); every listener that allows the route when absent"),
   })
   .describe("A Gateway the route attaches to");
 
 /** The HTTPRoute of an environment. */
 export const httpRouteSpecSchema = z
   .strictObject({
-    parentRefs: z.array(parentRefSchema).min(1, "must name at least one Gateway").max(32, "has more than 32 entries (the CRD's limit)").describe("The Gateways (and listeners) to attach to; they must allow routes from this namespace"),
+    parentRefs: z
+      .array(parentRefSchema)
+      .min(1, "must name at least one Gateway")
+      .max(32, "has more than 32 entries (the CRD's limit)")
+      .describe("The Gateways (and listeners) to attach to; they must allow routes from this namespace"),
     hostnames: z
       .array(
         z
@@ -58,15 +71,21 @@ export const httpRouteSpecSchema = z
     exposeMetrics: z.boolean().optional().describe("Route /metrics (Prometheus, unauthenticated) to the backend").meta({ default: false }),
     timeouts: z
       .strictObject({
-        upload: duration("Request timeout of routes that take uploads (/api), a whole upload's request and response").optional().meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.upload }),
-        websocket: duration('Request timeout of WebSocket routes (/ws); "0s" is none, the socket stays open').optional().meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.websocket }),
+        upload: duration("Request timeout of routes that take uploads (/api), a whole upload's request and response")
+          .optional()
+          .meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.upload }),
+        websocket: duration('Request timeout of WebSocket routes (/ws); "0s" is none, the socket stays open')
+          .optional()
+          .meta({ default: HTTP_ROUTE_DEFAULT_TIMEOUTS.websocket }),
       })
       .optional()
       .describe("rules[].timeouts.request per kind of route (Gateway API v1.2+, standard channel)"),
     annotations: annotationsSchema.optional().describe("Annotations of the HTTPRoute"),
     labels: labelsSchema.optional().describe("Labels added to the HTTPRoute"),
   })
-  .describe("A Gateway API HTTPRoute on existing Gateways: the same routes as the Ingress (/api, /ws, /health, /docs, /openapi.json, /metrics when asked, / to the frontend)");
+  .describe(
+    "A Gateway API HTTPRoute on existing Gateways: the same routes as the Ingress (/api, /ws, /health, /docs, /openapi.json, /metrics when asked, / to the frontend)",
+  );
 
 export type HttpRouteSpec = z.infer<typeof httpRouteSpecSchema>;
 

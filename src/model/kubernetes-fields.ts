@@ -23,7 +23,9 @@ const IPV4_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
  * A CIDR as JSON Schema can say it: an IPv4 address and /0-32, or IPv6 characters and /0-128.
  * Bits after the prefix and the IPv6 grammar in full are left to {@link cidrProblems}.
  */
-export const CIDR_PATTERN = new RegExp(`^(${IPV4_OCTET}\\.){3}${IPV4_OCTET}/(3[0-2]|[12]?[0-9])$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`);
+export const CIDR_PATTERN = new RegExp(
+  `^(${IPV4_OCTET}\\.){3}${IPV4_OCTET}/(3[0-2]|[12]?[0-9])$|^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$`,
+);
 
 /** A CIDR as a NetworkPolicy's ipBlock takes it. */
 export const cidrString = z.string().superRefine(refineAll(cidrProblems)).regex(CIDR_PATTERN, "is not a CIDR like 10.0.0.0/8");

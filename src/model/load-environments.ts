@@ -87,7 +87,10 @@ export function loadEnvironments<C extends string = ArgusComponent>(
     const owner = typeof namespace === "string" ? namespaces.get(namespace) : undefined;
     if (owner !== undefined && owner !== source && previous === undefined) {
       const where = owner.file !== undefined ? ` (${owner.file})` : "";
-      problems.push({ field: ["namespace"], message: `"${String(namespace)}" is already the namespace of environment "${environmentName(owner.spec)}"${where}; environments must not share a namespace` });
+      problems.push({
+        field: ["namespace"],
+        message: `"${String(namespace)}" is already the namespace of environment "${environmentName(owner.spec)}"${where}; environments must not share a namespace`,
+      });
     }
     // In file order where lines are known, so the list reads top to bottom.
     const located = problems.map((problem) => locate(source, name, problem)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -102,7 +105,6 @@ export function loadEnvironments<C extends string = ArgusComponent>(
   }
   return sources.map((source) => source.spec as EnvironmentSpec<C>);
 }
-
 
 /** A spec problem as an error's problem: file, line, environment and dotted field. */
 function locate(source: EnvironmentSource, name: string, problem: SpecProblem): Problem {

@@ -104,8 +104,18 @@ const ARGUSAI_FAMILIES: readonly MetricFamily[] = [
  */
 const CLUSTER_FAMILIES: readonly MetricFamily[] = [
   { name: "up", type: "gauge", labels: [], source: "prometheus" },
-  { name: "container_memory_working_set_bytes", type: "gauge", labels: ["namespace", "pod", "container", "image", "name", "id", "node", "metrics_path"], source: "cadvisor" },
-  { name: "kube_pod_container_resource_limits", type: "gauge", labels: ["namespace", "pod", "container", "node", "resource", "unit", "uid"], source: "kube-state-metrics" },
+  {
+    name: "container_memory_working_set_bytes",
+    type: "gauge",
+    labels: ["namespace", "pod", "container", "image", "name", "id", "node", "metrics_path"],
+    source: "cadvisor",
+  },
+  {
+    name: "kube_pod_container_resource_limits",
+    type: "gauge",
+    labels: ["namespace", "pod", "container", "node", "resource", "unit", "uid"],
+    source: "kube-state-metrics",
+  },
 ];
 
 /** Every metric family a monitoring rule may read. */

@@ -80,7 +80,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     alert: "ArgusAIBackendDown",
     summary: "Prometheus cannot scrape the ArgusAI backend",
-    description: "The backend target {{ $labels.instance }} in {{ $labels.namespace }} has failed its scrapes: the backend is down, not ready to answer, or unreachable from Prometheus.",
+    description:
+      "The backend target {{ $labels.instance }} in {{ $labels.namespace }} has failed its scrapes: the backend is down, not ready to answer, or unreachable from Prometheus.",
     for: "2m",
     severity: "critical",
     expr: (scope) => `up${backend(scope)} == 0`,
@@ -88,7 +89,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     alert: "ArgusAIBackendAbsent",
     summary: "Prometheus scrapes no ArgusAI backend at all",
-    description: "No backend target in {{ $labels.namespace }} has been scraped: the backend has no running pod, or the ServiceMonitor is not picked up by this Prometheus.",
+    description:
+      "No backend target in {{ $labels.namespace }} has been scraped: the backend has no running pod, or the ServiceMonitor is not picked up by this Prometheus.",
     for: "10m",
     severity: "warning",
     expr: (scope) => `absent(up${backend(scope)})`,
@@ -96,7 +98,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     alert: "ArgusAIHighHTTPErrorRatio",
     summary: "The ArgusAI backend answers too many requests with 5xx",
-    description: "{{ $value | humanizePercentage }} of the requests to the backend in {{ $labels.namespace }} failed with a 5xx status code over the last 5 minutes.",
+    description:
+      "{{ $value | humanizePercentage }} of the requests to the backend in {{ $labels.namespace }} failed with a 5xx status code over the last 5 minutes.",
     for: "10m",
     severity: "warning",
     threshold: { default: 0.01, above: 0, atMost: 1, unit: "ratio of requests (0.01 = 1 %)" },
@@ -132,7 +135,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     alert: "ArgusAICircuitBreakerOpen",
     summary: "An AI provider's circuit breaker is open",
-    description: "Calls to {{ $labels.provider }} in {{ $labels.namespace }} are short-circuited: the provider failed repeatedly, and events get fallback descriptions.",
+    description:
+      "Calls to {{ $labels.provider }} in {{ $labels.namespace }} are short-circuited: the provider failed repeatedly, and events get fallback descriptions.",
     for: "5m",
     severity: "warning",
     // 0 closed, 1 open, 2 half-open: only a breaker that stays open is news.
@@ -149,7 +153,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   {
     alert: "ArgusAIBackendMemoryHigh",
     summary: "The ArgusAI backend is close to its memory limit",
-    description: "The backend pod {{ $labels.pod }} in {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of its memory limit; at the limit it is OOM-killed.",
+    description:
+      "The backend pod {{ $labels.pod }} in {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of its memory limit; at the limit it is OOM-killed.",
     for: "10m",
     severity: "warning",
     threshold: { default: 0.9, above: 0, atMost: 1, unit: "ratio of the memory limit (0.9 = 90 %)" },

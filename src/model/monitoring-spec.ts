@@ -13,11 +13,7 @@ import { ALERTS, type AlertDefinition } from "./monitoring-rules.js";
 export const PROMETHEUS_DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
 
 const duration = (what: string) =>
-  z
-    .string()
-    .min(1, "must be a Prometheus duration like 5m")
-    .regex(PROMETHEUS_DURATION, "is not a Prometheus duration (like 30s, 5m, 1h30m)")
-    .describe(what);
+  z.string().min(1, "must be a Prometheus duration like 5m").regex(PROMETHEUS_DURATION, "is not a Prometheus duration (like 30s, 5m, 1h30m)").describe(what);
 
 /** The overrides one alert takes: a threshold only where the alert compares against one. */
 function alertTuning(alert: AlertDefinition) {
@@ -58,25 +54,34 @@ const alertLabelsSchema = z.record(
 );
 
 const alertsSchema = z
-  .strictObject(Object.fromEntries(ALERTS.map((alert) => [alert.alert, alertTuning(alert).optional()])) as Record<string, z.ZodOptional<ReturnType<typeof alertTuning>>>)
+  .strictObject(
+    Object.fromEntries(ALERTS.map((alert) => [alert.alert, alertTuning(alert).optional()])) as Record<string, z.ZodOptional<ReturnType<typeof alertTuning>>>,
+  )
   .describe("Per alert: enabled, for, severity and (where it has one) threshold");
 
 export const monitoringSpecSchema = z
   .strictObject({
     labels: labelsSchema
       .optional()
-      .describe("Labels on the ServiceMonitor and the PrometheusRule, for the Prometheus' serviceMonitorSelector and ruleSelector (kube-prometheus-stack: release: <its release name>)"),
+      .describe(
+        "Labels on the ServiceMonitor and the PrometheusRule, for the Prometheus' serviceMonitorSelector and ruleSelector (kube-prometheus-stack: release: <its release name>)",
+      ),
     interval: duration("Scrape interval; Prometheus' own when absent").optional(),
     scrapeTimeout: duration("Scrape timeout; Prometheus' own when absent (at most the interval)").optional(),
     alertLabels: alertLabelsSchema.optional().describe("Labels added to every alert (e.g. team), for Alertmanager's routes; severity is set per alert"),
     alerts: alertsSchema.optional(),
   })
-  .describe("Prometheus monitoring (prometheus-operator): a ServiceMonitor for the backend's /metrics and a PrometheusRule with ArgusAI's recording rules and alerts");
+  .describe(
+    "Prometheus monitoring (prometheus-operator): a ServiceMonitor for the backend's /metrics and a PrometheusRule with ArgusAI's recording rules and alerts",
+  );
 
 export type MonitoringSpec = z.infer<typeof monitoringSpecSchema>;
 
 /** The tuning of one alert from a spec, with its defaults filled in. */
-export function alertSettings(spec: MonitoringSpec, alert: AlertDefinition): { enabled: boolean; for: string; severity: string; threshold: number | undefined } {
+export function alertSettings(
+  spec: MonitoringSpec,
+  alert: AlertDefinition,
+): { enabled: boolean; for: string; severity: string; threshold: number | undefined } {
   const tuning = (spec.alerts?.[alert.alert] ?? {}) as { enabled?: boolean; for?: string; severity?: string; threshold?: number };
   return {
     enabled: tuning.enabled !== false,
@@ -113,7 +118,10 @@ export function monitoringNetworkPolicyProblems(spec: Readonly<Record<string, un
 /** Prometheus refuses a scrape config whose timeout is longer than its interval. Reads possibly malformed input. */
 export function monitoringScrapeTimeoutProblems(spec: Readonly<Record<string, unknown>>): SpecProblem[] {
   const { interval, scrapeTimeout } = asRecord(spec["monitoring"]);
-  if (typeof interval !== "string" || typeof scrapeTimeout !== "string" || !PROMETHEUS_DURATION.test(interval) || !PROMETHEUS_DURATION.test(scrapeTimeout)) return [];
+  if (typeof interval !== "string" || typeof scrapeTimeout !== "string" || !PROMETHEUS_DURATION.test(interval) || !PROMETHEUS_DURATION.test(scrapeTimeout))
+    return [];
   if (durationMillis(scrapeTimeout) <= durationMillis(interval)) return [];
-  return [{ field: ["monitoring", "scrapeTimeout"], message: `${scrapeTimeout} is longer than the interval ${interval}: Prometheus refuses such a scrape config` }];
+  return [
+    { field: ["monitoring", "scrapeTimeout"], message: `${scrapeTimeout} is longer than the interval ${interval}: Prometheus refuses such a scrape config` },
+  ];
 }

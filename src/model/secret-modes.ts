@@ -60,7 +60,11 @@ export const externalSecretModeSchema = z
     store: z
       .strictObject({
         name: dnsSubdomain("store name").describe("Name of the SecretStore (in the environment's namespace) or ClusterSecretStore"),
-        kind: z.enum(["SecretStore", "ClusterSecretStore"], { error: 'must be "SecretStore" or "ClusterSecretStore"' }).optional().describe("Kind of the store: a SecretStore in the environment's namespace or a ClusterSecretStore").meta({ default: EXTERNAL_SECRET_DEFAULT_STORE_KIND }),
+        kind: z
+          .enum(["SecretStore", "ClusterSecretStore"], { error: 'must be "SecretStore" or "ClusterSecretStore"' })
+          .optional()
+          .describe("Kind of the store: a SecretStore in the environment's namespace or a ClusterSecretStore")
+          .meta({ default: EXTERNAL_SECRET_DEFAULT_STORE_KIND }),
       })
       .describe("The store External Secrets Operator reads from (created outside this tree)"),
     refreshInterval: z
@@ -86,7 +90,11 @@ export const sealedSecretModeSchema = z
       .describe("The kubeseal --scope the values were sealed with (strict: bound to argusai-secrets in this namespace)")
       .meta({ default: SEALED_SECRET_DEFAULT_SCOPE }),
     encryptedData: perVariable(
-      z.string({ error: "must be a string (kubeseal's output)" }).min(1, "must not be empty").regex(SEALED_VALUE, "is not base64 as kubeseal writes it (a plain value was given?)").describe("The variable's value as kubeseal sealed it (base64)"),
+      z
+        .string({ error: "must be a string (kubeseal's output)" })
+        .min(1, "must not be empty")
+        .regex(SEALED_VALUE, "is not base64 as kubeseal writes it (a plain value was given?)")
+        .describe("The variable's value as kubeseal sealed it (base64)"),
     ).describe("kubeseal's sealed value per variable; ENCRYPTION_KEY and JWT_SECRET_KEY are required"),
   })
   .describe("A SealedSecret (bitnami.com/v1alpha1) the controller unseals into argusai-secrets");

@@ -44,15 +44,28 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, prefix
       const known = knownKeysAt(schema, field);
       const unknown = known.length > 0 ? Object.keys(input).filter((key) => !known.includes(key)) : [];
       const unknownProblems = unknown.map((key) => ({ field: [...field, key], message: `unknown field${suggestion(known, key)}` }));
-      const onlyUnknown = (nested: z.core.$ZodIssue) => nested.code === "unrecognized_keys" && nested.path.length === 0 && nested.keys.every((key) => unknown.includes(key));
-      const matched = issue.errors.filter((branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0 && !onlyUnknown(nested)));
-      if (matched.length === 1) return [...unknownProblems, ...matched[0]!.filter((nested) => !onlyUnknown(nested)).flatMap((nested) => describeIssue(nested, schema, field))];
+      const onlyUnknown = (nested: z.core.$ZodIssue) =>
+        nested.code === "unrecognized_keys" && nested.path.length === 0 && nested.keys.every((key) => unknown.includes(key));
+      const matched = issue.errors.filter(
+        (branch) => !branch.some((nested) => nested.code === "unrecognized_keys" && nested.path.length === 0 && !onlyUnknown(nested)),
+      );
+      if (matched.length === 1)
+        return [...unknownProblems, ...matched[0]!.filter((nested) => !onlyUnknown(nested)).flatMap((nested) => describeIssue(nested, schema, field))];
       if (typeof issue.input !== "object" || issue.input === null || Array.isArray(issue.input)) {
         return [{ field, message: `must be a mapping, not ${typeName(issue.input)}` }];
       }
-      if (field.at(-1) === "mode") return [{ field, message: `must be ${SECRET_MODES.map((mode) => `"${mode}"`).join(", ").replace(/, ([^,]*)$/, " or $1")}` }];
+      if (field.at(-1) === "mode")
+        return [
+          {
+            field,
+            message: `must be ${SECRET_MODES.map((mode) => `"${mode}"`)
+              .join(", ")
+              .replace(/, ([^,]*)$/, " or $1")}`,
+          },
+        ];
       return [...unknownProblems, { field, message: "does not match any of the allowed forms" }];
-    }    case "invalid_key":
+    }
+    case "invalid_key":
       return [{ field, message: issue.issues[0]?.message ?? issue.message }];
     case "invalid_type":
       if (issue.input === undefined) return [{ field, message: "is required" }];

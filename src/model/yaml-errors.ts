@@ -30,7 +30,10 @@ export function describeYamlError(text: string, error: YAMLError, lineCounter: L
   }
   if (/flow (map|sequence|collection)/i.test(error.message) || (error.code === "MISSING_CHAR" && /[}\]]/.test(error.message))) {
     const line = unclosedBracketLine(lines, reported) ?? reported;
-    return { line, message: "opens a { } or [ ] that is not closed where it should be: close it on the same line, or indent its continuation lines deeper than the key" };
+    return {
+      line,
+      message: "opens a { } or [ ] that is not closed where it should be: close it on the same line, or indent its continuation lines deeper than the key",
+    };
   }
   if (INDENTATION_CODES.has(error.code)) {
     const misplaced = misindentedLine(lines, Math.min(reported, end), Math.max(reported, end) + 1);
@@ -40,13 +43,19 @@ export function describeYamlError(text: string, error: YAMLError, lineCounter: L
         message: `is indented by ${misplaced.indent} space(s), which lines up with no key above it (${misplaced.expected}): indent it like the other keys of its mapping`,
       };
     }
-    return { line: reported, message: "is not `key: value` as YAML reads it: a key needs a colon and a space after it, and a value with ': ' or '#' in it needs quotes" };
+    return {
+      line: reported,
+      message: "is not `key: value` as YAML reads it: a key needs a colon and a space after it, and a value with ': ' or '#' in it needs quotes",
+    };
   }
   if (error.code === "BAD_SCALAR_START") {
     return { line: reported, message: "has a value starting with a character YAML reserves (@, `, %, |, > ...): put the value in quotes" };
   }
   // A code not worded here: still one line of ours, with the parser's code for a bug report.
-  return { line: reported, message: `cannot be read as YAML (${printable(error.code)}): check indentation (spaces), colons after keys and quotes around values with ': ' or '#'` };
+  return {
+    line: reported,
+    message: `cannot be read as YAML (${printable(error.code)}): check indentation (spaces), colons after keys and quotes around values with ': ' or '#'`,
+  };
 }
 
 /** The first line from `from` to `to` (1-based, inclusive) whose indentation matches no open level. */

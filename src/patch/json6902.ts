@@ -190,7 +190,11 @@ export function targetOf(object: KubeObject): PatchTarget {
  *
  * @throws ArgusKustomizeError PATCH_TEST_FAILED when a `test` guard fails, PATCH_PATH_UNRESOLVABLE otherwise
  */
-export function applyOperations(document: unknown, operations: readonly JsonPatchOperation[], where: { field?: string; file?: string; environment?: string }): void {
+export function applyOperations(
+  document: unknown,
+  operations: readonly JsonPatchOperation[],
+  where: { field?: string; file?: string; environment?: string },
+): void {
   try {
     // Cloned: applyPatch inserts values by reference, and a later op would then edit this patch.
     jsonpatch.applyPatch(document, structuredClone(operations) as Operation[], true, true);

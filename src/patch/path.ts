@@ -40,7 +40,12 @@ export type KnownPath<T, P extends readonly PathSegment[]> = [SettableAt<T, P>] 
 
 /** The keys of an RFC 6901 JSON pointer (`~1` and `~0` unescaped); `[]` for the root `""`. */
 export function fromJsonPointer(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.split("/").slice(1).map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .split("/")
+        .slice(1)
+        .map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 /** RFC 6901 JSON pointer for a path (`~` and `/` escaped). */

@@ -128,7 +128,11 @@ export async function renderOverlays<R>(
     await mapBounded(groups, options.concurrency ?? defaultConcurrency(), async (group, groupIndex) => {
       const rendered =
         group.length > 1
-          ? await renderGroup(path.join(scratch!, String(groupIndex)), group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! })), options.renderer)
+          ? await renderGroup(
+              path.join(scratch!, String(groupIndex)),
+              group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! })),
+              options.renderer,
+            )
           : undefined;
       for (const [position, index] of group.entries()) {
         const job = jobs[index]!;
@@ -209,12 +213,23 @@ function overlayNamespace(dir: string, factsOf: (kustomization: Uint8Array) => K
  * `undefined` when the group must be rendered overlay by overlay (a build error, a warning, an
  * object that cannot be attributed).
  */
-async function renderGroup(scratch: string, members: ReadonlyArray<{ job: OverlayJob; namespace: string }>, renderer: Renderer): Promise<Rendered[] | undefined> {
+async function renderGroup(
+  scratch: string,
+  members: ReadonlyArray<{ job: OverlayJob; namespace: string }>,
+  renderer: Renderer,
+): Promise<Rendered[] | undefined> {
   await mkdir(scratch, { recursive: true });
   // kustomize refuses absolute resource paths, and resolves relative ones from the real path of
   // the kustomization (a symlinked temp dir, as on macOS, would break a plain relative path).
   const real = await realpath(scratch);
-  const resources = await Promise.all(members.map(async ({ job }) => path.relative(real, await realpath(job.dir)).split(path.sep).join("/")));
+  const resources = await Promise.all(
+    members.map(async ({ job }) =>
+      path
+        .relative(real, await realpath(job.dir))
+        .split(path.sep)
+        .join("/"),
+    ),
+  );
   await writeFile(path.join(scratch, "kustomization.yaml"), `resources:\n${resources.map((resource) => `  - ${JSON.stringify(resource)}\n`).join("")}`);
   let output: { yaml: string; warnings: string[] };
   try {

@@ -49,7 +49,6 @@ const FORMAT = "argusai-kustomize render cache 2";
  */
 export const RENDER_CACHE_BOUNDS: StoreBounds = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
 
-
 /**
  * A render cache in `dir` (created on first write).
  *
@@ -131,7 +130,11 @@ export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeye
       let digest = digests.get(real);
       if (digest === undefined) {
         // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
-        digest = directoryDigest(real, (kustomization) => facts.of(kustomization).references, (child) => digestOf(child, new Set([...visiting, real]))).catch(() => undefined);
+        digest = directoryDigest(
+          real,
+          (kustomization) => facts.of(kustomization).references,
+          (child) => digestOf(child, new Set([...visiting, real])),
+        ).catch(() => undefined);
         digests.set(real, digest);
       }
       return digest;
@@ -153,7 +156,10 @@ async function rendererIdentity(renderer: Renderer): Promise<string | undefined>
     // A script (an asdf, mise or snap shim, a wrapper) runs some other kubectl that its file does
     // not show: for those the version it reports is part of the key (one process per run).
     const handle = await open(real, "r");
-    const head = await handle.read(Buffer.alloc(2), 0, 2, 0).then(({ buffer }) => buffer.toString("latin1")).finally(() => handle.close());
+    const head = await handle
+      .read(Buffer.alloc(2), 0, 2, 0)
+      .then(({ buffer }) => buffer.toString("latin1"))
+      .finally(() => handle.close());
     const version = head === "#!" ? await reportedVersion(renderer) : "";
     return JSON.stringify([real, info.size, info.ino, info.mtimeMs, renderer.args, version]);
   } catch {
@@ -170,7 +176,11 @@ function reportedVersion(renderer: Renderer): Promise<string> {
 }
 
 /** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */
-async function directoryDigest(dir: string, referencesOf: (kustomization: Buffer) => readonly string[] | null, referenced: (dir: string) => Promise<string | undefined>): Promise<string | undefined> {
+async function directoryDigest(
+  dir: string,
+  referencesOf: (kustomization: Buffer) => readonly string[] | null,
+  referenced: (dir: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
   const files = listFiles(dir);
   const hash = createHash("sha256");
   // Synchronous reads: thousands of small files, before any renderer starts; the thread pool's

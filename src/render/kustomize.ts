@@ -86,7 +86,11 @@ export async function renderKustomization(dir: string, renderer: Renderer = find
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
  */
-export function runKustomize(dir: string, renderer: Renderer, env?: Readonly<Record<string, string | undefined>>): Promise<{ yaml: string; warnings: string[] }> {
+export function runKustomize(
+  dir: string,
+  renderer: Renderer,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<{ yaml: string; warnings: string[] }> {
   return new Promise((resolve, reject) => {
     execFile(
       renderer.binary,

@@ -25,7 +25,12 @@ export interface OverlaySummary {
  * Renders an overlay on disk; where this machine lacks one of its seeds (a fresh clone has no dev
  * secrets.env), renders a copy of the tree with a freshly made placeholder instead, and says so.
  */
-export async function renderWithSeeds(dir: string, environment: string, seeds: readonly SeedFile[], renderer: Renderer): Promise<Rendered & { placeholderSeeds: string[] }> {
+export async function renderWithSeeds(
+  dir: string,
+  environment: string,
+  seeds: readonly SeedFile[],
+  renderer: Renderer,
+): Promise<Rendered & { placeholderSeeds: string[] }> {
   const missing: SeedFile[] = [];
   for (const seed of seeds) if ((await readIfExists(resolveInside(dir, seed.path))) === undefined) missing.push(seed);
   if (missing.length === 0) return { ...(await renderKustomization(path.join(dir, overlayDir(environment)), renderer)), placeholderSeeds: [] };
@@ -42,9 +47,13 @@ export async function renderWithSeeds(dir: string, environment: string, seeds: r
 
 export async function assertNotInterrupted(dir: string, environment?: string): Promise<void> {
   if ((await readIfExists(path.join(dir, JOURNAL_FILE))) !== undefined) {
-    throw new ArgusKustomizeError("TREE_INCOMPLETE", `a generate was interrupted while replacing the tree (${JOURNAL_FILE} is there); run generate to finish it`, {
-      location: { ...(environment !== undefined ? { environment } : {}), file: JOURNAL_FILE },
-    });
+    throw new ArgusKustomizeError(
+      "TREE_INCOMPLETE",
+      `a generate was interrupted while replacing the tree (${JOURNAL_FILE} is there); run generate to finish it`,
+      {
+        location: { ...(environment !== undefined ? { environment } : {}), file: JOURNAL_FILE },
+      },
+    );
   }
 }
 
@@ -74,7 +83,9 @@ export async function renderConsistently<T>(dir: string, read: () => Promise<T>)
     const result = await read();
     if ((await state()) === before) return result;
     if (attempt === 3) {
-      throw new ArgusKustomizeError("TREE_INCOMPLETE", "the tree kept changing while it was read (a generate is running); try again when it is done", { location: { file: dir } });
+      throw new ArgusKustomizeError("TREE_INCOMPLETE", "the tree kept changing while it was read (a generate is running); try again when it is done", {
+        location: { file: dir },
+      });
     }
   }
 }
@@ -82,7 +93,10 @@ export async function renderConsistently<T>(dir: string, read: () => Promise<T>)
 export async function listOverlays(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(path.join(dir, "overlays"), { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    return entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
   } catch {
     return [];
   }

@@ -67,7 +67,15 @@ export function kustomizationFacts(store: EntryStore | false): {
     },
     async remember() {
       if (store === false || key === undefined || (!missed && used.size === (loaded?.size ?? 0))) return;
-      await store.write(key, Object.fromEntries([...used].map(([digest, facts]) => [digest, { references: facts.references, ...(facts.namespace !== undefined ? { namespace: facts.namespace } : {}) }])));
+      await store.write(
+        key,
+        Object.fromEntries(
+          [...used].map(([digest, facts]) => [
+            digest,
+            { references: facts.references, ...(facts.namespace !== undefined ? { namespace: facts.namespace } : {}) },
+          ]),
+        ),
+      );
     },
   };
 }

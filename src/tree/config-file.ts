@@ -16,7 +16,12 @@ import { isOsError } from "../os-errors.js";
  */
 
 /** The config file names, in the order they are looked for. */
-export const CONFIG_FILES = ["argusai-kustomize.config.mjs", "argusai-kustomize.config.js", "argusai-kustomize.config.ts", "argusai-kustomize.config.mts"] as const;
+export const CONFIG_FILES = [
+  "argusai-kustomize.config.mjs",
+  "argusai-kustomize.config.js",
+  "argusai-kustomize.config.ts",
+  "argusai-kustomize.config.mts",
+] as const;
 
 /** A config as loaded: where it came from (absent: no config file) and what it says. */
 export interface LoadedConfig {
@@ -48,7 +53,10 @@ const componentSchema = z.looseObject({
   imageRepository: z.string().min(1),
   port: z.number().int().min(1).max(65535).optional(),
   probes: z.looseObject({
-    action: z.union([z.strictObject({ httpGet: z.strictObject({ path: z.string() }) }), z.strictObject({ exec: z.strictObject({ command: z.array(z.string()).min(1) }) })]),
+    action: z.union([
+      z.strictObject({ httpGet: z.strictObject({ path: z.string() }) }),
+      z.strictObject({ exec: z.strictObject({ command: z.array(z.string()).min(1) }) }),
+    ]),
     livenessInitialDelaySeconds: z.number().int().min(0),
     livenessPeriodSeconds: z.number().int().min(1),
     readinessInitialDelaySeconds: z.number().int().min(0),

@@ -32,12 +32,21 @@ export async function driftHints(dir: string, paths: readonly string[]): Promise
     const name = environment?.[1] ?? environment?.[2];
     if (name === undefined) {
       if (file.startsWith("base/")) {
-        return { path: file, source: "component registry", hint: `${file} is generated from the component registry: change the component (or the base) in code, not the file, then run argusai-kustomize generate` };
+        return {
+          path: file,
+          source: "component registry",
+          hint: `${file} is generated from the component registry: change the component (or the base) in code, not the file, then run argusai-kustomize generate`,
+        };
       }
-      return { path: file, source: "generate", hint: `${file} is written by argusai-kustomize generate: run it instead of editing ${file === RECORD_FILE ? "the record" : "the file"}` };
+      return {
+        path: file,
+        source: "generate",
+        hint: `${file} is written by argusai-kustomize generate: run it instead of editing ${file === RECORD_FILE ? "the record" : "the file"}`,
+      };
     }
     const recorded = environments.find((entry) => ("builtin" in entry ? entry.builtin : "file" in entry ? entry.name : entry.spec.name) === name);
-    if (recorded === undefined) return { path: file, environment: name, source: "generate", hint: `environment "${name}" is not in the record: run argusai-kustomize generate` };
+    if (recorded === undefined)
+      return { path: file, environment: name, source: "generate", hint: `environment "${name}" is not in the record: run argusai-kustomize generate` };
     if ("file" in recorded) {
       const shown = path.relative(process.cwd(), path.resolve(root, recorded.file)) || recorded.file;
       return {
@@ -55,6 +64,11 @@ export async function driftHints(dir: string, paths: readonly string[]): Promise
         hint: `${file} is generated from the built-in ${name} environment: move ${name} to an environment file (then edit it, or use --set-image ${name} component=TAG) or define it in a script; a hand edit is undone by the next generate`,
       };
     }
-    return { path: file, environment: name, source: "script", hint: `${file} is generated from a spec a script gave (stored in ${RECORD_FILE}): change the script and run it` };
+    return {
+      path: file,
+      environment: name,
+      source: "script",
+      hint: `${file} is generated from a spec a script gave (stored in ${RECORD_FILE}): change the script and run it`,
+    };
   });
 }

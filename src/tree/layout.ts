@@ -36,7 +36,12 @@ export function resolveInside(root: string, relative: string): string {
 
 /** True for a relative POSIX path with no `..`, `.` or empty segments. */
 export function isSafeRelative(relative: string): boolean {
-  return relative !== "" && !relative.startsWith("/") && !relative.includes("\\") && relative.split("/").every((part) => part !== "" && part !== "." && part !== "..");
+  return (
+    relative !== "" &&
+    !relative.startsWith("/") &&
+    !relative.includes("\\") &&
+    relative.split("/").every((part) => part !== "" && part !== "." && part !== "..")
+  );
 }
 
 /** A file's text, or `undefined` when it does not exist. */

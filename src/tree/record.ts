@@ -59,7 +59,9 @@ export function recordText(record: TreeRecord): string {
     note: "Written by argusai-kustomize generate: the environments this tree is generated from and the files it owns. Files not listed are yours and never touched.",
     environments: record.environments,
     ...(record.argocd !== undefined && Object.keys(record.argocd).length > 0 ? { argocd: record.argocd } : {}),
-    ...(record.source !== undefined ? { source: record.source.repoURL !== undefined ? { repoURL: record.source.repoURL, path: record.source.path } : { path: record.source.path } } : {}),
+    ...(record.source !== undefined
+      ? { source: record.source.repoURL !== undefined ? { repoURL: record.source.repoURL, path: record.source.path } : { path: record.source.path } }
+      : {}),
     files: record.files,
     seeds: record.seeds,
   };
@@ -100,10 +102,14 @@ const recordSchema = z.strictObject({
  */
 export async function readRecord(dir: string): Promise<TreeRecord> {
   const damaged = (why: string, cause?: unknown) =>
-    new ArgusKustomizeError("INVALID_SPEC", `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`, {
-      cause,
-      location: { file: path.join(dir, RECORD_FILE) },
-    });
+    new ArgusKustomizeError(
+      "INVALID_SPEC",
+      `the record is damaged (${why}); restore it (git checkout -- ${RECORD_FILE}) or resolve the conflict, then run generate`,
+      {
+        cause,
+        location: { file: path.join(dir, RECORD_FILE) },
+      },
+    );
   let text: string;
   try {
     text = await readFile(path.join(dir, RECORD_FILE), "utf8");
@@ -112,10 +118,14 @@ export async function readRecord(dir: string): Promise<TreeRecord> {
     const code = (error as NodeJS.ErrnoException).code ?? "";
     if (["ENOENT", "ENOTDIR"].includes(code)) return { environments: [], files: [], seeds: [] };
     if (code === "EISDIR") throw damaged("a directory stands where the record belongs");
-    throw new ArgusKustomizeError("FILE_ACCESS", `the record cannot be read (${code || (error as Error).message}): ${osAdvice(error as NodeJS.ErrnoException)}`, {
-      cause: error,
-      location: { file: path.join(dir, RECORD_FILE) },
-    });
+    throw new ArgusKustomizeError(
+      "FILE_ACCESS",
+      `the record cannot be read (${code || (error as Error).message}): ${osAdvice(error as NodeJS.ErrnoException)}`,
+      {
+        cause: error,
+        location: { file: path.join(dir, RECORD_FILE) },
+      },
+    );
   }
   let raw: unknown;
   try {

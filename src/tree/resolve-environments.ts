@@ -146,7 +146,10 @@ function verifyPatchesAt(source: EnvironmentSource, base: ArgusBase<string>, spe
     if (!(error instanceof ArgusKustomizeError) || source.file === undefined) throw error;
     const field = error.location.field;
     const line = field !== undefined ? lineOfDotted(source, field) : undefined;
-    throw new ArgusKustomizeError(error.code, error.reason, { cause: error, location: { ...error.location, file: source.file, ...(line !== undefined ? { line } : {}) } });
+    throw new ArgusKustomizeError(error.code, error.reason, {
+      cause: error,
+      location: { ...error.location, file: source.file, ...(line !== undefined ? { line } : {}) },
+    });
   }
 }
 

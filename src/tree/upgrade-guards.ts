@@ -64,7 +64,9 @@ export function upgradeFindings(before: CompiledOverlay, after: CompiledOverlay)
   }
   return [
     ...claims.flatMap((claim) => claimFindings(environment, claim, counterpart(after, claim), allow)),
-    ...before.objects.filter((object) => object.kind === "Deployment").flatMap((deployment) => deploymentFindings(environment, deployment, counterpart(after, deployment), allow)),
+    ...before.objects
+      .filter((object) => object.kind === "Deployment")
+      .flatMap((deployment) => deploymentFindings(environment, deployment, counterpart(after, deployment), allow)),
     ...before.objects.filter((object) => object.kind === "Service").flatMap((service) => serviceFindings(environment, service, before, after, allow)),
     ...before.objects.filter((object) => object.kind === "Namespace").flatMap((namespace) => namespaceFindings(environment, namespace, after, allow)),
   ];
@@ -87,10 +89,20 @@ function claimFindings(environment: string, claim: KubeObject, next: KubeObject 
         old[key] === undefined
           ? `${immutable}; the claim was given the cluster's default StorageClass when it was created, so only that class's name is accepted`
           : immutable;
-      const fix = old[key] === undefined ? `if ${String(now[key])} is the cluster's default class, ${allow}; otherwise ${migrate}` : `keep storage.className ${String(old[key])}, or ${migrate}`;
+      const fix =
+        old[key] === undefined
+          ? `if ${String(now[key])} is the cluster's default class, ${allow}; otherwise ${migrate}`
+          : `keep storage.className ${String(old[key])}, or ${migrate}`;
       finding("storage.className", "spec.storageClassName", old[key], now[key], reason, fix);
     } else if (key === "accessModes") {
-      finding("storage.accessMode", "spec.accessModes", old[key], now[key], immutable, `keep storage.accessMode ${JSON.stringify(old[key] ?? null)}, or ${migrate}`);
+      finding(
+        "storage.accessMode",
+        "spec.accessModes",
+        old[key],
+        now[key],
+        immutable,
+        `keep storage.accessMode ${JSON.stringify(old[key] ?? null)}, or ${migrate}`,
+      );
     } else {
       finding("patches", `spec.${key}`, old[key], now[key], immutable, `remove the escape-hatch patch that changes it, or ${migrate}`);
     }
@@ -107,7 +119,7 @@ function claimFindings(environment: string, claim: KubeObject, next: KubeObject 
       "spec.resources.requests.storage",
       oldSize,
       newSize,
-      "a claim's storage request can only grow: the API server refuses a smaller one (\"field can not be less than previous value\"), and volumes do not shrink",
+      'a claim\'s storage request can only grow: the API server refuses a smaller one ("field can not be less than previous value"), and volumes do not shrink',
       `keep storage.size at ${String(oldSize)} or more, or ${migrate}`,
     );
   }

@@ -30,7 +30,9 @@ export function validationStoreOf(renders: RenderCache | false): EntryStore | fa
 /** The key of a validation: the validator's version, the context, and the digest of the YAML judged. */
 export function validationKey(yaml: string, context: PolicyContext): string {
   const digest = createHash("sha256").update(yaml).digest("hex");
-  return createHash("sha256").update(`${FORMAT}\0${validatorVersion()}\0${JSON.stringify(context)}\0${digest}`).digest("hex");
+  return createHash("sha256")
+    .update(`${FORMAT}\0${validatorVersion()}\0${JSON.stringify(context)}\0${digest}`)
+    .digest("hex");
 }
 
 /**

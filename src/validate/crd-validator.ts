@@ -103,7 +103,11 @@ function listTypeClashes(node: ListNode, value: unknown, pointer: string, errors
         if (first === undefined) seen.set(identity, index);
         else {
           const what = type === "set" ? "the same value" : `the same ${keys.join(", ")}`;
-          errors.push({ instancePath: `${pointer}/${index}`, keyword: "x-kubernetes-list-type", message: `has ${what} as item ${first} (a list of type ${type} takes each once)` });
+          errors.push({
+            instancePath: `${pointer}/${index}`,
+            keyword: "x-kubernetes-list-type",
+            message: `has ${what} as item ${first} (a list of type ${type} takes each once)`,
+          });
         }
       });
     }
@@ -119,7 +123,9 @@ function listTypeClashes(node: ListNode, value: unknown, pointer: string, errors
   // Only declared fields are read (and a map's keys enumerated), as ajv does: schema.ts's
   // unknown-field probe watches which keys a validator reads.
   const fields: Array<[string, ListNode]> =
-    typeof node.additionalProperties === "object" ? Object.keys(value).map((key) => [key, node.additionalProperties as ListNode]) : Object.entries(node.properties ?? {});
+    typeof node.additionalProperties === "object"
+      ? Object.keys(value).map((key) => [key, node.additionalProperties as ListNode])
+      : Object.entries(node.properties ?? {});
   for (const [key, schema] of fields) {
     const child = (value as Record<string, unknown>)[key];
     if (child !== undefined) listTypeClashes(schema, child, `${pointer}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`, errors);
@@ -131,7 +137,9 @@ const KUBERNETES_ONLY = new Set(["description", "default", "example", "externalD
 
 /** An int-or-string's own alternatives (`anyOf: [{type: integer}, {type: string}]`), which its union type says already. */
 const isIntOrStringBranches = (value: unknown): boolean =>
-  Array.isArray(value) && value.length === 2 && value.every((branch) => Object.keys(branch as object).length === 1 && ["integer", "string"].includes((branch as { type?: string }).type ?? ""));
+  Array.isArray(value) &&
+  value.length === 2 &&
+  value.every((branch) => Object.keys(branch as object).length === 1 && ["integer", "string"].includes((branch as { type?: string }).type ?? ""));
 
 /**
  * A CRD's structural openAPIV3Schema as the JSON Schema ajv checks, with Kubernetes' rules made

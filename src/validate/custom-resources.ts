@@ -81,7 +81,14 @@ export function secretsProvidedBy(objects: ReadonlyArray<Readonly<Record<string,
 
 /** What schema/crds/<file> holds. */
 export interface VendoredCrd {
-  readonly source: { readonly repository: string; readonly path: string; readonly tag: string; readonly commit: string; readonly sha256: string; readonly license: string };
+  readonly source: {
+    readonly repository: string;
+    readonly path: string;
+    readonly tag: string;
+    readonly commit: string;
+    readonly sha256: string;
+    readonly license: string;
+  };
   readonly apiVersion: string;
   readonly kind: string;
   /** The served version's openAPIV3Schema, without its descriptions. */

@@ -1,5 +1,6 @@
 import { KEEP_OPTIONS, SYNC_OPTIONS_ANNOTATION } from "../model/argocd-protection.js";
 import type { Policy, RenderedObject } from "./policies.js";
+import { record, shown } from "./read-objects.js";
 
 /*
  * Policies on what the tool itself owns, so that nothing that reaches the rendered objects (an
@@ -35,7 +36,8 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
         }
         return containers.flatMap((container: unknown, index): Found => {
           const item = record(container);
-          if (item === undefined) return [{ object: where, field: `${at}.spec.containers.${index}`, message: "is not a container (a mapping with name and image)" }];
+          if (item === undefined)
+            return [{ object: where, field: `${at}.spec.containers.${index}`, message: "is not a container (a mapping with name and image)" }];
           return (["name", "image"] as const)
             .filter((key) => typeof item[key] !== "string" || item[key] === "")
             .map((key) => ({ object: where, field: `${at}.spec.containers.${index}.${key}`, message: "is missing" }));
@@ -61,7 +63,9 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
           return [{ object: where, field: "spec.selector", message: "is empty: it would select every pod of the namespace (the API server refuses it)" }];
         }
         const labels = record(record(template["metadata"])?.["labels"]) ?? {};
-        return selects(matchLabels, expressions, labels) ? [] : [{ object: where, field: "spec.selector", message: `does not select the workload's own pod template (labels ${JSON.stringify(labels)})` }];
+        return selects(matchLabels, expressions, labels)
+          ? []
+          : [{ object: where, field: "spec.selector", message: `does not select the workload's own pod template (labels ${JSON.stringify(labels)})` }];
       }),
   },
   {
@@ -78,7 +82,13 @@ export const INVARIANT_POLICIES: readonly Policy[] = [
           const missing = KEEP_OPTIONS.filter((option) => !options.includes(option));
           return missing.length === 0
             ? []
-            : [{ object: `${shown(object["kind"])}/${nameOf(object)}`, field: `metadata.annotations.${SYNC_OPTIONS_ANNOTATION}`, message: `lacks ${missing.join(", ")}: Argo CD could delete it, and the data with it` }];
+            : [
+                {
+                  object: `${shown(object["kind"])}/${nameOf(object)}`,
+                  field: `metadata.annotations.${SYNC_OPTIONS_ANNOTATION}`,
+                  message: `lacks ${missing.join(", ")}: Argo CD could delete it, and the data with it`,
+                },
+              ];
         }),
   },
 ];
@@ -108,13 +118,4 @@ function selects(matchLabels: Record<string, unknown>, expressions: readonly unk
 
 function nameOf(object: RenderedObject): string {
   return shown(record(object["metadata"])?.["name"] ?? "");
-}
-
-/** A value as text, never a throw (an object without a prototype has no toString). */
-function shown(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

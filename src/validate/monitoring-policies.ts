@@ -37,7 +37,10 @@ function selections(objects: readonly RenderedObject[]): Selected[] {
       const namespaces = namespaceSelector["any"] === true ? undefined : Array.isArray(matchNames) ? matchNames : [namespaceOf(object)];
       const selector = asRecord(spec["selector"])["matchLabels"];
       const services = objects.filter(
-        (candidate) => candidate["kind"] === "Service" && (namespaces === undefined || namespaces.includes(namespaceOf(candidate))) && matches(selector, labelsOf(candidate["metadata"])),
+        (candidate) =>
+          candidate["kind"] === "Service" &&
+          (namespaces === undefined || namespaces.includes(namespaceOf(candidate))) &&
+          matches(selector, labelsOf(candidate["metadata"])),
       );
       return { monitor: `ServiceMonitor/${nameOf(object)}`, ports: list(spec["endpoints"]).map((endpoint) => text(asRecord(endpoint)["port"])), services };
     });
@@ -61,7 +64,11 @@ function admits(rule: unknown, namespace: string, port: string): boolean {
     from === undefined ||
     list(from).some((peer) => {
       const { namespaceSelector, podSelector } = asRecord(peer);
-      return namespaceSelector !== undefined && podSelector === undefined && matches(asRecord(namespaceSelector)["matchLabels"], { "kubernetes.io/metadata.name": namespace });
+      return (
+        namespaceSelector !== undefined &&
+        podSelector === undefined &&
+        matches(asRecord(namespaceSelector)["matchLabels"], { "kubernetes.io/metadata.name": namespace })
+      );
     });
   const portOk = ports === undefined || list(ports).some((candidate) => asRecord(candidate)["port"] === undefined || asRecord(candidate)["port"] === port);
   return fromOk && portOk;
@@ -84,11 +91,26 @@ export const MONITORING_POLICIES: readonly Policy[] = [
       selections(objects).flatMap(({ monitor, ports, services }) => {
         if (services.length !== 1) {
           const names = services.map((service) => nameOf(service)).join(", ");
-          return [{ object: monitor, field: "spec.selector", message: services.length === 0 ? "selects no Service of the overlay" : `selects ${services.length} Services (${names}); Prometheus would scrape each` }];
+          return [
+            {
+              object: monitor,
+              field: "spec.selector",
+              message:
+                services.length === 0 ? "selects no Service of the overlay" : `selects ${services.length} Services (${names}); Prometheus would scrape each`,
+            },
+          ];
         }
         const names = list(asRecord(services[0]!["spec"])["ports"]).map((port) => text(asRecord(port)["name"]));
         return ports.flatMap((port, index) =>
-          port !== undefined && names.includes(port) ? [] : [{ object: monitor, field: `spec.endpoints.${index}.port`, message: `${port ?? "(none)"} is not a port name of Service/${nameOf(services[0]!)}` }],
+          port !== undefined && names.includes(port)
+            ? []
+            : [
+                {
+                  object: monitor,
+                  field: `spec.endpoints.${index}.port`,
+                  message: `${port ?? "(none)"} is not a port name of Service/${nameOf(services[0]!)}`,
+                },
+              ],
         );
       }),
   },

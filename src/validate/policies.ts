@@ -1,6 +1,7 @@
 import type { Container, PodSpec, PodTemplateSpec, Service } from "kubernetes-types/core/v1.js";
 import { isPinnedImage } from "../model/images.js";
 import { secretsProvidedBy } from "./custom-resources.js";
+import { record, shown } from "./read-objects.js";
 import { ROUTE_BACKENDS_POLICY } from "./route-links.js";
 import type { Violation } from "./violation.js";
 import { INVARIANT_POLICIES } from "./invariant-policies.js";
@@ -81,7 +82,10 @@ export const POLICIES: readonly Policy[] = [
     fix: "set securityContext.seccompProfile.type: RuntimeDefault on the pod",
     check: (objects) =>
       containers(objects)
-        .filter(({ pod, container }) => !["RuntimeDefault", "Localhost"].includes((container.securityContext?.seccompProfile ?? pod.spec.securityContext?.seccompProfile)?.type ?? ""))
+        .filter(
+          ({ pod, container }) =>
+            !["RuntimeDefault", "Localhost"].includes((container.securityContext?.seccompProfile ?? pod.spec.securityContext?.seccompProfile)?.type ?? ""),
+        )
         .map(({ pod, at }) => ({ object: pod.object, field: `${at}.securityContext.seccompProfile.type`, message: "is neither RuntimeDefault nor Localhost" })),
   },
   {
@@ -101,7 +105,8 @@ export const POLICIES: readonly Policy[] = [
       containers(objects).flatMap(({ pod, container, at }) => {
         const capabilities = container.securityContext?.capabilities;
         const problems = [];
-        if (!strings(capabilities?.drop).includes("ALL")) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.drop`, message: "does not contain ALL" });
+        if (!strings(capabilities?.drop).includes("ALL"))
+          problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.drop`, message: "does not contain ALL" });
         const added = strings(capabilities?.add).filter((capability) => capability !== "NET_BIND_SERVICE");
         if (added.length > 0) problems.push({ object: pod.object, field: `${at}.securityContext.capabilities.add`, message: `adds ${added.join(", ")}` });
         return problems;
@@ -129,7 +134,9 @@ export const POLICIES: readonly Policy[] = [
     check: (objects) =>
       containers(objects).flatMap(({ pod, container, at }) =>
         records(container.ports).flatMap((port, index) =>
-          port.hostPort !== undefined && port.hostPort !== 0 ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${shown(port.hostPort)}` }] : [],
+          port.hostPort !== undefined && port.hostPort !== 0
+            ? [{ object: pod.object, field: `${at}.ports.${index}.hostPort`, message: `binds host port ${shown(port.hostPort)}` }]
+            : [],
         ),
       ),
   },
@@ -193,7 +200,9 @@ export const POLICIES: readonly Policy[] = [
         return records(service.spec?.ports).flatMap((port, index) => {
           const target = port.targetPort ?? port.port;
           const found = targets.every((pod) =>
-            records(pod.spec.containers).some((container) => records(container.ports).some((candidate) => candidate.name === target || candidate.containerPort === target)),
+            records(pod.spec.containers).some((container) =>
+              records(container.ports).some((candidate) => candidate.name === target || candidate.containerPort === target),
+            ),
           );
           return found ? [] : [{ object, field: `spec.ports.${index}.targetPort`, message: `${shown(target)} is not a port of the selected pods` }];
         });
@@ -202,7 +211,8 @@ export const POLICIES: readonly Policy[] = [
   },
   {
     id: "references",
-    summary: "every ConfigMap, Secret and PersistentVolumeClaim a pod uses is rendered (or made by a rendered ExternalSecret or SealedSecret) or declared external",
+    summary:
+      "every ConfigMap, Secret and PersistentVolumeClaim a pod uses is rendered (or made by a rendered ExternalSecret or SealedSecret) or declared external",
     fix: "render the object in the overlay, or declare it provided outside (secret.mode: existing)",
     check: (objects, context) => {
       const rendered = (kind: string) => new Set(objects.filter((object) => object["kind"] === kind).map((object) => nameOf(object)));
@@ -213,7 +223,8 @@ export const POLICIES: readonly Policy[] = [
       };
       const missing: Array<Omit<Violation, "policy" | "fix">> = [];
       const need = (pod: Pod, kind: keyof typeof known, name: string | undefined, field: string, optional = false) => {
-        if (name !== undefined && !optional && !known[kind].has(name)) missing.push({ object: pod.object, field, message: `uses ${kind} ${shown(name)}, which is neither rendered nor declared external` });
+        if (name !== undefined && !optional && !known[kind].has(name))
+          missing.push({ object: pod.object, field, message: `uses ${kind} ${shown(name)}, which is neither rendered nor declared external` });
       };
       for (const pod of pods(objects)) {
         records(pod.spec.volumes).forEach((volume, index) => {
@@ -257,8 +268,18 @@ export const POLICIES: readonly Policy[] = [
         if (object["kind"] !== "Deployment" || !context.singleWriters.includes(name)) return [];
         const spec = object["spec"] as { replicas?: number; strategy?: { type?: string } } | undefined;
         return [
-          ...(spec?.strategy?.type !== "Recreate" ? [{ object: `Deployment/${name}`, field: "spec.strategy.type", message: `is ${spec?.strategy?.type !== undefined ? shown(spec.strategy.type) : "RollingUpdate (the default)"}, not Recreate` }] : []),
-          ...(typeof spec?.replicas === "number" && spec.replicas > 1 ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec.replicas}: two writers of one database` }] : []),
+          ...(spec?.strategy?.type !== "Recreate"
+            ? [
+                {
+                  object: `Deployment/${name}`,
+                  field: "spec.strategy.type",
+                  message: `is ${spec?.strategy?.type !== undefined ? shown(spec.strategy.type) : "RollingUpdate (the default)"}, not Recreate`,
+                },
+              ]
+            : []),
+          ...(typeof spec?.replicas === "number" && spec.replicas > 1
+            ? [{ object: `Deployment/${name}`, field: "spec.replicas", message: `is ${spec.replicas}: two writers of one database` }]
+            : []),
         ];
       }),
   },
@@ -271,7 +292,11 @@ export const POLICIES: readonly Policy[] = [
         ? []
         : containers(objects)
             .filter(({ container }) => typeof container.image !== "string" || !isPinnedImage(container.image))
-            .map(({ pod, container, at }) => ({ object: pod.object, field: `${at}.image`, message: `${typeof container.image === "string" ? container.image : "(none)"} is not pinned to a version` })),
+            .map(({ pod, container, at }) => ({
+              object: pod.object,
+              field: `${at}.image`,
+              message: `${typeof container.image === "string" ? container.image : "(none)"} is not pinned to a version`,
+            })),
   },
   {
     id: "no-secret-literals",
@@ -282,7 +307,11 @@ export const POLICIES: readonly Policy[] = [
         ? []
         : objects
             .filter((object) => object["kind"] === "Secret" && (hasKeys(object["data"]) || hasKeys(object["stringData"])))
-            .map((object) => ({ object: `Secret/${nameOf(object)}`, field: hasKeys(object["data"]) ? "data" : "stringData", message: "holds secret values in the repository" })),
+            .map((object) => ({
+              object: `Secret/${nameOf(object)}`,
+              field: hasKeys(object["data"]) ? "data" : "stringData",
+              message: "holds secret values in the repository",
+            })),
   },
   ...INVARIANT_POLICIES,
   ROUTE_BACKENDS_POLICY,
@@ -306,7 +335,6 @@ function nameOf(object: RenderedObject): string {
 function hasKeys(value: unknown): boolean {
   return typeof value === "object" && value !== null && Object.keys(value).length > 0;
 }
-
 
 /**
  * Every pod template of the rendered workloads (and bare Pods) that has a pod spec (a workload
@@ -343,16 +371,6 @@ function services(objects: readonly RenderedObject[]): Array<{ object: string; s
 function selected(all: readonly Pod[], service: Service): Pod[] {
   const selector = Object.entries(record(service.spec?.selector) ?? {});
   return all.filter((pod) => selector.every(([key, value]) => pod.labels[key] === value));
-}
-
-/** A value from an object as text: a string as it is, anything else as JSON (never a throw, whatever its prototype). */
-function shown(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-}
-
-/** A mapping, or `undefined` for anything else (a list, a string, null). */
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** The mappings of a list (with their index), or none when it is not a list. */

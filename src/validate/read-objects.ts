@@ -13,7 +13,11 @@ export function record(value: unknown): Record<string, unknown> | undefined {
 
 /** The mappings of a list with their index (a position that is not a mapping is skipped); none when it is not a list. */
 export function indexedRecords(value: unknown): Array<[Record<string, unknown>, number]> {
-  return Array.isArray(value) ? value.flatMap((item: unknown, index) => (record(item) !== undefined ? [[item as Record<string, unknown>, index] as [Record<string, unknown>, number]] : [])) : [];
+  return Array.isArray(value)
+    ? value.flatMap((item: unknown, index) =>
+        record(item) !== undefined ? [[item as Record<string, unknown>, index] as [Record<string, unknown>, number]] : [],
+      )
+    : [];
 }
 
 /** A value from an object as text: a string as it is, anything else as JSON (never a throw, whatever its prototype). */

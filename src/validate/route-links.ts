@@ -30,7 +30,12 @@ export const ROUTE_BACKENDS_POLICY: Policy = {
       });
     }
     const problems: Array<{ object: string; field: string; message: string }> = [];
-    const need = (object: RenderedObject, field: string, service: string | undefined, port: { name?: string | undefined; number?: number | undefined } | undefined) => {
+    const need = (
+      object: RenderedObject,
+      field: string,
+      service: string | undefined,
+      port: { name?: string | undefined; number?: number | undefined } | undefined,
+    ) => {
       const where = `${shown(object["kind"])}/${nameOf(object)}`;
       const found = service !== undefined ? services.get(service) : undefined;
       if (found === undefined) {
@@ -38,7 +43,11 @@ export const ROUTE_BACKENDS_POLICY: Policy = {
       } else if (port?.name !== undefined ? !found.names.has(port.name) : port?.number === undefined || !found.numbers.has(port.number)) {
         const given = port?.name ?? (port?.number !== undefined ? String(port.number) : "(no port)");
         const offered = [...found.names, ...found.numbers];
-        problems.push({ object: where, field: `${field}.port`, message: `port ${given} is not a port of Service ${service} (${offered.length > 0 ? offered.join(", ") : "it has none"})` });
+        problems.push({
+          object: where,
+          field: `${field}.port`,
+          message: `port ${given} is not a port of Service ${service} (${offered.length > 0 ? offered.join(", ") : "it has none"})`,
+        });
       }
     };
     /** An Ingress backend's service: a name that is not a string counts as none, a port that is not a mapping as no port. */

@@ -89,14 +89,34 @@ export async function schemaViolations(object: Record<string, unknown>): Promise
   const where = `${kind}/${name}`;
   const validate = await validatorFor(apiVersion, kind);
   if (validate === undefined) {
-    return [{ policy: "schema-kind", object: where, field: "apiVersion", message: `no schema for ${apiVersion} ${kind}`, fix: "use a built-in Kubernetes kind and apiVersion, or a custom resource this project knows (CUSTOM_RESOURCES)" }];
+    return [
+      {
+        policy: "schema-kind",
+        object: where,
+        field: "apiVersion",
+        message: `no schema for ${apiVersion} ${kind}`,
+        fix: "use a built-in Kubernetes kind and apiVersion, or a custom resource this project knows (CUSTOM_RESOURCES)",
+      },
+    ];
   }
   const probe = probeFields(asApiServerReads(object));
   const violations: Violation[] = errorsOf(validate, probe.root).map((error) =>
     // A CRD schema names unknown fields itself (Kubernetes' own schemas never do: see probeFields).
     error.keyword === "additionalProperties"
-      ? { policy: "schema-unknown-field", object: where, field: pointerToField(error.instancePath), message: describe(error), fix: "fix the spelling, or remove the field" }
-      : { policy: "schema", object: where, field: pointerToField(error.instancePath), message: describe(error), fix: "give the field a value the Kubernetes API accepts" },
+      ? {
+          policy: "schema-unknown-field",
+          object: where,
+          field: pointerToField(error.instancePath),
+          message: describe(error),
+          fix: "fix the spelling, or remove the field",
+        }
+      : {
+          policy: "schema",
+          object: where,
+          field: pointerToField(error.instancePath),
+          message: describe(error),
+          fix: "give the field a value the Kubernetes API accepts",
+        },
   );
   for (const field of probe.unknownFields()) {
     violations.push({

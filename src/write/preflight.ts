@@ -18,18 +18,26 @@ import type { TreeContents } from "./tree.js";
 export async function prepareRoot(root: string): Promise<string | undefined> {
   const info = await lstat(root).catch(() => undefined);
   if (info !== undefined && !info.isDirectory()) {
-    throw new ArgusKustomizeError("WRITE_FAILED", `${root} is ${info.isSymbolicLink() ? "a symbolic link" : "a file"}, not a directory; give a directory with --dir`, {
-      location: { file: root },
-    });
+    throw new ArgusKustomizeError(
+      "WRITE_FAILED",
+      `${root} is ${info.isSymbolicLink() ? "a symbolic link" : "a file"}, not a directory; give a directory with --dir`,
+      {
+        location: { file: root },
+      },
+    );
   }
   try {
     const created = await mkdir(root, { recursive: true });
     await access(root, fsConstants.W_OK);
     return created;
   } catch (error) {
-    throw new ArgusKustomizeError("WRITE_FAILED", `the target directory ${root} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
-      cause: error,
-    });
+    throw new ArgusKustomizeError(
+      "WRITE_FAILED",
+      `the target directory ${root} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -39,7 +47,13 @@ export async function prepareRoot(root: string): Promise<string | undefined> {
  */
 export async function removeCreatedDirectories(root: string, createdRoot: string): Promise<void> {
   for (let dir = root; dir.startsWith(createdRoot); dir = path.dirname(dir)) {
-    if (!(await rmdir(dir).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     if (dir === createdRoot) return;
   }
 }
@@ -56,9 +70,13 @@ export async function refuseObstacles(root: string, contents: TreeContents, seed
     }
     const text = contents.get(file);
     if (text !== undefined && !owned.has(file) && file !== RECORD_FILE && (await readFile(resolveInside(root, file), "utf8")) !== text) {
-      throw new ArgusKustomizeError("WRITE_FAILED", `${file} exists and was not written by argusai-kustomize; move it away or delete it, generate will not overwrite your files`, {
-        location: { file },
-      });
+      throw new ArgusKustomizeError(
+        "WRITE_FAILED",
+        `${file} exists and was not written by argusai-kustomize; move it away or delete it, generate will not overwrite your files`,
+        {
+          location: { file },
+        },
+      );
     }
   }
 }
@@ -77,12 +95,18 @@ async function refuseBadParents(root: string, files: readonly string[]): Promise
       checked.add(parent);
       const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
       if (info?.isSymbolicLink() === true) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a symbolic link; generate does not write through links, nor delete (it could land outside the tree)`, {
-          location: { file: parent },
-        });
+        throw new ArgusKustomizeError(
+          "WRITE_FAILED",
+          `${parent} is a symbolic link; generate does not write through links, nor delete (it could land outside the tree)`,
+          {
+            location: { file: parent },
+          },
+        );
       }
       if (info !== undefined && !info.isDirectory()) {
-        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, { location: { file: parent } });
+        throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, {
+          location: { file: parent },
+        });
       }
     }
   }
@@ -105,10 +129,14 @@ export async function refuseUnwritable(root: string, files: readonly string[]): 
       await access(dir, fsConstants.W_OK);
     } catch (error) {
       const shown = path.relative(root, dir) || ".";
-      throw new ArgusKustomizeError("WRITE_FAILED", `${shown} is not writable (${(error as NodeJS.ErrnoException).code ?? "?"}), and generate must change ${file} there; nothing was changed`, {
-        cause: error,
-        location: { file },
-      });
+      throw new ArgusKustomizeError(
+        "WRITE_FAILED",
+        `${shown} is not writable (${(error as NodeJS.ErrnoException).code ?? "?"}), and generate must change ${file} there; nothing was changed`,
+        {
+          cause: error,
+          location: { file },
+        },
+      );
     }
   }
 }

@@ -56,7 +56,9 @@ export async function findDrift(dir: string, contents: TreeContents, seedPaths: 
   if (journal !== undefined) drift.push({ path: JOURNAL_FILE, status: "interrupted", actual: journal, expected: undefined });
   const record = await readRecord(dir);
   // Seeds hold secrets: never compared, never shown in a diff.
-  const staleCandidates = record.files.filter((file) => !contents.has(file) && isSafeRelative(file) && !record.seeds.includes(file) && !seedPaths.includes(file));
+  const staleCandidates = record.files.filter(
+    (file) => !contents.has(file) && isSafeRelative(file) && !record.seeds.includes(file) && !seedPaths.includes(file),
+  );
   const wanted = [...contents.keys(), ...staleCandidates];
   const read = readDiskFiles(dir, disk === undefined ? wanted : wanted.filter((file) => !disk.has(file)));
   const actualOf = (file: string) => (disk?.has(file) === true ? disk.get(file) : read.get(file));

@@ -46,7 +46,11 @@ export function isUnchanged(disk: DiskFiles, contents: TreeContents, seeds: read
  * Runs `verify` on the tree in place (see above); `false` when it failed, so the caller takes the
  * staged path and reports that run's outcome.
  */
-export async function verifyInPlace<P extends TreeWrite>(root: string, planned: P, verify: ((dir: string, planned: P) => Promise<void>) | undefined): Promise<boolean> {
+export async function verifyInPlace<P extends TreeWrite>(
+  root: string,
+  planned: P,
+  verify: ((dir: string, planned: P) => Promise<void>) | undefined,
+): Promise<boolean> {
   if (verify === undefined) return true;
   try {
     await verify(root, planned);

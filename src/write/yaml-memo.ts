@@ -38,7 +38,10 @@ export interface YamlMemo {
  * or the default cache directory).
  */
 export function openYamlMemo(treeDir: string, cache: boolean | string | undefined = true): YamlMemo {
-  const store = cache === false ? false : openEntryStore(path.join(typeof cache === "string" ? path.resolve(cache) : defaultCacheDir(), "documents"), FORMAT, DOCUMENT_MEMO_BOUNDS);
+  const store =
+    cache === false
+      ? false
+      : openEntryStore(path.join(typeof cache === "string" ? path.resolve(cache) : defaultCacheDir(), "documents"), FORMAT, DOCUMENT_MEMO_BOUNDS);
   return yamlMemo(store, path.resolve(treeDir));
 }
 

@@ -16,9 +16,7 @@ const LEADING_METADATA_KEYS = ["name", "namespace", "labels", "annotations"];
  */
 export function toYaml(documents: readonly unknown[]): string {
   return documents
-    .map((document) =>
-      stringify(canonical(document, LEADING_KEYS), { lineWidth: 0, version: "1.1", indentSeq: true, aliasDuplicateObjects: false }),
-    )
+    .map((document) => stringify(canonical(document, LEADING_KEYS), { lineWidth: 0, version: "1.1", indentSeq: true, aliasDuplicateObjects: false }))
     .join("---\n");
 }
 

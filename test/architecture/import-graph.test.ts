@@ -11,7 +11,22 @@ const SRC = path.resolve(import.meta.dirname, "../../src");
  * "shared" is the top-level leaves every stage uses (the error class, printable text, the pool,
  * operating-system errors); "index" is the package's named exports.
  */
-const STAGES = ["shared", "kubernetes", "model", "patch", "kustomize", "tree", "write", "render", "validate", "argocd", "diff", "commands", "cli", "index"] as const;
+const STAGES = [
+  "shared",
+  "kubernetes",
+  "model",
+  "patch",
+  "kustomize",
+  "tree",
+  "write",
+  "render",
+  "validate",
+  "argocd",
+  "diff",
+  "commands",
+  "cli",
+  "index",
+] as const;
 
 const MAX_LINES = 400;
 
@@ -58,7 +73,11 @@ describe("src/ is shaped like the pipeline", () => {
 
   it("every relative import names a file that exists", () => {
     const known = new Set(files);
-    const missing = files.flatMap((file) => importsOf(file).filter((target) => !known.has(target)).map((target) => `${path.relative(SRC, file)} -> ${path.relative(SRC, target)}`));
+    const missing = files.flatMap((file) =>
+      importsOf(file)
+        .filter((target) => !known.has(target))
+        .map((target) => `${path.relative(SRC, file)} -> ${path.relative(SRC, target)}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -69,7 +88,9 @@ describe("src/ is shaped like the pipeline", () => {
   });
 
   it(`no source file is over ${MAX_LINES} lines`, () => {
-    const long = files.map((file) => ({ file: path.relative(SRC, file), lines: readFileSync(file, "utf8").split("\n").length - 1 })).filter(({ lines }) => lines > MAX_LINES);
+    const long = files
+      .map((file) => ({ file: path.relative(SRC, file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
+      .filter(({ lines }) => lines > MAX_LINES);
     expect(long).toEqual([]);
   });
 });

@@ -42,7 +42,10 @@ async function readApplication(dir: string, environment: string): Promise<KObjec
 describe("argocd/ Applications", () => {
   it("writes prod's Application: repoURL from package.json, schema-valid, path an overlay that renders with 0 warnings", async () => {
     const project = await tempDir();
-    await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "gitops", repository: { type: "git", url: "git+https://github.com/example/gitops.git" } }));
+    await writeFile(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "gitops", repository: { type: "git", url: "git+https://github.com/example/gitops.git" } }),
+    );
     const result = await runIn(project, ["generate", "--dir", "deploy"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("argocd/prod.yaml: Argo CD Application argusai-prod, https://github.com/example/gitops.git path overlays/prod\n");
@@ -90,7 +93,18 @@ describe("argocd/ Applications", () => {
     const dir = await tempDir();
     const envFile = path.join(dir, "staging.yaml");
     await writeFile(envFile, STAGING_ARGOCD);
-    const args = ["--repo-url", "git@github.com:example/gitops.git", "--target-revision", "release-1", "--project", "argusai", "--dest-name", "prod-cluster", "--app-namespace", "gitops"];
+    const args = [
+      "--repo-url",
+      "git@github.com:example/gitops.git",
+      "--target-revision",
+      "release-1",
+      "--project",
+      "argusai",
+      "--dest-name",
+      "prod-cluster",
+      "--app-namespace",
+      "gitops",
+    ];
     expect((await runIn(dir, ["generate", "--dir", ".", "--env-file", "staging.yaml", ...args])).code).toBe(0);
     const staging = await readApplication(dir, "staging");
     expect(() => new Application(staging as never).validate()).not.toThrow();
@@ -127,7 +141,9 @@ describe("argocd/ Applications", () => {
     await writeFile(path.join(dir, "laptop.yaml"), "name: laptop\nnamespace: argusai-laptop\nsecret:\n  mode: generated\nargocd:\n  enabled: true\n");
     const result = await runIn(dir, ["generate", "--dir", ".", "--env-file", "laptop.yaml"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('laptop.yaml:6: environment "laptop", field argocd.enabled: cannot be true: secret.mode is generated: its secrets.env exists only on this machine');
+    expect(result.stderr).toContain(
+      'laptop.yaml:6: environment "laptop", field argocd.enabled: cannot be true: secret.mode is generated: its secrets.env exists only on this machine',
+    );
     expect([...(await snapshotTree(dir)).keys()]).toEqual(["laptop.yaml"]);
   });
 
@@ -187,7 +203,11 @@ describe("argocd/ Applications", () => {
       applicationNamespace: "argocd",
       treePath: "",
     };
-    const spec: EnvironmentSpec<string> = { ...prodEnvironment(), replicas: {}, autoscaling: { frontend: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } } };
+    const spec: EnvironmentSpec<string> = {
+      ...prodEnvironment(),
+      replicas: {},
+      autoscaling: { frontend: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } },
+    };
     expect(autoscaledDeployments(spec, ARGUSAI_COMPONENTS)).toEqual(["argusai-frontend"]);
     expect(autoscaledDeployments(prodEnvironment(), ARGUSAI_COMPONENTS)).toEqual([]);
     const app = application(spec, settings, ARGUSAI_COMPONENTS);

@@ -38,16 +38,20 @@ const environment = fc
     size: fc.option(fc.constantFrom("20Gi", "1Ti"), { nil: undefined }),
     tls: fc.boolean(),
   })
-  .map(({ name, createNamespace, production, prune, className, size, tls }): EnvironmentSpec => ({
-    name,
-    namespace: `argusai-${name}`,
-    ...(createNamespace !== undefined ? { createNamespace } : {}),
-    ...(production ? { production, images: { backend: { tag: "1.4.2" }, frontend: { tag: "1.4.2" } } } : {}),
-    secret: { mode: "existing" },
-    ...(className !== undefined || size !== undefined ? { storage: { ...(className !== undefined ? { className } : {}), ...(size !== undefined ? { size } : {}) } } : {}),
-    ...(tls ? { ingress: { host: `${name}.example.com`, tlsSecretName: "argusai-tls" } } : {}),
-    argocd: { enabled: true, ...(prune !== undefined ? { automated: { prune } } : {}) },
-  }));
+  .map(
+    ({ name, createNamespace, production, prune, className, size, tls }): EnvironmentSpec => ({
+      name,
+      namespace: `argusai-${name}`,
+      ...(createNamespace !== undefined ? { createNamespace } : {}),
+      ...(production ? { production, images: { backend: { tag: "1.4.2" }, frontend: { tag: "1.4.2" } } } : {}),
+      secret: { mode: "existing" },
+      ...(className !== undefined || size !== undefined
+        ? { storage: { ...(className !== undefined ? { className } : {}), ...(size !== undefined ? { size } : {}) } }
+        : {}),
+      ...(tls ? { ingress: { host: `${name}.example.com`, tlsSecretName: "argusai-tls" } } : {}),
+      argocd: { enabled: true, ...(prune !== undefined ? { automated: { prune } } : {}) },
+    }),
+  );
 
 describe("Argo CD never deletes the data", () => {
   it("on every opted-in environment's rendered objects and Application", async () => {

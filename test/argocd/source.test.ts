@@ -11,11 +11,12 @@ import { renderer, runCli, tempDir } from "../helpers.js";
 const usable = (url: string) => /^(https?|ssh):\/\//.test(url) || /^[\w.-]+@[\w.-]+:/.test(url);
 
 describe("the origin remote", () => {
-  it("reads the first url of [remote \"origin\"], quoted or not, case as git does", () => {
-    const config = '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://x/upstream.git\n[Remote "origin"]\n\tURL = "git@github.com:me/gitops.git" ; mine\n\turl = https://second\n';
+  it('reads the first url of [remote "origin"], quoted or not, case as git does', () => {
+    const config =
+      '[core]\n\tbare = false\n[remote "upstream"]\n\turl = https://x/upstream.git\n[Remote "origin"]\n\tURL = "git@github.com:me/gitops.git" ; mine\n\turl = https://second\n';
     expect(remoteUrl(config, "origin")).toBe("git@github.com:me/gitops.git");
     expect(remoteUrl(config, "Origin")).toBeUndefined();
-    expect(remoteUrl("[remote \"origin\"]\n\tfetch = +refs/heads/*\n", "origin")).toBeUndefined();
+    expect(remoteUrl('[remote "origin"]\n\tfetch = +refs/heads/*\n', "origin")).toBeUndefined();
   });
 
   it("never writes credentials into a committed file", () => {
@@ -33,7 +34,11 @@ describe("the origin remote", () => {
     await mkdir(path.join(repo, "deploy"));
     expect(await deriveSource(path.join(repo, "deploy"), undefined, usable)).toEqual({ path: "deploy" });
     await writeFile(path.join(repo, "package.json"), JSON.stringify({ name: "gitops", repository: "github:me/gitops" }));
-    expect(await deriveSource(path.join(repo, "deploy"), undefined, usable)).toEqual({ repoURL: "https://github.com/me/gitops.git", repoURLFrom: "package.json", path: "deploy" });
+    expect(await deriveSource(path.join(repo, "deploy"), undefined, usable)).toEqual({
+      repoURL: "https://github.com/me/gitops.git",
+      repoURLFrom: "package.json",
+      path: "deploy",
+    });
     execFileSync("git", ["-C", repo, "remote", "add", "origin", "/srv/git/gitops"]);
     expect((await deriveSource(path.join(repo, "deploy"), undefined, usable)).repoURLFrom).toBe("package.json");
     execFileSync("git", ["-C", repo, "remote", "set-url", "origin", "https://github.com/me/real.git"]);
@@ -74,7 +79,9 @@ describe("what the record keeps", () => {
     const dir = await tempDir();
     const generated = await runCli(["generate", "--dir", dir, "--no-cache"]);
     expect(generated.code).toBe(0);
-    expect(generated.stdout).toContain("argocd/prod.yaml: Argo CD Application argusai-prod, https://git.example.com/set-me/argusai-deploy.git path overlays/prod (a placeholder: set argocd.repoURL in the config, --repo-url, or an origin remote)\n");
+    expect(generated.stdout).toContain(
+      "argocd/prod.yaml: Argo CD Application argusai-prod, https://git.example.com/set-me/argusai-deploy.git path overlays/prod (a placeholder: set argocd.repoURL in the config, --repo-url, or an origin remote)\n",
+    );
     expect(generated.stderr).toMatch(/^warning: environment "prod", field argocd \(spec.source.repoURL\): argocd\/prod.yaml points at the placeholder/m);
     expect((await readRecord(dir)).source).toEqual({ path: "" });
     const strict = await runCli(["validate", "prod", "--strict", "--dir", dir, "--no-cache"]);

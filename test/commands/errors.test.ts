@@ -10,7 +10,7 @@ import { ArgusKustomizeError } from "../../src/errors.js";
 import { writeTree } from "../../src/write/transaction.js";
 import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
-const STAGING = "name: staging\nnamespace: argusai-staging\nimages: { backend: { tag: \"1.4.2\" } }\nsecret: { mode: existing }\n";
+const STAGING = 'name: staging\nnamespace: argusai-staging\nimages: { backend: { tag: "1.4.2" } }\nsecret: { mode: existing }\n';
 const NO_STACK = /\n\s+at .*:\d+:\d+\)?\n/;
 
 /** A tree generated with envs/staging.yaml, readable by every user (nobody runs the CLI when tests run as root). */
@@ -32,10 +32,15 @@ describe("operating-system errors are coded, name the path and what to do (exit 
     // The tree is writable (generate may write it); only the environment file is closed.
     await chmod(dir, 0o777);
     await chmod(envFile, 0o000);
-    for (const args of [["validate", "--dir", dir, "--no-cache"], ["generate", "--dir", dir, "--set-image", "staging", "backend=1.4.3", "--no-cache"]]) {
+    for (const args of [
+      ["validate", "--dir", dir, "--no-cache"],
+      ["generate", "--dir", dir, "--set-image", "staging", "backend=1.4.3", "--no-cache"],
+    ]) {
       const result = await runCli(args, { asNobody: true, env: { HOME: parent } });
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^argusai-kustomize: FILE_ACCESS: .*envs\/staging.yaml: environment "staging": .*records environment "staging" from .*staging.yaml, which cannot be read \(EACCES: permission denied: give your user read/);
+      expect(result.stderr).toMatch(
+        /^argusai-kustomize: FILE_ACCESS: .*envs\/staging.yaml: environment "staging": .*records environment "staging" from .*staging.yaml, which cannot be read \(EACCES: permission denied: give your user read/,
+      );
       expect(result.stderr).not.toMatch(NO_STACK);
       expect(result.stderr.trim().split("\n")).toHaveLength(1);
     }
@@ -74,7 +79,9 @@ describe("operating-system errors are coded, name the path and what to do (exit 
     for (const args of [["check"], ["validate"], ["render", "prod"], ["diff", "dev", "prod"]]) {
       const result = await runCli([...args, "--dir", "/nonexistent/tree"]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe("argusai-kustomize: FILE_ACCESS: /nonexistent/tree: cannot open the tree's directory (ENOENT): it does not exist: check the path (relative paths are from the directory you run the command in)\n");
+      expect(result.stderr).toBe(
+        "argusai-kustomize: FILE_ACCESS: /nonexistent/tree: cannot open the tree's directory (ENOENT): it does not exist: check the path (relative paths are from the directory you run the command in)\n",
+      );
     }
   });
 });
@@ -90,10 +97,15 @@ describe("a bug is exit 70, one line, the stack only when asked for", () => {
     expect(result.stderr).toMatch(
       /^argusai-kustomize: internal error \(a bug in argusai-kustomize \d+\.\d+\.\d+\): TypeError: simulated bug; please report it at https:\/\/github.com\/argusai\/argusai-kustomize\/issues with the command you ran \(run again with --debug or ARGUSAI_DEBUG=1 for the stack\)\n$/,
     );
-    for (const debug of [{ args: ["check", "--debug"], env }, { args: ["check"], env: { ...env, ARGUSAI_DEBUG: "1" } }]) {
+    for (const debug of [
+      { args: ["check", "--debug"], env },
+      { args: ["check"], env: { ...env, ARGUSAI_DEBUG: "1" } },
+    ]) {
       const verbose = await runCli(debug.args, { env: debug.env, cwd: dir });
       expect(verbose.code).toBe(70);
-      expect(verbose.stderr).toMatch(/^argusai-kustomize: internal error .*: TypeError: simulated bug; please report it at .*\nTypeError: simulated bug\n\s+at /);
+      expect(verbose.stderr).toMatch(
+        /^argusai-kustomize: internal error .*: TypeError: simulated bug; please report it at .*\nTypeError: simulated bug\n\s+at /,
+      );
     }
     const json = await runCli(["check", "--json"], { env, cwd: dir });
     expect(json.code).toBe(70);
@@ -116,7 +128,9 @@ describe("a bug is exit 70, one line, the stack only when asked for", () => {
       process.stderr.write = write;
     }
     expect(lines[0]).toBe("argusai-kustomize: KUBECTL_NOT_FOUND: no kubectl\n");
-    expect(lines[1]).toBe("argusai-kustomize: FILE_ACCESS: /ro/x: cannot open it (EROFS): it is on a read-only file system: run generate in a writable checkout (check, validate and render only read)\n");
+    expect(lines[1]).toBe(
+      "argusai-kustomize: FILE_ACCESS: /ro/x: cannot open it (EROFS): it is on a read-only file system: run generate in a writable checkout (check, validate and render only read)\n",
+    );
     expect(lines[2]).toMatch(/^argusai-kustomize: internal error \(a bug in argusai-kustomize .*\): RangeError: oops; please report it at /);
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { CLI, renderer, runCli, tempDir } from "../helpers.js";
 
 // Comments, spacing, no trailing newline: what a byte-for-byte restore must keep.
-const ORIGINAL = "# staging  \nname: staging\nnamespace: argusai-staging\nimages:\n  backend:   { tag: \"1.4.2\" }   # pinned\nsecret: { mode: existing }";
+const ORIGINAL = '# staging  \nname: staging\nnamespace: argusai-staging\nimages:\n  backend:   { tag: "1.4.2" }   # pinned\nsecret: { mode: existing }';
 const EDITED = ORIGINAL.replace('"1.4.2"', '"1.4.3"');
 const ARGS = ["generate", "--set-image", "staging", "backend=1.4.3", "--no-cache"];
 
@@ -51,7 +51,11 @@ function runStopped(
 }
 
 /** The outcome is one of the two allowed ones, and check agrees with it. */
-async function expectWholeOrNothing(dir: string, run: { code: number | null; signal: NodeJS.Signals | null }, signal: NodeJS.Signals): Promise<"unchanged" | "completed"> {
+async function expectWholeOrNothing(
+  dir: string,
+  run: { code: number | null; signal: NodeJS.Signals | null },
+  signal: NodeJS.Signals,
+): Promise<"unchanged" | "completed"> {
   const text = await readFile(path.join(dir, "envs/staging.yaml"), "utf8");
   expect([ORIGINAL, EDITED]).toContain(text);
   // Outside the lock (before it is taken, or after the commit released it) no handler is

@@ -121,7 +121,9 @@ describe("argusai-kustomize.config.*", () => {
       await writeFile(path.join(repo, "envs/staging.yaml"), STAGING);
       const generated = await runCli(["generate", "--env-file", "envs/staging.yaml"], { cwd: repo });
       expect(generated.code, generated.stderr).toBe(0);
-      expect(generated.stdout).toContain("overlays/staging: 9 objects, namespace argusai-staging, images ghcr.io/bbengt1/argusai-backend:1.4.2 ghcr.io/bbengt1/argusai-frontend:1.4.2 ghcr.io/example/argusai-worker:0.3.0\n");
+      expect(generated.stdout).toContain(
+        "overlays/staging: 9 objects, namespace argusai-staging, images ghcr.io/bbengt1/argusai-backend:1.4.2 ghcr.io/bbengt1/argusai-frontend:1.4.2 ghcr.io/example/argusai-worker:0.3.0\n",
+      );
       const app = parse(await readFile(path.join(repo, "argocd/staging.yaml"), "utf8")) as KObject;
       // The config's targetRevision, the origin remote as repoURL.
       expect(app["spec"]["source"]).toEqual({ repoURL: "git@github.com:example/gitops.git", targetRevision: "main", path: "overlays/staging" });
@@ -151,7 +153,10 @@ describe("argusai-kustomize.config.*", () => {
 
   it("an option given to the library or the CLI wins over the config", async () => {
     const repo = await userRepo("https://github.com/example/gitops.git");
-    await writeFile(path.join(repo, "argusai-kustomize.config.mjs"), 'export default { argocd: { repoURL: "https://github.com/example/from-config.git", project: "cfg" } };\n');
+    await writeFile(
+      path.join(repo, "argusai-kustomize.config.mjs"),
+      'export default { argocd: { repoURL: "https://github.com/example/from-config.git", project: "cfg" } };\n',
+    );
     const result = await generate({ dir: repo, renderer, argocd: { project: "given" } });
     expect(result.applications).toEqual([expect.objectContaining({ repoURL: "https://github.com/example/from-config.git" })]);
     const app = parse(await readFile(path.join(repo, "argocd/prod.yaml"), "utf8")) as KObject;
@@ -166,10 +171,26 @@ describe("argusai-kustomize.config.*", () => {
   });
 
   it.each([
-    ["throws while loading", 'throw new TypeError("no such setting");\n', /CONFIG_INVALID: .*argusai-kustomize.config.mjs: argusai-kustomize.config.mjs failed to load: TypeError: no such setting$/m],
-    ["has no default export", "export const components = [];\n", /CONFIG_INVALID: .*argusai-kustomize.config.mjs: argusai-kustomize.config.mjs has no default export/],
-    ["exports a bad config", 'export default { compnents: [], argocd: { repoURL: 3 } };\n', /CONFIG_INVALID: .*does not export a valid config \(2 problem\(s\)\):\n {2}.*field argocd.repoURL: .*\n {2}.*field \(default export\): Unrecognized key: "compnents"/],
-    ["has a bad Argo CD value", 'export default { argocd: { repoURL: "not a url" } };\n', /CONFIG_INVALID: .*1 bad Argo CD setting\(s\) in the config; nothing was written:\n {2}.*argusai-kustomize.config.mjs: field argocd.repoURL: "not a url" is not a Git repository URL/],
+    [
+      "throws while loading",
+      'throw new TypeError("no such setting");\n',
+      /CONFIG_INVALID: .*argusai-kustomize.config.mjs: argusai-kustomize.config.mjs failed to load: TypeError: no such setting$/m,
+    ],
+    [
+      "has no default export",
+      "export const components = [];\n",
+      /CONFIG_INVALID: .*argusai-kustomize.config.mjs: argusai-kustomize.config.mjs has no default export/,
+    ],
+    [
+      "exports a bad config",
+      "export default { compnents: [], argocd: { repoURL: 3 } };\n",
+      /CONFIG_INVALID: .*does not export a valid config \(2 problem\(s\)\):\n {2}.*field argocd.repoURL: .*\n {2}.*field \(default export\): Unrecognized key: "compnents"/,
+    ],
+    [
+      "has a bad Argo CD value",
+      'export default { argocd: { repoURL: "not a url" } };\n',
+      /CONFIG_INVALID: .*1 bad Argo CD setting\(s\) in the config; nothing was written:\n {2}.*argusai-kustomize.config.mjs: field argocd.repoURL: "not a url" is not a Git repository URL/,
+    ],
   ])("a config that %s is the config's error (exit 2, its file named), nothing written", async (_case, text, message) => {
     const repo = await userRepo();
     await writeFile(path.join(repo, "argusai-kustomize.config.mjs"), text);
@@ -202,8 +223,12 @@ describe("init", () => {
     const env = await readFile(path.join(repo, "deploy/envs/staging.yaml"), "utf8");
     expect(env.split("\n")[0]).toBe("# yaml-language-server: $schema=../../node_modules/argusai-kustomize/schema/environment.schema.json");
     // The schema comment points at the installed schema.
-    expect(JSON.parse(await readFile(path.join(repo, "deploy/envs", "../../node_modules/argusai-kustomize/schema/environment.schema.json"), "utf8"))).toHaveProperty("properties");
-    const workflow = parse(await readFile(path.join(repo, ".github/workflows/argusai-kustomize.yml"), "utf8")) as { jobs: Record<string, { steps: Array<{ run?: string }> }> };
+    expect(
+      JSON.parse(await readFile(path.join(repo, "deploy/envs", "../../node_modules/argusai-kustomize/schema/environment.schema.json"), "utf8")),
+    ).toHaveProperty("properties");
+    const workflow = parse(await readFile(path.join(repo, ".github/workflows/argusai-kustomize.yml"), "utf8")) as {
+      jobs: Record<string, { steps: Array<{ run?: string }> }>;
+    };
     const runs = Object.values(workflow.jobs).flatMap((job) => job.steps.flatMap((step) => (step.run?.includes("argusai-kustomize") ? [step.run] : [])));
     expect(runs).toEqual(["npx argusai-kustomize check --dir deploy", "npx argusai-kustomize validate --strict --dir deploy"]);
     expect(await readFile(path.join(repo, "deploy/.gitignore"), "utf8")).toMatch(/^overlays\/\*\/secrets\.env$/m);
@@ -211,7 +236,9 @@ describe("init", () => {
     // The tree it started is found from inside it, with the config it wrote.
     const generated = await runCli(["generate", "--env-file", "staging.yaml"], { cwd: path.join(repo, "deploy/envs") });
     expect(generated.code, generated.stderr).toBe(0);
-    expect(generated.stdout).toContain("argocd/staging.yaml: Argo CD Application argusai-staging, https://github.com/example/gitops.git path deploy/overlays/staging\n");
+    expect(generated.stdout).toContain(
+      "argocd/staging.yaml: Argo CD Application argusai-staging, https://github.com/example/gitops.git path deploy/overlays/staging\n",
+    );
 
     const before = await snapshotTree(repo);
     const again = await runCli(["init", "--dir", "deploy"], { cwd: repo });

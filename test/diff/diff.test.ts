@@ -41,7 +41,11 @@ describe("diffObjects", () => {
     });
     const diff = diffObjects(
       [config("argusai-config-aaaaaaaaaa", "INFO"), deployment("argusai-config-aaaaaaaaaa", "a", "web:1")],
-      [config("argusai-config-bbbbbbbbbb", "DEBUG"), deployment("argusai-config-bbbbbbbbbb", "b", "web:2"), { apiVersion: "v1", kind: "Service", metadata: { name: "web" } }],
+      [
+        config("argusai-config-bbbbbbbbbb", "DEBUG"),
+        deployment("argusai-config-bbbbbbbbbb", "b", "web:2"),
+        { apiVersion: "v1", kind: "Service", metadata: { name: "web" } },
+      ],
     );
     expect(diff.changed).toEqual([
       { kind: "ConfigMap", name: "argusai-config", field: "data.LOG_LEVEL", from: "INFO", to: "DEBUG" },
@@ -65,8 +69,10 @@ describe("argusai-kustomize diff", () => {
     expect(result.stderr).toBe("");
     const lines = result.stdout.trim().split("\n");
     expect(lines).toContain('ConfigMap/argusai-config data.LOG_LEVEL: "WARNING" → "INFO"');
-    expect(lines).toContain('Deployment/argusai-frontend spec.replicas: 3 → 2');
-    expect(lines).toContain('Deployment/argusai-backend spec.template.spec.containers[backend].image: "ghcr.io/bbengt1/argusai-backend:1.4.2" → "ghcr.io/bbengt1/argusai-backend:0.0.0-set-me"');
+    expect(lines).toContain("Deployment/argusai-frontend spec.replicas: 3 → 2");
+    expect(lines).toContain(
+      'Deployment/argusai-backend spec.template.spec.containers[backend].image: "ghcr.io/bbengt1/argusai-backend:1.4.2" → "ghcr.io/bbengt1/argusai-backend:0.0.0-set-me"',
+    );
     expect(lines).toContain('Deployment/argusai-backend metadata.labels.environment: "staging" → "prod"');
     // The ConfigMap is matched across its hash suffix; namespaces are not a change.
     expect(lines.some((line) => line.includes("namespace"))).toBe(false);
@@ -91,7 +97,15 @@ describe("argusai-kustomize diff", () => {
     const dir = await treeWithStaging();
     const result = await runCli(["diff", "staging", "prod", "--dir", dir, "--json"]);
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { command: string; ok: boolean; from: string; to: string; changed: Array<Record<string, unknown>>; added: unknown[]; removed: unknown[] };
+    const json = JSON.parse(result.stdout) as {
+      command: string;
+      ok: boolean;
+      from: string;
+      to: string;
+      changed: Array<Record<string, unknown>>;
+      added: unknown[];
+      removed: unknown[];
+    };
     expect(json.command).toBe("diff");
     expect(json.ok).toBe(true);
     expect(json.from).toBe("staging");

@@ -87,7 +87,9 @@ describe("odd characters in config values, with the real kustomize", () => {
     const error = await generate({ dir, environments: [{ ...spec, config: { OK: "fine", BAD: "a\u2028b" } }], renderer }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ArgusKustomizeError);
     expect((error as ArgusKustomizeError).code).toBe("INVALID_SPEC");
-    expect((error as ArgusKustomizeError).problems.map(formatProblem)).toEqual([expect.stringMatching(/^environment "odd", field config\.BAD: holds U\+2028 \(line separator\) at position 2: kustomize fails on it$/)]);
+    expect((error as ArgusKustomizeError).problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^environment "odd", field config\.BAD: holds U\+2028 \(line separator\) at position 2: kustomize fails on it$/),
+    ]);
     expect(await snapshotTree(dir)).toEqual(before);
 
     const config = Object.fromEntries(ACCEPTED.map(([name, value]) => [name.replace(/\W/g, "_"), value]));

@@ -27,31 +27,87 @@ const SEED = Number(process.env["FUZZ_SEED"] ?? 20261125);
 const EXAMPLE = readFileSync(path.resolve("examples/staging.yaml"), "utf8");
 
 // Characters that have broken something before: controls, separators, surrogates, quotes, YAML syntax.
-const ODD = ["\u0000", "\u0007", "\t", "\n", "\r", "\u001b[2J", "\u007f", "\u0085", "\u009b", "\u00a0", "\u2028", "\u2029", "\ud800", "\udc00", "\ufeff", "\ufffe", "\uffff", "😀", "'", '"', ":", "#", "=", "-", "&a", "*a", "{", "[", "%", "@", "`", "!", "|", ">", "\\", " "];
-const oddText = fc.array(fc.oneof(fc.constantFrom(...ODD), fc.string({ maxLength: 4 }), fc.string({ unit: "binary", maxLength: 3 })), { maxLength: 5 }).map((parts) => parts.join(""));
+const ODD = [
+  "\u0000",
+  "\u0007",
+  "\t",
+  "\n",
+  "\r",
+  "\u001b[2J",
+  "\u007f",
+  "\u0085",
+  "\u009b",
+  "\u00a0",
+  "\u2028",
+  "\u2029",
+  "\ud800",
+  "\udc00",
+  "\ufeff",
+  "\ufffe",
+  "\uffff",
+  "😀",
+  "'",
+  '"',
+  ":",
+  "#",
+  "=",
+  "-",
+  "&a",
+  "*a",
+  "{",
+  "[",
+  "%",
+  "@",
+  "`",
+  "!",
+  "|",
+  ">",
+  "\\",
+  " ",
+];
+const oddText = fc
+  .array(fc.oneof(fc.constantFrom(...ODD), fc.string({ maxLength: 4 }), fc.string({ unit: "binary", maxLength: 3 })), { maxLength: 5 })
+  .map((parts) => parts.join(""));
 
 /** Mostly `usual`, sometimes `odd`: enough valid specs to exercise kustomize, enough odd ones to find holes. */
 const mostly = <T, U>(usual: fc.Arbitrary<T>, odd: fc.Arbitrary<U>) => fc.oneof({ arbitrary: usual, weight: 6 }, { arbitrary: odd, weight: 1 });
 
 const quantity = mostly(
-  fc.tuple(
-    fc.constantFrom("", "+", "-"),
-    fc.oneof(fc.nat({ max: 5000 }).map(String), fc.constantFrom("0.5", "1.000000001", ".5", "1.", "0.0009765625", "9223372036854775807", "1.0000000001", "0")),
-    fc.constantFrom("", "m", "n", "u", "k", "M", "G", "Ki", "Mi", "Gi", "Ti", "Ei", "E", "e3", "e-3", "e309", "e-10", "MB", "i", " "),
-  ).map(([sign, number, suffix]) => `${sign}${number}${suffix}`),
+  fc
+    .tuple(
+      fc.constantFrom("", "+", "-"),
+      fc.oneof(
+        fc.nat({ max: 5000 }).map(String),
+        fc.constantFrom("0.5", "1.000000001", ".5", "1.", "0.0009765625", "9223372036854775807", "1.0000000001", "0"),
+      ),
+      fc.constantFrom("", "m", "n", "u", "k", "M", "G", "Ki", "Mi", "Gi", "Ti", "Ei", "E", "e3", "e-3", "e309", "e-10", "MB", "i", " "),
+    )
+    .map(([sign, number, suffix]) => `${sign}${number}${suffix}`),
   oddText,
 );
-const usualQuantity = (cpu: boolean) => mostly(fc.constantFrom(...(cpu ? ["100m", "250m", "0.5", "1", "2", "700m"] : ["128Mi", "256Mi", "512Mi", "1Gi", "1.5Gi"])), quantity);
-const dnsish = mostly(fc.constantFrom("staging", "qa-1", "argusai-staging", "a"), fc.oneof(fc.constantFrom("dev", "prod", "default", "kube-system", "x".repeat(64)), fc.stringMatching(/^[a-z0-9-]{1,12}$/), oddText));
+const usualQuantity = (cpu: boolean) =>
+  mostly(fc.constantFrom(...(cpu ? ["100m", "250m", "0.5", "1", "2", "700m"] : ["128Mi", "256Mi", "512Mi", "1Gi", "1.5Gi"])), quantity);
+const dnsish = mostly(
+  fc.constantFrom("staging", "qa-1", "argusai-staging", "a"),
+  fc.oneof(fc.constantFrom("dev", "prod", "default", "kube-system", "x".repeat(64)), fc.stringMatching(/^[a-z0-9-]{1,12}$/), oddText),
+);
 /** Usually absent: each field left out is one less cross-field rule to break, so valid specs stay common. */
 const sometimes = <T>(value: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: value, weight: 1 });
 const withoutAbsent = <T extends Record<string, unknown>>(record: T) => Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
 const componentsOf = <T>(value: fc.Arbitrary<T>) => fc.record({ backend: sometimes(value), frontend: sometimes(value) }).map(withoutAbsent);
-const configKey = mostly(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), fc.oneof(fc.constantFrom("1ST", ".", "..", "..x", "a.b", "-x", "LOG_LEVEL", "K".repeat(254)), oddText));
+const configKey = mostly(
+  fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/),
+  fc.oneof(fc.constantFrom("1ST", ".", "..", "..x", "a.b", "-x", "LOG_LEVEL", "K".repeat(254)), oddText),
+);
 
 const imageVersion = mostly(
   fc.oneof(fc.record({ tag: fc.constantFrom("1.4.2", "v1", "2024.01") }), fc.constant({ digest: `sha256:${"a".repeat(64)}` })),
-  fc.oneof(fc.record({ tag: fc.oneof(fc.constantFrom("latest", "-rc"), oddText) }), fc.record({ digest: oddText }), fc.constant({ newTag: "1.0" }), fc.constant("1.0")),
+  fc.oneof(
+    fc.record({ tag: fc.oneof(fc.constantFrom("latest", "-rc"), oddText) }),
+    fc.record({ digest: oddText }),
+    fc.constant({ newTag: "1.0" }),
+    fc.constant("1.0"),
+  ),
 );
 const cpuMemory = fc.record({ cpu: sometimes(usualQuantity(true)), memory: sometimes(usualQuantity(false)) }).map(withoutAbsent);
 
@@ -68,7 +124,11 @@ const spec = fc
     config: sometimes(fc.dictionary(configKey, mostly(fc.string({ maxLength: 8 }), fc.oneof(oddText, fc.integer())), { maxKeys: 4 })),
     ingress: sometimes(
       fc
-        .record({ host: mostly(fc.constant("argusai.example.com"), fc.oneof(fc.constantFrom("10.0.0.1", "a..b"), oddText)), tlsSecretName: sometimes(dnsish), className: sometimes(dnsish) })
+        .record({
+          host: mostly(fc.constant("argusai.example.com"), fc.oneof(fc.constantFrom("10.0.0.1", "a..b"), oddText)),
+          tlsSecretName: sometimes(dnsish),
+          className: sometimes(dnsish),
+        })
         .map(withoutAbsent),
     ),
     storage: sometimes(fc.record({ className: sometimes(dnsish), size: sometimes(usualQuantity(false)) }).map(withoutAbsent)),
@@ -85,10 +145,7 @@ const specFile = fc.tuple(spec, fc.boolean()).map(([value, json]) => ({
 
 /** examples/staging.yaml with a few lines deleted, duplicated, replaced, re-indented or spliced with odd text. */
 const mutatedExample = fc
-  .array(
-    fc.tuple(fc.constantFrom("delete", "duplicate", "value", "indent", "insert", "truncate"), fc.nat(), oddText, quantity),
-    { minLength: 1, maxLength: 3 },
-  )
+  .array(fc.tuple(fc.constantFrom("delete", "duplicate", "value", "indent", "insert", "truncate"), fc.nat(), oddText, quantity), { minLength: 1, maxLength: 3 })
   .map((mutations) => {
     let lines = EXAMPLE.split("\n");
     for (const [kind, at, text, q] of mutations) {
@@ -96,7 +153,8 @@ const mutatedExample = fc
       const line = lines[index] ?? "";
       if (kind === "delete") lines.splice(index, 1);
       else if (kind === "duplicate") lines.splice(index, 0, line);
-      else if (kind === "value") lines[index] = line.replace(/:\s*(.*)$/, (_, old: string) => `: ${at % 2 === 0 ? JSON.stringify(text) : old.length % 2 === 0 ? q : text}`);
+      else if (kind === "value")
+        lines[index] = line.replace(/:\s*(.*)$/, (_, old: string) => `: ${at % 2 === 0 ? JSON.stringify(text) : old.length % 2 === 0 ? q : text}`);
       else if (kind === "indent") lines[index] = `${" ".repeat(at % 5)}${line.trimStart()}`;
       else if (kind === "insert") lines.splice(index, 0, `${" ".repeat((at % 3) * 2)}${text}: ${q}`);
       else lines = lines.slice(0, Math.max(1, index));
@@ -135,20 +193,24 @@ async function holds(input: { text: string; ext: string }, tree: string): Promis
   } catch (caught) {
     error = caught;
   }
-  if (!(error instanceof ArgusKustomizeError)) throw new Error(`not an ArgusKustomizeError for ${JSON.stringify(input.text)}: ${(error as Error)?.stack ?? String(error)}`);
+  if (!(error instanceof ArgusKustomizeError))
+    throw new Error(`not an ArgusKustomizeError for ${JSON.stringify(input.text)}: ${(error as Error)?.stack ?? String(error)}`);
   // A later file may change what a live cluster refuses to change on the lane's existing overlay
   // (its storage class, a smaller volume, its namespace): refused as such, the tree unchanged.
   if (error.code === "UPGRADE_REFUSED") {
     outcomes.refused += 1;
-    for (const problem of error.problems) expect(problem).toMatchObject({ environment: expect.any(String), field: expect.stringMatching(/^(namespace|storage\.\w+|createNamespace)$/) });
+    for (const problem of error.problems)
+      expect(problem).toMatchObject({ environment: expect.any(String), field: expect.stringMatching(/^(namespace|storage\.\w+|createNamespace)$/) });
     expect(await snapshotTree(tree)).toEqual(before);
     return;
   }
-  if (error.code !== "INVALID_SPEC") throw new Error(`${error.code} which a spec check could have refused, for ${JSON.stringify(input.text)}:\n${error.message}`);
+  if (error.code !== "INVALID_SPEC")
+    throw new Error(`${error.code} which a spec check could have refused, for ${JSON.stringify(input.text)}:\n${error.message}`);
   outcomes.refused += 1;
   expect(error.message).toContain(file);
   // Every problem line names the file; the spec's own problems also name a field.
-  for (const line of error.problems.map(formatProblem)) expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:\\d+)?: environment "(?:[^"\\\\]|\\\\.)*", field \\S`));
+  for (const line of error.problems.map(formatProblem))
+    expect(line).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:\\d+)?: environment "(?:[^"\\\\]|\\\\.)*", field \\S`));
   expect(error.message).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   expect(await snapshotTree(tree)).toEqual(before);
 }

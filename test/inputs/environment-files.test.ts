@@ -59,7 +59,9 @@ describe("encodings", () => {
   });
 
   it("UTF-16 without a byte order mark", async () => {
-    expect(await readProblem(await write("utf16-nobom.yaml", Buffer.from(HEAD, "utf16le")))).toMatch(/holds a NUL byte \(line 1\).*UTF-16 without a byte order mark/);
+    expect(await readProblem(await write("utf16-nobom.yaml", Buffer.from(HEAD, "utf16le")))).toMatch(
+      /holds a NUL byte \(line 1\).*UTF-16 without a byte order mark/,
+    );
   });
 
   it("Latin-1, naming the line and the byte, not the text", async () => {
@@ -122,7 +124,9 @@ describe("linear work", () => {
   });
 
   it("a key given twice is still found, with its line", () => {
-    expect(() => environmentSourceFromText(`${HEAD}config:\n  A: "1"\n  B: "2"\n  A: "3"\n`, "dup.yaml")).toThrow(/dup\.yaml:8: malformed YAML or JSON: Map keys must be unique/);
+    expect(() => environmentSourceFromText(`${HEAD}config:\n  A: "1"\n  B: "2"\n  A: "3"\n`, "dup.yaml")).toThrow(
+      /dup\.yaml:8: malformed YAML or JSON: Map keys must be unique/,
+    );
   });
 });
 

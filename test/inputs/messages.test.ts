@@ -26,7 +26,11 @@ describe("messages", () => {
     ["an image as a string", `${HEAD}images:\n  backend: "1.0"\n`, `field images.backend: must be a mapping (key: value lines), not a string`],
     ["secret as a word", HEAD.replace("secret:\n  mode: existing\n", "secret: existing\n"), "field secret: must be a mapping (key: value lines), not a string"],
     ["config as a list", `${HEAD}config:\n  - A=1\n`, "field config: must be a mapping (key: value lines), not a list"],
-    ["requests as a word", `${HEAD}resources:\n  backend:\n    requests: big\n`, "field resources.backend.requests: must be a mapping (key: value lines), not a string"],
+    [
+      "requests as a word",
+      `${HEAD}resources:\n  backend:\n    requests: big\n`,
+      "field resources.backend.requests: must be a mapping (key: value lines), not a string",
+    ],
     ["storage empty", `${HEAD}storage:\n`, "field storage: must be a mapping (key: value lines), not empty (null)"],
     ["a long hostname", `${HEAD}ingress:\n  host: ${"a".repeat(254)}\n`, "field ingress.host: is 254 characters long: at most 253"],
     ["createNamespace as a word", `${HEAD}createNamespace: "no"\n`, "field createNamespace: must be true or false, not a string"],
@@ -40,9 +44,11 @@ describe("messages", () => {
   });
 
   it("control characters and terminal escapes from the input are shown escaped", () => {
-    const problems = problemLinesOf(`name: "st\\e[2Jaging"\nnamespace: argusai-staging\nsecret: { mode: existing }\nconfig:\n  "K\\e]0;owned\\a": x\n  V: "a\\e[31mb"\n`);
+    const problems = problemLinesOf(
+      `name: "st\\e[2Jaging"\nnamespace: argusai-staging\nsecret: { mode: existing }\nconfig:\n  "K\\e]0;owned\\a": x\n  V: "a\\e[31mb"\n`,
+    );
     expect(problems).toEqual([
-      'env.yaml:1: environment "st\\e[2Jaging", field name: is not a DNS-1123 label (lowercase letters, digits and \'-\', starting and ending with a letter or digit)',
+      "env.yaml:1: environment \"st\\e[2Jaging\", field name: is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
       "env.yaml:5: environment \"st\\e[2Jaging\", field config.K\\e]0;owned\\x07: is not a valid ConfigMap key (letters, digits, '-', '_', '.')",
       'env.yaml:6: environment "st\\e[2Jaging", field config.V: holds the control character U+001B at position 2: config values become environment variables, and control characters (but tab) are refused',
     ]);

@@ -55,7 +55,9 @@ describe("ipBlock except (a strict subset of the cidr)", () => {
     ["10.0.0.0/8", ["10.0.0.0/33", "10.2.0.0/16"], [[0, /prefix length \/33 is above 32/]]],
   ])("%s except %j", (cidr, except, expected) => {
     const problems = ipBlockProblems(cidr, except);
-    expect(problems.map((problem) => [problem.field, problem.message])).toEqual(expected.map(([index, message]) => [["except", index], expect.stringMatching(message)]));
+    expect(problems.map((problem) => [problem.field, problem.message])).toEqual(
+      expected.map(([index, message]) => [["except", index], expect.stringMatching(message)]),
+    );
   });
 
   it("a bad cidr is reported on cidr, and its entries are not compared with it", () => {

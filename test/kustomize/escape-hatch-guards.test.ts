@@ -22,24 +22,63 @@ function spec(...patches: Patch[]): EnvironmentSpec {
   return { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" }, patches };
 }
 
-const deployment = (name: "argusai-backend" | "argusai-frontend", ...operations: Patch["operations"]): Patch => ({ target: { kind: "Deployment", name }, operations });
+const deployment = (name: "argusai-backend" | "argusai-frontend", ...operations: Patch["operations"]): Patch => ({
+  target: { kind: "Deployment", name },
+  operations,
+});
 
 /** [case, patch, what the error must say] */
 const REFUSED: Array<[string, Patch, RegExp]> = [
-  ["replace /spec/template/spec with a pod spec carrying another image", deployment("argusai-backend", { op: "replace", path: "/spec/template/spec", value: otherImage }), /changes the image of container "backend" from ghcr.io\/bbengt1\/argusai-backend:latest to docker.io\/evil\/x:1: set it with images.backend/],
+  [
+    "replace /spec/template/spec with a pod spec carrying another image",
+    deployment("argusai-backend", { op: "replace", path: "/spec/template/spec", value: otherImage }),
+    /changes the image of container "backend" from ghcr.io\/bbengt1\/argusai-backend:latest to docker.io\/evil\/x:1: set it with images.backend/,
+  ],
   [
     "replace /spec/template with another image",
-    deployment("argusai-backend", { op: "replace", path: "/spec/template", value: { ...structuredClone(base.workloads.backend.object.spec!.template), spec: otherImage } }),
+    deployment("argusai-backend", {
+      op: "replace",
+      path: "/spec/template",
+      value: { ...structuredClone(base.workloads.backend.object.spec!.template), spec: otherImage },
+    }),
     /changes the image of container "backend".*images.backend/,
   ],
-  ["replace /spec/template/spec with {} (what the policies read, gone)", deployment("argusai-backend", { op: "replace", path: "/spec/template/spec", value: {} }), /removes container "backend" \(or the pod spec holding it\)/],
+  [
+    "replace /spec/template/spec with {} (what the policies read, gone)",
+    deployment("argusai-backend", { op: "replace", path: "/spec/template/spec", value: {} }),
+    /removes container "backend" \(or the pod spec holding it\)/,
+  ],
   ["remove /spec/template", deployment("argusai-frontend", { op: "remove", path: "/spec/template" }), /removes container "frontend"/],
-  ["the image path itself (the guard by path, kept)", deployment("argusai-frontend", { op: "replace", path: "/spec/template/spec/containers/0/image", value: "x:1" }), /would change a component's image/],
-  ["a Deployment's selector changed", deployment("argusai-frontend", { op: "add", path: "/spec/selector/matchLabels/tier", value: "web" }), /changes spec.selector .* a Deployment's selector is immutable on a live cluster/],
-  ["pod labels that leave the selector selecting nothing of its own", deployment("argusai-frontend", { op: "replace", path: "/spec/template/metadata/labels/component", value: "web" }), /no longer selects its own pods/],
-  ["a Service's selector changed", { target: { kind: "Service", name: "argusai-backend" }, operations: [{ op: "replace", path: "/spec/selector/component", value: "api" }] }, /changes spec.selector .* the Service would stop sending traffic/],
-  ["the single writer rolled", deployment("argusai-backend", { op: "replace", path: "/spec/strategy", value: { type: "RollingUpdate" } }), /single writer .* Recreate/],
-  ["the single writer scaled through /spec", deployment("argusai-backend", { op: "replace", path: "/spec/replicas", value: 2 }), /sets spec.replicas to 2: argusai-backend is a single writer/],
+  [
+    "the image path itself (the guard by path, kept)",
+    deployment("argusai-frontend", { op: "replace", path: "/spec/template/spec/containers/0/image", value: "x:1" }),
+    /would change a component's image/,
+  ],
+  [
+    "a Deployment's selector changed",
+    deployment("argusai-frontend", { op: "add", path: "/spec/selector/matchLabels/tier", value: "web" }),
+    /changes spec.selector .* a Deployment's selector is immutable on a live cluster/,
+  ],
+  [
+    "pod labels that leave the selector selecting nothing of its own",
+    deployment("argusai-frontend", { op: "replace", path: "/spec/template/metadata/labels/component", value: "web" }),
+    /no longer selects its own pods/,
+  ],
+  [
+    "a Service's selector changed",
+    { target: { kind: "Service", name: "argusai-backend" }, operations: [{ op: "replace", path: "/spec/selector/component", value: "api" }] },
+    /changes spec.selector .* the Service would stop sending traffic/,
+  ],
+  [
+    "the single writer rolled",
+    deployment("argusai-backend", { op: "replace", path: "/spec/strategy", value: { type: "RollingUpdate" } }),
+    /single writer .* Recreate/,
+  ],
+  [
+    "the single writer scaled through /spec",
+    deployment("argusai-backend", { op: "replace", path: "/spec/replicas", value: 2 }),
+    /sets spec.replicas to 2: argusai-backend is a single writer/,
+  ],
   [
     "the data volume's keep options dropped",
     { target: { kind: "PersistentVolumeClaim", name: "argusai-data" }, operations: [{ op: "remove", path: "/metadata/annotations" }] },
@@ -48,10 +87,20 @@ const REFUSED: Array<[string, Patch, RegExp]> = [
 ];
 
 const KEPT: Array<[string, Patch]> = [
-  ["a sidecar with its own image", deployment("argusai-backend", { op: "add", path: "/spec/template/spec/containers/-", value: { name: "litestream", image: "litestream/litestream:0.3.13" } })],
+  [
+    "a sidecar with its own image",
+    deployment("argusai-backend", {
+      op: "add",
+      path: "/spec/template/spec/containers/-",
+      value: { name: "litestream", image: "litestream/litestream:0.3.13" },
+    }),
+  ],
   ["a pod label added (the selector still selects)", deployment("argusai-frontend", { op: "add", path: "/spec/template/metadata/labels/tier", value: "web" })],
   ["a field of the pod spec", deployment("argusai-frontend", { op: "add", path: "/spec/template/spec/dnsPolicy", value: "Default" })],
-  ["a Service annotation", { target: { kind: "Service", name: "argusai-backend" }, operations: [{ op: "add", path: "/metadata/annotations", value: { a: "b" } }] }],
+  [
+    "a Service annotation",
+    { target: { kind: "Service", name: "argusai-backend" }, operations: [{ op: "add", path: "/metadata/annotations", value: { a: "b" } }] },
+  ],
 ];
 
 describe("escape-hatch invariants", () => {

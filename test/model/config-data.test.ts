@@ -28,9 +28,12 @@ describe("configKeyProblem", () => {
 });
 
 describe("configValueProblem", () => {
-  it.each(["", "INFO", "a b", "a\tb", " padded ", "a=b", "a #b", "naïve", "a\u00a0b", "😀", "a\ufeffb", "'half", "\\n", "a\u2027b", "\ufffd"])("accepts %j", (value) => {
-    expect(configValueProblem(value)).toBeUndefined();
-  });
+  it.each(["", "INFO", "a b", "a\tb", " padded ", "a=b", "a #b", "naïve", "a\u00a0b", "😀", "a\ufeffb", "'half", "\\n", "a\u2027b", "\ufffd"])(
+    "accepts %j",
+    (value) => {
+      expect(configValueProblem(value)).toBeUndefined();
+    },
+  );
 
   it.each<[string, RegExp]>([
     ["a\u0000b", /NUL character \(U\+0000\) at position 2: an environment variable cannot hold one/],
@@ -77,6 +80,8 @@ describe("config in an environment spec", () => {
   });
 
   it("refuses a ConfigMap that would pass 1 MiB with the base's keys", () => {
-    expect(problemsOf({ A: "x".repeat(600_000), B: "x".repeat(600_000) })).toEqual([expect.stringMatching(/^config: makes argusai-config \d+ bytes .*over 1 MiB/)]);
+    expect(problemsOf({ A: "x".repeat(600_000), B: "x".repeat(600_000) })).toEqual([
+      expect.stringMatching(/^config: makes argusai-config \d+ bytes .*over 1 MiB/),
+    ]);
   });
 });

@@ -18,7 +18,8 @@ function properties(node: Node, path = ""): Array<[string, Node]> {
   for (const [key, child] of Object.entries((node["properties"] as Record<string, Node> | undefined) ?? {})) {
     found.push([`${path}.${key}`, child], ...properties(child, `${path}.${key}`));
   }
-  for (const alternative of [...((node["anyOf"] as Node[] | undefined) ?? []), ...((node["oneOf"] as Node[] | undefined) ?? [])]) found.push(...properties(alternative, path));
+  for (const alternative of [...((node["anyOf"] as Node[] | undefined) ?? []), ...((node["oneOf"] as Node[] | undefined) ?? [])])
+    found.push(...properties(alternative, path));
   if (typeof node["items"] === "object") found.push(...properties(node["items"] as Node, `${path}[]`));
   if (typeof node["additionalProperties"] === "object") found.push(...properties(node["additionalProperties"] as Node, `${path}.<key>`));
   return found;
@@ -45,7 +46,9 @@ describe("docs/environment-fields.md", () => {
   it("lists every cross-field rule, saying which only the validator checks, and every Kubernetes rule with its source or reason", () => {
     const markdown = environmentFieldsMarkdown();
     for (const rule of ENVIRONMENT_RULES) {
-      expect(markdown).toContain(`| \`${rule.id}\` | ${rule.summary.replaceAll("|", "\\|")} | ${rule.jsonSchema !== undefined ? "yes" : "no: validator only"} |`);
+      expect(markdown).toContain(
+        `| \`${rule.id}\` | ${rule.summary.replaceAll("|", "\\|")} | ${rule.jsonSchema !== undefined ? "yes" : "no: validator only"} |`,
+      );
     }
     for (const rule of KUBERNETES_RULES) {
       expect(markdown).toContain(`| \`${rule.id}\` |`);

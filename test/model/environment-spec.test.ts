@@ -23,12 +23,22 @@ describe("validateEnvironment", () => {
     ["namespace with _", { namespace: "argus_ai" }, "namespace", /not a DNS-1123 label/],
     ["bad tag", { images: { backend: { tag: "-bad" } } }, "images.backend.tag", /not a valid image tag/],
     ["bad digest", { images: { frontend: { digest: "sha256:abc" } } }, "images.frontend.digest", /64 lowercase hex/],
-    ["tag and digest", { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } }, "images.frontend.digest", /give a tag or a digest, not both/],
+    [
+      "tag and digest",
+      { images: { frontend: { tag: "1.0", digest: `sha256:${"a".repeat(64)}` } } },
+      "images.frontend.digest",
+      /give a tag or a digest, not both/,
+    ],
     ["fractional replicas", { replicas: { frontend: 1.5 } }, "replicas.frontend", /is not a whole number/],
     ["negative replicas", { replicas: { frontend: -1 } }, "replicas.frontend", /must be >= 0/],
     ["two backend writers", { replicas: { backend: 2 } }, "replicas.backend", /single writer of its data \(the backend: a SQLite file/],
     ["bad quantity", { resources: { backend: { limits: { memory: "512MB" } } } }, "resources.backend.limits.memory", /not a Kubernetes quantity/],
-    ["requests above limits", { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } }, "resources.frontend.requests.cpu", /above the limit/],
+    [
+      "requests above limits",
+      { resources: { frontend: { requests: { cpu: "2" }, limits: { cpu: "500m" } } } },
+      "resources.frontend.requests.cpu",
+      /above the limit/,
+    ],
     ["bad ingress host", { ingress: { host: "Argus AI.example" } }, "ingress.host", /"Argus AI.example" is not a DNS name/],
     ["bad storage size", { storage: { size: "ten gigs" } }, "storage.size", /not a Kubernetes quantity/],
     ["PDB that blocks drains", { disruptionBudgets: { frontend: { minAvailable: 1 } } }, "disruptionBudgets.frontend.minAvailable", /block every node drain/],
@@ -51,9 +61,17 @@ describe("validateEnvironment", () => {
       const e = error as ArgusKustomizeError;
       expect(e.code).toBe("INVALID_SPEC");
       expect(e.problems).toEqual([
-        { environment: "staging", field: "namespace", message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)" },
+        {
+          environment: "staging",
+          field: "namespace",
+          message: "is not a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)",
+        },
         { environment: "staging", field: "storage.size", message: '"1 Gi" is not a Kubernetes quantity (like 10Gi)' },
-        { environment: "staging", field: "replicas.backend", message: "must be 0 or 1: the backend is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)" },
+        {
+          environment: "staging",
+          field: "replicas.backend",
+          message: "must be 0 or 1: the backend is the single writer of its data (the backend: a SQLite file on a ReadWriteOnce volume)",
+        },
       ]);
       expect(e.message).toContain('\n  environment "staging", field storage.size: "1 Gi" is not a Kubernetes quantity (like 10Gi)');
     }
@@ -67,7 +85,9 @@ describe("validateEnvironment", () => {
 
   it("checks requests against the base's limits when the spec gives no limit", () => {
     const spec: EnvironmentSpec = { ...valid, resources: { backend: { requests: { memory: "2Gi" } } } };
-    expect(() => compileTree(argusBase(), [spec])).toThrow(/environment "staging", field resources.backend.requests.memory: request 2Gi is above the limit 1Gi/);
+    expect(() => compileTree(argusBase(), [spec])).toThrow(
+      /environment "staging", field resources.backend.requests.memory: request 2Gi is above the limit 1Gi/,
+    );
   });
 });
 

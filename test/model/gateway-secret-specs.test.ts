@@ -20,7 +20,9 @@ const problems = (spec: object) => validateEnvironment({ ...HEAD, ...spec }).map
 
 describe("secret modes externalSecret and sealedSecret", () => {
   it("are allowed in production, with every optional provider key", () => {
-    const all = Object.fromEntries([...ARGUSAI_SECRET_VARIABLES.required, ...ARGUSAI_SECRET_VARIABLES.optional].map((name) => [name, { key: `argusai/${name}` }]));
+    const all = Object.fromEntries(
+      [...ARGUSAI_SECRET_VARIABLES.required, ...ARGUSAI_SECRET_VARIABLES.optional].map((name) => [name, { key: `argusai/${name}` }]),
+    );
     expect(problems({ secret: { ...EXTERNAL, store: { name: "vault", kind: "ClusterSecretStore" }, refreshInterval: "15m", data: all } })).toEqual([]);
     expect(problems({ secret: { ...SEALED, scope: "cluster-wide" } })).toEqual([]);
   });
@@ -37,9 +39,15 @@ describe("secret modes externalSecret and sealedSecret", () => {
   });
 
   it("refuse a bad store, interval, scope or a value that is not kubeseal's", () => {
-    expect(problems({ secret: { ...EXTERNAL, store: { name: "vault", kind: "Vault" } } })).toEqual(['secret.store.kind: must be "SecretStore" or "ClusterSecretStore"']);
-    expect(problems({ secret: { ...EXTERNAL, refreshInterval: "hourly" } })).toEqual(['secret.refreshInterval: is not a duration like "1h" or "15m" (Go syntax; "0" fetches once)']);
-    expect(problems({ secret: { ...EXTERNAL, data: { ...EXTERNAL.data, JWT_SECRET_KEY: { key: "" } } } })).toEqual(["secret.data.JWT_SECRET_KEY.key: must not be empty"]);
+    expect(problems({ secret: { ...EXTERNAL, store: { name: "vault", kind: "Vault" } } })).toEqual([
+      'secret.store.kind: must be "SecretStore" or "ClusterSecretStore"',
+    ]);
+    expect(problems({ secret: { ...EXTERNAL, refreshInterval: "hourly" } })).toEqual([
+      'secret.refreshInterval: is not a duration like "1h" or "15m" (Go syntax; "0" fetches once)',
+    ]);
+    expect(problems({ secret: { ...EXTERNAL, data: { ...EXTERNAL.data, JWT_SECRET_KEY: { key: "" } } } })).toEqual([
+      "secret.data.JWT_SECRET_KEY.key: must not be empty",
+    ]);
     expect(problems({ secret: { ...SEALED, scope: "global" } })).toEqual(['secret.scope: must be "strict", "namespace-wide" or "cluster-wide"']);
     expect(problems({ secret: { ...SEALED, encryptedData: { ...SEALED.encryptedData, JWT_SECRET_KEY: "my plain secret" } } })).toEqual([
       "secret.encryptedData.JWT_SECRET_KEY: is not base64 as kubeseal writes it (a plain value was given?)",
@@ -59,7 +67,10 @@ describe("httpRoute", () => {
         ingress: { host: "argusai.example.com" },
         httpRoute: {
           ...ROUTE,
-          parentRefs: [{ name: "gw", namespace: "gateway-system", sectionName: "https" }, { name: "gw", namespace: "gateway-system", sectionName: "http" }],
+          parentRefs: [
+            { name: "gw", namespace: "gateway-system", sectionName: "https" },
+            { name: "gw", namespace: "gateway-system", sectionName: "http" },
+          ],
           hostnames: ["argusai.example.com", "*.argusai.example.com"],
           exposeMetrics: true,
           timeouts: { upload: "10m", websocket: "1h" },
@@ -74,7 +85,18 @@ describe("httpRoute", () => {
     expect(problems({ secret: { mode: "existing" }, httpRoute: { ...ROUTE, parentRefs: [{ name: "gw" }, { name: "gw", sectionName: "https" }] } })).toEqual([
       "httpRoute.parentRefs.0.sectionName: must be given: the same Gateway is referenced more than once",
     ]);
-    expect(problems({ secret: { mode: "existing" }, httpRoute: { ...ROUTE, parentRefs: [{ name: "gw", sectionName: "https" }, { name: "gw", sectionName: "https" }] } })).toEqual([
+    expect(
+      problems({
+        secret: { mode: "existing" },
+        httpRoute: {
+          ...ROUTE,
+          parentRefs: [
+            { name: "gw", sectionName: "https" },
+            { name: "gw", sectionName: "https" },
+          ],
+        },
+      }),
+    ).toEqual([
       "httpRoute.parentRefs.0.sectionName: must be unique among the references to the same Gateway",
       "httpRoute.parentRefs.1.sectionName: must be unique among the references to the same Gateway",
     ]);
@@ -85,11 +107,17 @@ describe("httpRoute", () => {
   it("refuses what the HTTPRoute CRD refuses", () => {
     const route = (changes: object) => problems({ secret: { mode: "existing" }, httpRoute: { ...ROUTE, ...changes } });
     expect(route({ hostnames: ["10.0.0.1"] })).toEqual(["httpRoute.hostnames.0: must be a DNS name, not an IP address (HTTPRoute hostnames take no IPs)"]);
-    expect(route({ hostnames: ["Argusai.example.com"] })).toEqual(["httpRoute.hostnames.0: is not a hostname (lowercase DNS name, optionally starting with *.)"]);
+    expect(route({ hostnames: ["Argusai.example.com"] })).toEqual([
+      "httpRoute.hostnames.0: is not a hostname (lowercase DNS name, optionally starting with *.)",
+    ]);
     expect(route({ hostnames: [] })).toEqual(["httpRoute.hostnames: must hold at least one hostname (a route without one takes every host of its listener)"]);
     expect(route({ parentRefs: [] })).toEqual(["httpRoute.parentRefs: must name at least one Gateway"]);
-    expect(route({ timeouts: { websocket: "1 hour" } })).toEqual(['httpRoute.timeouts.websocket: is not a Gateway API duration like "300s", "1h" or "0s" (none)']);
-    expect(route({ parentRefs: [{ name: "gw", namespace: "Gateway_System" }] })).toEqual(["httpRoute.parentRefs.0.namespace: is not a namespace name (a DNS-1123 label)"]);
+    expect(route({ timeouts: { websocket: "1 hour" } })).toEqual([
+      'httpRoute.timeouts.websocket: is not a Gateway API duration like "300s", "1h" or "0s" (none)',
+    ]);
+    expect(route({ parentRefs: [{ name: "gw", namespace: "Gateway_System" }] })).toEqual([
+      "httpRoute.parentRefs.0.namespace: is not a namespace name (a DNS-1123 label)",
+    ]);
     expect(route({ parentRefs: [{ name: "gw", port: 443 }] })).toEqual([expect.stringMatching(/^httpRoute\.parentRefs\.0\.port: unknown field/)]);
   });
 });

@@ -41,7 +41,7 @@ describe("parseQuantity", () => {
     ["1Ei", 2n ** 60n * 1_000_000_000n], // a storage size of 1Ei: far below 2^63-1 units
     ["1E", 10n ** 18n * 1_000_000_000n],
     ["9223372036854775807", (2n ** 63n - 1n) * 1_000_000_000n], // 2^63-1: the most Value() reads exactly
-    ["9223372036854775808m", (2n ** 63n) * 1_000_000n], // past MaxMilliQuantity: fine for bytes, not for CPU
+    ["9223372036854775808m", 2n ** 63n * 1_000_000n], // past MaxMilliQuantity: fine for bytes, not for CPU
     ["1024", 1024n * 1_000_000_000n],
     ["1e3", 1_000_000_000_000n],
     ["1E3", 1_000_000_000_000n],
@@ -168,15 +168,21 @@ describe("quantities in an environment spec", () => {
     ["memory", "500m", /not a whole number of bytes.*fractional byte value/],
     ["cpu", "0.1n", /more precise than Kubernetes keeps/],
   ])("%s %s is refused on its field", (name, text, message) => {
-    expect(problemsOf({ limits: { [name]: text } })).toEqual([expect.stringMatching(new RegExp(`^resources\\.frontend\\.limits\\.${name}: .*${message.source}`))]);
+    expect(problemsOf({ limits: { [name]: text } })).toEqual([
+      expect.stringMatching(new RegExp(`^resources\\.frontend\\.limits\\.${name}: .*${message.source}`)),
+    ]);
   });
 
   it("a storage size of 1Ei is accepted: the cap is 2^63-1 bytes, not 2^63-1 thousandths", () => {
     expect(validateEnvironment({ ...base, storage: { size: "1Ei" } })).toEqual([]);
-    expect(validateEnvironment({ ...base, storage: { size: "8Ei" } }).map((problem) => problem.message)).toEqual([expect.stringMatching(/^"8Ei" is too large/)]);
+    expect(validateEnvironment({ ...base, storage: { size: "8Ei" } }).map((problem) => problem.message)).toEqual([
+      expect.stringMatching(/^"8Ei" is too large/),
+    ]);
   });
 
   it("a fractional storage size is refused", () => {
-    expect(validateEnvironment({ ...base, storage: { size: "10.5" } }).map((problem) => problem.message)).toEqual([expect.stringMatching(/not a whole number of bytes/)]);
+    expect(validateEnvironment({ ...base, storage: { size: "10.5" } }).map((problem) => problem.message)).toEqual([
+      expect.stringMatching(/not a whole number of bytes/),
+    ]);
   });
 });

@@ -76,7 +76,9 @@ describe("a third component added through the registry alone", () => {
 
   it("is part of the environment schema, with suggestions, and its rules come from its definition", () => {
     expect(validateEnvironment(staging, components)).toEqual([]);
-    expect(validateEnvironment({ ...staging, replicas: { workr: 2 } }, components)).toEqual([{ field: ["replicas", "workr"], message: "unknown field (did you mean worker?)" }]);
+    expect(validateEnvironment({ ...staging, replicas: { workr: 2 } }, components)).toEqual([
+      { field: ["replicas", "workr"], message: "unknown field (did you mean worker?)" },
+    ]);
     // Without the worker in the registry, the same spec is refused.
     expect(validateEnvironment(staging).map((problem) => problem.field.join("."))).toEqual(["images.worker", "replicas.worker", "resources.worker"]);
     // A single writer may not scale; the worker is not one.

@@ -18,11 +18,20 @@ const base = { name: "staging", namespace: "argusai-staging", secret: { mode: "e
 const prod = { ...base, production: true, images: { backend: { tag: "1.4.2" }, frontend: { digest: `sha256:${"a".repeat(64)}` } } };
 const egress = (allowCidrs: unknown[]) => ({ networkPolicy: { ingressControllerNamespace: "ingress-nginx", egress: { allowCidrs } } });
 const tolerations = (list: unknown[]) => ({ scheduling: { frontend: { tolerations: list } } });
-const route = (change: Record<string, unknown>) => ({ httpRoute: { parentRefs: [{ name: "public", namespace: "gateways", sectionName: "https" }], hostnames: ["argus.example.com"], ...change } });
-const external = (change: Record<string, unknown>) => ({
-  secret: { mode: "externalSecret", store: { name: "vault" }, data: { ENCRYPTION_KEY: { key: "argusai/encryption" }, JWT_SECRET_KEY: { key: "argusai", property: "jwt" } }, ...change },
+const route = (change: Record<string, unknown>) => ({
+  httpRoute: { parentRefs: [{ name: "public", namespace: "gateways", sectionName: "https" }], hostnames: ["argus.example.com"], ...change },
 });
-const sealed = (change: Record<string, unknown>) => ({ secret: { mode: "sealedSecret", encryptedData: { ENCRYPTION_KEY: "QUJDRA==", JWT_SECRET_KEY: "QUJD" }, ...change } });
+const external = (change: Record<string, unknown>) => ({
+  secret: {
+    mode: "externalSecret",
+    store: { name: "vault" },
+    data: { ENCRYPTION_KEY: { key: "argusai/encryption" }, JWT_SECRET_KEY: { key: "argusai", property: "jwt" } },
+    ...change,
+  },
+});
+const sealed = (change: Record<string, unknown>) => ({
+  secret: { mode: "sealedSecret", encryptedData: { ENCRYPTION_KEY: "QUJDRA==", JWT_SECRET_KEY: "QUJD" }, ...change },
+});
 
 const GOOD: Array<[string, Record<string, unknown>]> = [
   ["the minimal environment", base],
@@ -40,8 +49,19 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   ["the backend at one replica", { replicas: { backend: 1, frontend: 3 } }],
   ["an annotation key with uppercase", { services: { annotations: { "Example.COM/Team": "x" } } }],
   ["an HTTPRoute on a Gateway listener, with timeouts", route({ timeouts: { upload: "10m", websocket: "0s" }, exposeMetrics: true })],
-  ["an HTTPRoute on two listeners of one Gateway", route({ parentRefs: [{ name: "public", sectionName: "http" }, { name: "public", sectionName: "https" }] })],
-  ["a Gateway namespace beside the ingress controller's", { networkPolicy: { ingressControllerNamespace: "ingress-nginx", gatewayNamespace: "envoy-gateway-system" } }],
+  [
+    "an HTTPRoute on two listeners of one Gateway",
+    route({
+      parentRefs: [
+        { name: "public", sectionName: "http" },
+        { name: "public", sectionName: "https" },
+      ],
+    }),
+  ],
+  [
+    "a Gateway namespace beside the ingress controller's",
+    { networkPolicy: { ingressControllerNamespace: "ingress-nginx", gatewayNamespace: "envoy-gateway-system" } },
+  ],
   ["an ExternalSecret from a ClusterSecretStore", external({ store: { name: "vault", kind: "ClusterSecretStore" }, refreshInterval: "1h30m" })],
   ["production with an ExternalSecret", { ...prod, ...external({}) }],
   ["a SealedSecret sealed namespace-wide", sealed({ scope: "namespace-wide" })],
@@ -49,7 +69,13 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   [
     "monitoring, tuned, behind a NetworkPolicy that lets Prometheus in",
     {
-      monitoring: { labels: { release: "kube-prometheus-stack" }, interval: "30s", scrapeTimeout: "10s", alertLabels: { team: "ml" }, alerts: { ArgusAIBackendDown: { for: "2m", severity: "page" } } },
+      monitoring: {
+        labels: { release: "kube-prometheus-stack" },
+        interval: "30s",
+        scrapeTimeout: "10s",
+        alertLabels: { team: "ml" },
+        alerts: { ArgusAIBackendDown: { for: "2m", severity: "page" } },
+      },
       networkPolicy: { ingressControllerNamespace: "ingress-nginx", monitoringNamespace: "monitoring" },
     },
   ],
@@ -64,7 +90,10 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ["storage.size 10GB", { storage: { size: "10GB" } }],
   ["autoscaling.backend (a single writer)", { autoscaling: { backend: { minReplicas: 1, maxReplicas: 2, targetCPUUtilizationPercentage: 50 } } }],
   ["replicas.backend 2 (a single writer)", { replicas: { backend: 2 } }],
-  ["replicas beside an autoscaler", { replicas: { frontend: 2 }, autoscaling: { frontend: { minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 60 } } }],
+  [
+    "replicas beside an autoscaler",
+    { replicas: { frontend: 2 }, autoscaling: { frontend: { minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 60 } } },
+  ],
   ["production with latest", { ...prod, images: { backend: { tag: "latest" }, frontend: { tag: "1.0" } } }],
   ["production without images", { ...base, production: true }],
   ["production with a generated Secret", { ...prod, secret: { mode: "generated" } }],
@@ -110,12 +139,29 @@ const VALIDATOR_ONLY: Array<[string, Record<string, unknown>, string]> = [
   ["bits set after the prefix", egress(["10.0.0.1/8"]), "cidr-canonical"],
   ["an except entry outside its cidr", egress([{ cidr: "10.0.0.0/8", except: ["11.0.0.0/16"] }]), "cidr-except-subset"],
   ["annotations over 256 KiB", { services: { annotations: { a: "x".repeat(262_144) } } }, "annotations-size"],
-  ["nodeSelectorTerms: []", { scheduling: { frontend: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } } } }, "node-affinity"],
-  ["a pod affinity term without topologyKey", { scheduling: { frontend: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{}] } } } } }, "pod-affinity"],
+  [
+    "nodeSelectorTerms: []",
+    { scheduling: { frontend: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } } } },
+    "node-affinity",
+  ],
+  [
+    "a pod affinity term without topologyKey",
+    { scheduling: { frontend: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{}] } } } } },
+    "pod-affinity",
+  ],
   ["a quantity too large", { storage: { size: "8Ei" } }, "quantity"],
   ["a fraction of a byte", { storage: { size: "500m" } }, "quantity"],
   ["the same Gateway twice without sectionNames", route({ parentRefs: [{ name: "public" }, { name: "public" }] }), "http-route-distinct-sections"],
-  ["the same Gateway listener twice", route({ parentRefs: [{ name: "public", sectionName: "https" }, { name: "public", sectionName: "https" }] }), "http-route-distinct-sections"],
+  [
+    "the same Gateway listener twice",
+    route({
+      parentRefs: [
+        { name: "public", sectionName: "https" },
+        { name: "public", sectionName: "https" },
+      ],
+    }),
+    "http-route-distinct-sections",
+  ],
   ["a scrapeTimeout above the interval", { monitoring: { interval: "15s", scrapeTimeout: "30s" } }, "monitoring-scrape-timeout"],
   ["maxReplicas below minReplicas", { autoscaling: { frontend: { minReplicas: 3, maxReplicas: 2, targetCPUUtilizationPercentage: 50 } } }, "autoscaling-range"],
 ];

@@ -11,7 +11,14 @@ import { policyViolations, type PolicyContext } from "../../src/validate/policie
 import { renderer, tempDir, type KObject } from "../helpers.js";
 
 let objects: KObject[];
-const CONTEXT: PolicyContext = { production: true, externalSecrets: ["argusai-secrets"], externalConfigMaps: [], externalClaims: [], singleWriters: ["argusai-backend"], monitoringNamespace: "monitoring" };
+const CONTEXT: PolicyContext = {
+  production: true,
+  externalSecrets: ["argusai-secrets"],
+  externalConfigMaps: [],
+  externalClaims: [],
+  singleWriters: ["argusai-backend"],
+  monitoringNamespace: "monitoring",
+};
 const MONITORING = ["servicemonitor-target", "servicemonitor-network-policy"];
 
 beforeAll(async () => {
@@ -56,9 +63,14 @@ describe("the ServiceMonitor policies", () => {
     expect(
       brokenBy((copy) => {
         const from = find(copy, "NetworkPolicy", "argusai-backend")["spec"].ingress[0].from as KObject[];
-        from.splice(from.findIndex((peer) => peer["namespaceSelector"]?.matchLabels["kubernetes.io/metadata.name"] === "monitoring"), 1);
+        from.splice(
+          from.findIndex((peer) => peer["namespaceSelector"]?.matchLabels["kubernetes.io/metadata.name"] === "monitoring"),
+          1,
+        );
       }),
-    ).toEqual(["servicemonitor-network-policy NetworkPolicy/argusai-backend spec.ingress: does not let namespace monitoring reach the port ServiceMonitor/argusai-backend scrapes"]);
+    ).toEqual([
+      "servicemonitor-network-policy NetworkPolicy/argusai-backend spec.ingress: does not let namespace monitoring reach the port ServiceMonitor/argusai-backend scrapes",
+    ]);
     const { monitoringNamespace: _, ...undeclared } = CONTEXT;
     expect(brokenBy(() => {}, undeclared)).toEqual([
       "servicemonitor-network-policy NetworkPolicy/argusai-backend spec.ingress: restricts the pods ServiceMonitor/argusai-backend scrapes, and no monitoring namespace is declared to let Prometheus in",

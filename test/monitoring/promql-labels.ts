@@ -21,7 +21,28 @@ export interface LabelCheck {
 }
 
 /** Functions whose result keeps the labels of their (only) vector argument. */
-const KEEPS_LABELS = new Set(["rate", "irate", "increase", "delta", "idelta", "deriv", "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "max_over_time", "min_over_time", "avg_over_time", "sum_over_time", "last_over_time", "changes", "resets"]);
+const KEEPS_LABELS = new Set([
+  "rate",
+  "irate",
+  "increase",
+  "delta",
+  "idelta",
+  "deriv",
+  "abs",
+  "ceil",
+  "floor",
+  "round",
+  "clamp",
+  "clamp_min",
+  "clamp_max",
+  "max_over_time",
+  "min_over_time",
+  "avg_over_time",
+  "sum_over_time",
+  "last_over_time",
+  "changes",
+  "resets",
+]);
 
 const children = (node: SyntaxNode): SyntaxNode[] => {
   const list: SyntaxNode[] = [];
@@ -34,13 +55,21 @@ export function checkLabels(expr: string, series: ReadonlyMap<string, readonly s
   const metrics: string[] = [];
   const selectors: LabelCheck["selectors"] = [];
   const text = (node: SyntaxNode) => expr.slice(node.from, node.to);
-  const labelsOf = (node: SyntaxNode | null) => (node === null ? [] : children(node).filter((child) => child.name === "LabelName").map(text));
+  const labelsOf = (node: SyntaxNode | null) =>
+    node === null
+      ? []
+      : children(node)
+          .filter((child) => child.name === "LabelName")
+          .map(text);
   const require = (labels: readonly string[], available: ReadonlySet<string>, where: string) => {
-    for (const label of labels) if (!available.has(label)) problems.push(`${where}: ${label} is not a label of the series there (${[...available].sort().join(", ")})`);
+    for (const label of labels)
+      if (!available.has(label)) problems.push(`${where}: ${label} is not a label of the series there (${[...available].sort().join(", ")})`);
   };
 
   const tree = parser.parse(expr);
-  tree.iterate({ enter: (node) => void (node.type.isError ? problems.push(`syntax error at ${node.from}: ${expr.slice(node.from, node.from + 20)}`) : undefined) });
+  tree.iterate({
+    enter: (node) => void (node.type.isError ? problems.push(`syntax error at ${node.from}: ${expr.slice(node.from, node.from + 20)}`) : undefined),
+  });
 
   const visit = (node: SyntaxNode): ReadonlySet<string> | undefined => {
     switch (node.name) {
@@ -112,7 +141,8 @@ export function checkLabels(expr: string, series: ReadonlyMap<string, readonly s
         if (["And", "Or", "Unless"].includes(operator)) return left;
         if (matching === null) {
           const same = left.size === right.size && [...left].every((label) => right.has(label));
-          if (!same) problems.push(`${operator}: its sides carry different labels ([${[...left].sort()}] and [${[...right].sort()}]) and match nothing one-to-one`);
+          if (!same)
+            problems.push(`${operator}: its sides carry different labels ([${[...left].sort()}] and [${[...right].sort()}]) and match nothing one-to-one`);
           return left;
         }
         const on = labelsOf(matching.getChild("GroupingLabels"));

@@ -24,9 +24,14 @@ const TESTS = path.resolve("test/monitoring/promtool");
 /** Every promtool this machine has, by the version it reports. */
 async function promtools(): Promise<Array<{ name: string; binary: string }>> {
   const manifest = path.join(process.env["ARGUSAI_PROMTOOL_DIR"] ?? path.resolve(".cache/promtool"), "promtool.json");
-  const binaries = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, "utf8")) as Array<{ binary: string }>).map((entry) => entry.binary).filter((binary) => existsSync(binary)) : [];
+  const binaries = existsSync(manifest)
+    ? (JSON.parse(readFileSync(manifest, "utf8")) as Array<{ binary: string }>).map((entry) => entry.binary).filter((binary) => existsSync(binary))
+    : [];
   if (process.env["PROMTOOL"] !== undefined) binaries.push(process.env["PROMTOOL"]);
-  const onPath = await run("sh", ["-c", "command -v promtool"]).then(({ stdout }) => stdout.trim(), () => "");
+  const onPath = await run("sh", ["-c", "command -v promtool"]).then(
+    ({ stdout }) => stdout.trim(),
+    () => "",
+  );
   if (onPath !== "" && !binaries.includes(onPath)) binaries.push(onPath);
   return Promise.all(binaries.map(async (binary) => ({ binary, name: (await run(binary, ["--version"])).stdout.split("\n")[0]! })));
 }
@@ -72,7 +77,10 @@ describe("promtool", () => {
   describe.each(found)("$name", ({ binary }) => {
     it("passes `promtool check rules` on the default and the tuned rules", async () => {
       const dir = await workspace();
-      for (const [file, rules] of [["argusai-defaults.rules.yaml", 13], ["argusai-tuned.rules.yaml", 12]] as const) {
+      for (const [file, rules] of [
+        ["argusai-defaults.rules.yaml", 13],
+        ["argusai-tuned.rules.yaml", 12],
+      ] as const) {
         const result = await promtool(binary, ["check", "rules", file], dir);
         expect(result, file).toEqual({ code: 0, output: expect.stringContaining(`SUCCESS: ${rules} rules found`) });
       }
@@ -90,7 +98,10 @@ describe("promtool", () => {
     it("fails a unit test that expects the wrong severity, and a rule file with a bad expression", async () => {
       const dir = await workspace();
       const test = await readFile(path.join(dir, "defaults.test.yaml"), "utf8");
-      const wrong = test.replace("{ severity: critical, namespace: argusai-test, job: argusai-backend, instance", "{ severity: warning, namespace: argusai-test, job: argusai-backend, instance");
+      const wrong = test.replace(
+        "{ severity: critical, namespace: argusai-test, job: argusai-backend, instance",
+        "{ severity: warning, namespace: argusai-test, job: argusai-backend, instance",
+      );
       expect(wrong).not.toBe(test);
       await writeFile(path.join(dir, "wrong.test.yaml"), wrong);
       expect((await promtool(binary, ["test", "rules", "wrong.test.yaml"], dir)).code).toBe(1);

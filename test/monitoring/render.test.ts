@@ -68,7 +68,13 @@ describe.each(renderers)("monitoring, rendered by $name", ({ name, renderer }) =
       metadata: {
         name: "argusai-backend",
         namespace: NS,
-        labels: { app: "argusai", "app.kubernetes.io/name": "argusai", "app.kubernetes.io/part-of": "argusai", environment: "monitored", release: "kube-prometheus-stack" },
+        labels: {
+          app: "argusai",
+          "app.kubernetes.io/name": "argusai",
+          "app.kubernetes.io/part-of": "argusai",
+          environment: "monitored",
+          release: "kube-prometheus-stack",
+        },
       },
       spec: {
         selector: { matchLabels: { app: "argusai", component: "backend", environment: "monitored" } },
@@ -112,7 +118,13 @@ describe.each(renderers)("monitoring, rendered by $name", ({ name, renderer }) =
     expect(rule["metadata"]).toEqual({
       name: "argusai",
       namespace: NS,
-      labels: { app: "argusai", "app.kubernetes.io/name": "argusai", "app.kubernetes.io/part-of": "argusai", environment: "monitored", release: "kube-prometheus-stack" },
+      labels: {
+        app: "argusai",
+        "app.kubernetes.io/name": "argusai",
+        "app.kubernetes.io/part-of": "argusai",
+        environment: "monitored",
+        release: "kube-prometheus-stack",
+      },
     });
     const [recording, alerting] = rule["spec"].groups;
     expect(rule["spec"].groups).toHaveLength(2);
@@ -146,11 +158,20 @@ describe.each(renderers)("monitoring, rendered by $name", ({ name, renderer }) =
       labels: { team: "vision", severity: "warning" },
       annotations: {
         summary: "The ArgusAI backend answers too many requests with 5xx",
-        description: "{{ $value | humanizePercentage }} of the requests to the backend in {{ $labels.namespace }} failed with a 5xx status code over the last 5 minutes.",
+        description:
+          "{{ $value | humanizePercentage }} of the requests to the backend in {{ $labels.namespace }} failed with a 5xx status code over the last 5 minutes.",
       },
     });
-    expect(alerts.get("ArgusAIBackendDown")).toMatchObject({ expr: `up{namespace="${NS}", job="argusai-backend"} == 0`, for: "2m", labels: { team: "vision", severity: "critical" } });
-    expect(alerts.get("ArgusAIEventQueueFull")).toMatchObject({ expr: `max by (namespace, job) (event_queue_depth{namespace="${NS}", job="argusai-backend"}) > 200`, for: "1m", labels: { severity: "page" } });
+    expect(alerts.get("ArgusAIBackendDown")).toMatchObject({
+      expr: `up{namespace="${NS}", job="argusai-backend"} == 0`,
+      for: "2m",
+      labels: { team: "vision", severity: "critical" },
+    });
+    expect(alerts.get("ArgusAIEventQueueFull")).toMatchObject({
+      expr: `max by (namespace, job) (event_queue_depth{namespace="${NS}", job="argusai-backend"}) > 200`,
+      for: "1m",
+      labels: { severity: "page" },
+    });
     expect(alerts.get("ArgusAIBackendMemoryHigh")!["expr"]).toBe(
       `max by (namespace, pod) (container_memory_working_set_bytes{namespace="${NS}", container="backend", image!=""}) / max by (namespace, pod) (kube_pod_container_resource_limits{namespace="${NS}", container="backend", resource="memory"}) > 0.9`,
     );

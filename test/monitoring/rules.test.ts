@@ -79,9 +79,15 @@ describe("the label check itself", () => {
 
   it("finds an unknown metric, a by label the series lost, and sides of a division that cannot match", () => {
     expect(checkLabels("rate(http_request_total[5m])", SERIES).problems).toEqual(["http_request_total is not a metric in the table"]);
-    expect(checkLabels("sum by (namespace) (sum by (job) (event_queue_depth))", SERIES).problems).toEqual([expect.stringContaining("sum by: namespace is not a label")]);
-    expect(checkLabels("sum by (job) (event_queue_depth) / sum by (namespace) (cameras_total)", SERIES).problems).toEqual([expect.stringContaining("Div: its sides carry different labels")]);
-    expect(checkLabels("histogram_quantile(0.9, sum by (job) (rate(ai_api_duration_seconds_bucket[5m])))", SERIES).problems).toEqual(["histogram_quantile: its argument has no le label"]);
+    expect(checkLabels("sum by (namespace) (sum by (job) (event_queue_depth))", SERIES).problems).toEqual([
+      expect.stringContaining("sum by: namespace is not a label"),
+    ]);
+    expect(checkLabels("sum by (job) (event_queue_depth) / sum by (namespace) (cameras_total)", SERIES).problems).toEqual([
+      expect.stringContaining("Div: its sides carry different labels"),
+    ]);
+    expect(checkLabels("histogram_quantile(0.9, sum by (job) (rate(ai_api_duration_seconds_bucket[5m])))", SERIES).problems).toEqual([
+      "histogram_quantile: its argument has no le label",
+    ]);
   });
 });
 

@@ -37,7 +37,7 @@ export const NAMESPACE_UNAVAILABLE: string | undefined = namespaceUnavailable();
 export function run(argv: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : -1;
+      const code = error === null ? 0 : typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : -1;
       resolve({ code, stdout, stderr: error !== null && code === -1 ? `${stderr}${error.message}` : stderr });
     });
   });
@@ -72,8 +72,13 @@ function namespaceUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return "a mount namespace needs root";
   if (which("unshare") === undefined) return "unshare is not installed";
   // /usr/bin/env must answer as BusyBox inside (it prints its usage on stderr).
-  const probe = spawnSync("unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", MOUNT_SCRIPT, "alpine", BUSYBOX, "/usr/bin/env", "--help"], { encoding: "utf8" });
-  if (!/BusyBox/.test(`${probe.stdout}${probe.stderr}`)) return `unshare --mount with a bind mount failed: ${probe.stderr?.trim() || probe.error?.message || `exit ${probe.status}`}`;
+  const probe = spawnSync(
+    "unshare",
+    ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", MOUNT_SCRIPT, "alpine", BUSYBOX, "/usr/bin/env", "--help"],
+    { encoding: "utf8" },
+  );
+  if (!/BusyBox/.test(`${probe.stdout}${probe.stderr}`))
+    return `unshare --mount with a bind mount failed: ${probe.stderr?.trim() || probe.error?.message || `exit ${probe.status}`}`;
   return undefined;
 }
 

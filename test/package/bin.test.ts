@@ -21,7 +21,11 @@ interface Launcher {
 const LAUNCHERS: Launcher[] = [
   { name: "executed directly (the kernel reads the shebang; this machine's /bin/sh)", unavailable: undefined, start: (bin, args) => run([bin, ...args]) },
   { name: "shebang read as the kernel does, run by BusyBox", unavailable: BUSYBOX === undefined ? "busybox is not installed" : undefined, start: viaShebang },
-  { name: "executed directly in an Alpine-like mount namespace (BusyBox /bin/sh and /usr/bin/env)", unavailable: NAMESPACE_UNAVAILABLE, start: (bin, args) => inAlpineNamespace([bin, ...args]) },
+  {
+    name: "executed directly in an Alpine-like mount namespace (BusyBox /bin/sh and /usr/bin/env)",
+    unavailable: NAMESPACE_UNAVAILABLE,
+    start: (bin, args) => inAlpineNamespace([bin, ...args]),
+  },
 ];
 
 /** A file that is a readable dotenv: if Node took it as its own --env-file, NODE_OPTIONS would load `marker`. */

@@ -8,15 +8,17 @@ import { runCli } from "../helpers.js";
 const SEE_HELP = "; see argusai-kustomize --help\n";
 
 describe("commander's errors", () => {
-  it.each([
-    { args: ["generate", "--no-such-option"], message: "unknown option '--no-such-option'" },
-    { args: ["generate", "--dri", "x"], message: "unknown option '--dri' (Did you mean --dir?)" },
-    { args: ["frobnicate"], message: "unknown command 'frobnicate'" },
-    { args: ["chek"], message: "unknown command 'chek' (Did you mean check?)" },
-    { args: ["render"], message: "missing required argument 'env'" },
-    { args: ["generate", "--dir"], message: "option '--dir <dir>' argument missing" },
-    { args: ["render", "prod", "extra"], message: "too many arguments for 'render'. Expected 1 argument but got 2." },
-  ].map((usage) => ({ ...usage, line: usage.args.join(" ") })))("`argusai-kustomize $line`: one line in the project's form, exit 2", async ({ args, message }) => {
+  it.each(
+    [
+      { args: ["generate", "--no-such-option"], message: "unknown option '--no-such-option'" },
+      { args: ["generate", "--dri", "x"], message: "unknown option '--dri' (Did you mean --dir?)" },
+      { args: ["frobnicate"], message: "unknown command 'frobnicate'" },
+      { args: ["chek"], message: "unknown command 'chek' (Did you mean check?)" },
+      { args: ["render"], message: "missing required argument 'env'" },
+      { args: ["generate", "--dir"], message: "option '--dir <dir>' argument missing" },
+      { args: ["render", "prod", "extra"], message: "too many arguments for 'render'. Expected 1 argument but got 2." },
+    ].map((usage) => ({ ...usage, line: usage.args.join(" ") })),
+  )("`argusai-kustomize $line`: one line in the project's form, exit 2", async ({ args, message }) => {
     const result = await runCli(args);
     expect(result).toEqual({ code: 2, stdout: "", stderr: `argusai-kustomize: USAGE: ${message}${SEE_HELP}` });
   });
@@ -44,7 +46,8 @@ describe("--help", () => {
     expect(help).toMatch(/^ {2}ARGUSAI_DEBUG {3}1: print the stack of an internal error/m);
     expect(help).toMatch(/argusai-kustomize: CODE: message/);
     const examples = help.slice(help.indexOf("Examples:\n"));
-    for (const command of ["init", "generate", "generate --env-file", "check", "validate", "render"]) expect(examples).toContain(`argusai-kustomize ${command}`);
+    for (const command of ["init", "generate", "generate --env-file", "check", "validate", "render"])
+      expect(examples).toContain(`argusai-kustomize ${command}`);
   });
 
   it("--version prints the package version", async () => {

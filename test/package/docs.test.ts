@@ -15,7 +15,9 @@ let shipped: Set<string>;
 let pages: string[];
 
 beforeAll(async () => {
-  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
+  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{
+    files: Array<{ path: string }>;
+  }>;
   shipped = new Set(packed!.files.map((file) => file.path));
   pages = await documentationPages();
 });
@@ -43,7 +45,15 @@ describe("the documentation", () => {
     expect(firstBlock.split("\n")[0]).toMatch(/^npm ci && npm run generate\s/);
     expect(firstBlock.split("\n")[1]).toMatch(/^npm test\s/);
     const quickStart = readme.slice(readme.indexOf("## Quick start"));
-    for (const step of ["npm pack", "npm i -D ./argusai-kustomize-0.1.0.tgz", "npx argusai-kustomize init", "envs/", "npx argusai-kustomize generate", "git commit", "argocd/"]) {
+    for (const step of [
+      "npm pack",
+      "npm i -D ./argusai-kustomize-0.1.0.tgz",
+      "npx argusai-kustomize init",
+      "envs/",
+      "npx argusai-kustomize generate",
+      "git commit",
+      "argocd/",
+    ]) {
       expect(quickStart).toContain(step);
     }
     for (const code of ["0", "1", "2", "3", "70", "130 / 143"]) expect(readme).toMatch(new RegExp(`^\\| ${code} \\|`, "m"));

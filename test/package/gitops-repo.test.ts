@@ -67,7 +67,9 @@ describe("a user's GitOps repository, from the packed tarball", () => {
   it("init, a config adding a component, an environment using it with Argo CD on: generate points at origin; subdirectories act on the tree", async () => {
     const started = await cli(["init"], repo);
     expect(started.code, started.stderr).toBe(0);
-    expect(started.stdout).toMatch(/^created argusai-kustomize.config.mjs\ncreated envs\/staging.yaml\ncreated .gitignore\ncreated .github\/workflows\/argusai-kustomize.yml\n/);
+    expect(started.stdout).toMatch(
+      /^created argusai-kustomize.config.mjs\ncreated envs\/staging.yaml\ncreated .gitignore\ncreated .github\/workflows\/argusai-kustomize.yml\n/,
+    );
     expect((await readFile(path.join(repo, "envs/staging.yaml"), "utf8")).split("\n")[0]).toBe(
       "# yaml-language-server: $schema=../node_modules/argusai-kustomize/schema/environment.schema.json",
     );
@@ -79,7 +81,9 @@ describe("a user's GitOps repository, from the packed tarball", () => {
     await writeFile(path.join(repo, "envs/staging.yaml"), env);
     const generated = await cli(["generate", "--env-file", "envs/staging.yaml"], repo);
     expect(generated.code, generated.stderr).toBe(0);
-    expect(generated.stdout).toContain("images ghcr.io/bbengt1/argusai-backend:1.4.2 ghcr.io/bbengt1/argusai-frontend:1.4.2 ghcr.io/example/argusai-worker:0.3.0\n");
+    expect(generated.stdout).toContain(
+      "images ghcr.io/bbengt1/argusai-backend:1.4.2 ghcr.io/bbengt1/argusai-frontend:1.4.2 ghcr.io/example/argusai-worker:0.3.0\n",
+    );
     expect((await application(repo, "staging"))["spec"]["source"]).toEqual({ repoURL: ORIGIN, targetRevision: "HEAD", path: "overlays/staging" });
     expect((await application(repo, "prod"))["spec"]["source"]["repoURL"]).toBe(ORIGIN);
     // The record keeps no derived repoURL among the options: a new origin is picked up.
@@ -118,7 +122,11 @@ describe("a user's GitOps repository, from the packed tarball", () => {
     }
     const moved = await cli(["generate", "--dir", "deploy"], repo);
     expect(moved.code, moved.stderr).toBe(0);
-    expect((await application(path.join(repo, "deploy"), "staging"))["spec"]["source"]).toEqual({ repoURL: ORIGIN, targetRevision: "HEAD", path: "deploy/overlays/staging" });
+    expect((await application(path.join(repo, "deploy"), "staging"))["spec"]["source"]).toEqual({
+      repoURL: ORIGIN,
+      targetRevision: "HEAD",
+      path: "deploy/overlays/staging",
+    });
     expect(await cli(["check"], path.join(repo, "deploy/overlays"))).toEqual({ code: 0, stdout: "tree is up to date\n", stderr: "" });
 
     // An export: the tree alone, no .git anywhere above it (its config still finds the package).

@@ -6,8 +6,7 @@ import path from "node:path";
  * Pages other branches write, linked from here before they are merged. Each must still be missing:
  * once it exists its links are checked like every page's, and its entry here must go.
  */
-export const PENDING_PAGES: ReadonlySet<string> = new Set([
-]);
+export const PENDING_PAGES: ReadonlySet<string> = new Set([]);
 
 /** A relative link of a page: the file it names (relative to the page's directory) and its #fragment. */
 export interface MarkdownLink {
@@ -37,7 +36,9 @@ export function repositoryLinks(markdown: string): MarkdownLink[] {
   return [...prose.matchAll(/\]\((https:\/\/github\.com\/argusai\/argusai-kustomize\/blob\/main\/[^)\s]+)\)/g)].map((match) => {
     const target = match[1]!.slice(REPOSITORY_BLOB.length);
     const hash = target.indexOf("#");
-    return hash < 0 ? { target: match[1]!, file: target, fragment: undefined } : { target: match[1]!, file: target.slice(0, hash), fragment: target.slice(hash + 1) };
+    return hash < 0
+      ? { target: match[1]!, file: target, fragment: undefined }
+      : { target: match[1]!, file: target.slice(0, hash), fragment: target.slice(hash + 1) };
   });
 }
 

@@ -6,9 +6,13 @@ import { environmentJsonSchema, environmentSpecSchema } from "../../src/model/en
 
 describe("package", () => {
   it("ships dist/ with types and the bin, and no tests or sources", () => {
-    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
+    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{
+      files: Array<{ path: string }>;
+    }>;
     const files = packed!.files.map((file) => file.path);
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/commands/generate.js"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/commands/generate.js"]),
+    );
     expect(files).toContain("schema/environment.schema.json");
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "examples/staging.yaml", "examples/gitops-ci/argusai-kustomize.yml"]));
     const shipped = /^(dist|schema|examples|docs)\/|^(package\.json|README\.md|LICENSE)$/;

@@ -71,11 +71,12 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
     const validated = await shell.run(validate!, repo);
     expect(validated.stderr).toBe(PLACEHOLDER_WARNINGS);
     expect(validated.code).toBe(0);
-    expect(validated.stdout.split("\n").filter(Boolean).map((line) => line.replace(/: \d+ objects,/, ":"))).toEqual([
-      "overlays/dev: valid (with placeholder overlays/dev/secrets.env: none on this machine)",
-      "overlays/prod: valid",
-      "overlays/staging: valid",
-    ]);
+    expect(
+      validated.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => line.replace(/: \d+ objects,/, ":")),
+    ).toEqual(["overlays/dev: valid (with placeholder overlays/dev/secrets.env: none on this machine)", "overlays/prod: valid", "overlays/staging: valid"]);
 
     // The point of the workflow: a hand edit of a generated file fails CI with a diff.
     const prod = path.join(repo, "overlays/prod/kustomization.yaml");
@@ -84,7 +85,9 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
     const drift = await shell.run(check!, repo);
     expect(drift.code).toBe(1);
     expect(drift.stdout).toContain("-namespace: argusai-edited\n+namespace: argusai\n");
-    expect(drift.stderr).toMatch(/^1 file\(s\) differ from what generate would write: overlays\/prod\/kustomization.yaml \(changed\); run argusai-kustomize generate\n/);
+    expect(drift.stderr).toMatch(
+      /^1 file\(s\) differ from what generate would write: overlays\/prod\/kustomization.yaml \(changed\); run argusai-kustomize generate\n/,
+    );
     // And it says where the change belongs instead.
     expect(drift.stderr).toMatch(/^hint: overlays\/prod\/kustomization.yaml is generated from the built-in prod environment/m);
     await writeFile(prod, committed);
@@ -94,9 +97,15 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
     // Needs the repo the previous test generated (envs/staging.yaml recorded).
     const bumped = await shell.run("npx argusai-kustomize generate --set-image staging backend=1.4.3 --json", repo);
     expect(bumped.code, bumped.stderr).toBe(0);
-    const generated = JSON.parse(bumped.stdout) as { command: string; ok: boolean; imageUpdates: Array<{ environment: string; component: string; file: string; from: unknown; to: unknown }> };
+    const generated = JSON.parse(bumped.stdout) as {
+      command: string;
+      ok: boolean;
+      imageUpdates: Array<{ environment: string; component: string; file: string; from: unknown; to: unknown }>;
+    };
     expect(generated).toMatchObject({ command: "generate", ok: true });
-    expect(generated.imageUpdates).toEqual([{ environment: "staging", component: "backend", file: "envs/staging.yaml", from: { tag: "1.4.2" }, to: { tag: "1.4.3" } }]);
+    expect(generated.imageUpdates).toEqual([
+      { environment: "staging", component: "backend", file: "envs/staging.yaml", from: { tag: "1.4.2" }, to: { tag: "1.4.3" } },
+    ]);
     expect(await readFile(path.join(repo, "envs/staging.yaml"), "utf8")).toContain('backend: { tag: "1.4.3" }');
 
     const checked = await shell.run("npx argusai-kustomize check --json", repo);
@@ -105,10 +114,18 @@ describe(`the packed package in an empty GitOps repo, workflow steps run by ${sh
 
     const compared = await shell.run("npx argusai-kustomize diff staging prod --json", repo);
     expect(compared.code, compared.stderr).toBe(0);
-    const diff = JSON.parse(compared.stdout) as { command: string; ok: boolean; from: string; to: string; changed: Array<{ kind: string; name: string; field: string }> };
+    const diff = JSON.parse(compared.stdout) as {
+      command: string;
+      ok: boolean;
+      from: string;
+      to: string;
+      changed: Array<{ kind: string; name: string; field: string }>;
+    };
     expect(diff).toMatchObject({ command: "diff", ok: true, from: "staging", to: "prod" });
     // prod runs the placeholder version where staging runs 1.4.3: the backend's image differs.
-    expect(diff.changed).toContainEqual(expect.objectContaining({ kind: "Deployment", name: "argusai-backend", field: "spec.template.spec.containers[backend].image" }));
+    expect(diff.changed).toContainEqual(
+      expect.objectContaining({ kind: "Deployment", name: "argusai-backend", field: "spec.template.spec.containers[backend].image" }),
+    );
   });
 
   it("exports the library, the JSON Schema and package.json; README links resolve in the package", async () => {

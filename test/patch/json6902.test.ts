@@ -57,7 +57,10 @@ describe("ResourcePatch", () => {
     const base = argusBase();
     // Past the type system (as a script in plain JS could): the check at build time still holds.
     const loose = base.workloads.backend as unknown as Modeled<Deployment, string>;
-    const run = () => ResourcePatch.of(loose).container("api", (c) => c.set(["image"], "x:1")).build();
+    const run = () =>
+      ResourcePatch.of(loose)
+        .container("api", (c) => c.set(["image"], "x:1"))
+        .build();
     expect(codeOf(run)).toBe("PATCH_CONTAINER_NOT_FOUND");
     expect(run).toThrow(/no container named "api" \(containers: backend\)/);
   });
@@ -66,7 +69,11 @@ describe("ResourcePatch", () => {
     const base = argusBase();
     expect(codeOf(() => ResourcePatch.of(base.workloads.backend).remove(["spec", "paused"]).build())).toBe("PATCH_PATH_UNRESOLVABLE");
     expect(
-      codeOf(() => ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["ports", 3, "containerPort"], 9000)).build()),
+      codeOf(() =>
+        ResourcePatch.of(base.workloads.backend)
+          .container("backend", (c) => c.set(["ports", 3, "containerPort"], 9000))
+          .build(),
+      ),
     ).toBe("PATCH_PATH_UNRESOLVABLE");
     // Through a scalar: the type system forbids it, a plain-JS caller can still try.
     const loose = ResourcePatch.of(base.workloads.backend) as unknown as { set(path: string[], value: unknown): { build(): unknown } };
@@ -76,7 +83,10 @@ describe("ResourcePatch", () => {
   it("rejects a patch or an operation that changes nothing with PATCH_NO_EFFECT", () => {
     const base = argusBase();
     expect(codeOf(() => ResourcePatch.of(base.workloads.backend).build())).toBe("PATCH_NO_EFFECT");
-    const run = () => ResourcePatch.of(base.workloads.backend).container("backend", (c) => c.set(["resources", "limits", "memory"], "1Gi")).build();
+    const run = () =>
+      ResourcePatch.of(base.workloads.backend)
+        .container("backend", (c) => c.set(["resources", "limits", "memory"], "1Gi"))
+        .build();
     expect(codeOf(run)).toBe("PATCH_NO_EFFECT");
     expect(run).toThrow(/field Deployment argusai-backend \/spec\/template\/spec\/containers\/0\/resources\/limits\/memory/);
     expect(codeOf(() => ResourcePatch.of(base.workloads.backend).set(["spec", "replicas"], 1).build())).toBe("PATCH_NO_EFFECT");

@@ -55,13 +55,28 @@ beforeAll(async () => {
 
 /** Renders `jobs` batched and returns each result by environment. */
 async function batched(options: { groupSize?: number; renderer?: typeof renderer } = {}, which: readonly OverlayJob[] = jobs): Promise<Map<string, Rendered>> {
-  const results = await renderOverlays(which, { renderer: options.renderer ?? renderer, cache: false, ...(options.groupSize !== undefined ? { groupSize: options.groupSize } : {}) }, (rendered, job) => [job.environment, rendered] as const);
+  const results = await renderOverlays(
+    which,
+    { renderer: options.renderer ?? renderer, cache: false, ...(options.groupSize !== undefined ? { groupSize: options.groupSize } : {}) },
+    (rendered, job) => [job.environment, rendered] as const,
+  );
   return new Map(results);
 }
 
 describe("batched rendering", () => {
   it("covers the committed overlays, the example file and the generated environments", () => {
-    expect(jobs.map((job) => job.environment)).toEqual(["dev", "prod", "staging", "tenant-a", "tenant-b", "tenant-c", "preview-1", "preview-2", "region-eu", "region-us"]);
+    expect(jobs.map((job) => job.environment)).toEqual([
+      "dev",
+      "prod",
+      "staging",
+      "tenant-a",
+      "tenant-b",
+      "tenant-c",
+      "preview-1",
+      "preview-2",
+      "region-eu",
+      "region-us",
+    ]);
   });
 
   it("the committed overlays in this repository are the ones rendered here", async () => {
@@ -145,7 +160,10 @@ describe("batched rendering falls back to per-overlay renders", () => {
   it("renders a group again overlay by overlay when an object cannot be attributed (a cluster-scoped kind)", async () => {
     const copy = await copyOfTree();
     const overlay = path.join(copy.root, "overlays/region-us");
-    await writeFile(path.join(overlay, "clusterrole.yaml"), "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: argusai-reader\nrules: []\n");
+    await writeFile(
+      path.join(overlay, "clusterrole.yaml"),
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: argusai-reader\nrules: []\n",
+    );
     const text = await readFile(path.join(overlay, "kustomization.yaml"), "utf8");
     await writeFile(path.join(overlay, "kustomization.yaml"), text.replace("resources:\n", "resources:\n  - clusterrole.yaml\n"));
     const expected = await renderKustomization(overlay, renderer);
@@ -153,7 +171,8 @@ describe("batched rendering falls back to per-overlay renders", () => {
     const counting = await countingRenderer();
     const results = await batched({ groupSize: 25, renderer: counting.renderer }, copy.jobs);
     expect(results.get("region-us")).toEqual(expected);
-    for (const job of copy.jobs) expect(results.get(job.environment)!.yaml, job.environment).toBe(job.environment === "region-us" ? expected.yaml : single.get(job.environment)!.yaml);
+    for (const job of copy.jobs)
+      expect(results.get(job.environment)!.yaml, job.environment).toBe(job.environment === "region-us" ? expected.yaml : single.get(job.environment)!.yaml);
     // One group that could not be split, then each of its overlays by itself.
     const runs = await counting.runs();
     expect(runs.length).toBe(2 + copy.jobs.length - 1);

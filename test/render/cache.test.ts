@@ -35,7 +35,11 @@ async function renderAll(cacheDir: string | false, counting: Awaited<ReturnType<
   return new Map(await renderOverlays(which, { renderer: counting.renderer, cache }, (rendered, job) => [job.environment, rendered] as const));
 }
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** Every entry file of the store in `cacheDir` (its shards), not its sweep marker, not the stores beside it. */
 async function entries(cacheDir: string): Promise<string[]> {
@@ -165,7 +169,9 @@ describe("generate and validate use the cache", () => {
     const second = await generate({ dir: tree, renderer: counting.renderer, cache: cacheDir });
     expect(second.overlays).toEqual(first.overlays);
     const validated = await validate([], { dir: tree, renderer: counting.renderer, cache: cacheDir });
-    expect(validated.map((result) => [result.dir, result.objects, result.violations])).toEqual(first.overlays.map((overlay) => [overlay.dir, overlay.objects, []]));
+    expect(validated.map((result) => [result.dir, result.objects, result.violations])).toEqual(
+      first.overlays.map((overlay) => [overlay.dir, overlay.objects, []]),
+    );
     expect((await counting.runs()).length).toBe(runs);
     await generate({ dir: tree, renderer: counting.renderer, cache: false });
     await validate([], { dir: tree, renderer: counting.renderer, cache: false });
@@ -207,7 +213,7 @@ describe("a renderer that is a script (an asdf, mise or snap shim)", () => {
     expect((await validate([], { dir, renderer: shimmed, cache }))[0]!.violations).toEqual([]);
     // Now it runs a "kubectl" that cannot render: a cached render would hide that.
     const broken = path.join(shimDir, "broken");
-    await writeFile(broken, "#!/bin/sh\n[ \"$1\" = version ] && { echo broken-1.0; exit 0; }\necho broken >&2\nexit 1\n", { mode: 0o755 });
+    await writeFile(broken, '#!/bin/sh\n[ "$1" = version ] && { echo broken-1.0; exit 0; }\necho broken >&2\nexit 1\n', { mode: 0o755 });
     await writeFile(target, broken);
     await expect(validate([], { dir, renderer: shimmed, cache })).rejects.toThrow(/KUSTOMIZE_BUILD_FAILED|broken/);
   });
@@ -331,7 +337,9 @@ describe("the cache's entries: damaged is a miss, bounded, safe at once", () => 
         `for (let i = 0; i < 150; i += 1) await store.write(${JSON.stringify(KEY)}, { writer: process.argv[3], filler: process.argv[3].repeat(200_000) });\n`,
     );
     const store = openEntryStore(dir, "test format 1", { maxBytes: 1 << 30, maxAgeMs: 1 << 30 });
-    const writers = ["p", "q"].map((name) => new Promise<number>((resolve) => execFile(process.execPath, [writer, dir, name], (error) => resolve(error === null ? 0 : 1))));
+    const writers = ["p", "q"].map(
+      (name) => new Promise<number>((resolve) => execFile(process.execPath, [writer, dir, name], (error) => resolve(error === null ? 0 : 1))),
+    );
     let done = false;
     void Promise.all(writers).then(() => (done = true));
     const seen = new Set<string>();

@@ -43,7 +43,11 @@ const MORE: EnvironmentSpec[] = [
   {
     name: "gw-defaults",
     namespace: "argusai-gw-defaults",
-    secret: { mode: "externalSecret", store: { name: "aws" }, data: { ENCRYPTION_KEY: { key: "prod/enc" }, JWT_SECRET_KEY: { key: "prod/jwt", version: "AWSCURRENT" } } },
+    secret: {
+      mode: "externalSecret",
+      store: { name: "aws" },
+      data: { ENCRYPTION_KEY: { key: "prod/enc" }, JWT_SECRET_KEY: { key: "prod/jwt", version: "AWSCURRENT" } },
+    },
     httpRoute: { parentRefs: [{ name: "gw" }], hostnames: ["*.argusai.example.com"], exposeMetrics: true, annotations: { "example.com/owner": "vision" } },
   },
   {
@@ -131,7 +135,9 @@ describe.each(RENDERERS)("rendered by %s", (name, each) => {
       { name: "eg", namespace: "envoy-gateway-system", sectionName: "https" },
       { name: "eg", namespace: "envoy-gateway-system", sectionName: "http" },
     ]);
-    const routePaths = route["spec"].rules.flatMap((each: KObject) => each["matches"].map((match: KObject) => `${match["path"].value} ${each["backendRefs"][0].name}`));
+    const routePaths = route["spec"].rules.flatMap((each: KObject) =>
+      each["matches"].map((match: KObject) => `${match["path"].value} ${each["backendRefs"][0].name}`),
+    );
     const ingressPaths = ingress["spec"].rules[0].http.paths.map((each: KObject) => `${each["path"]} ${each["backend"].service.name}`);
     expect([...routePaths].sort()).toEqual([...ingressPaths].sort());
     expect(route["spec"].rules.map((each: KObject) => each["timeouts"]?.request)).toEqual([undefined, "300s", "0s", undefined]);
@@ -149,53 +155,75 @@ describe.each(RENDERERS)("rendered by %s", (name, each) => {
         { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "envoy-gateway-system" } } },
       ]);
     }
-    expect(sealed["spec"].template).toEqual({ metadata: { name: "argusai-secrets", labels: { app: "argusai", "app.kubernetes.io/name": "argusai", "app.kubernetes.io/part-of": "argusai" } }, type: "Opaque" });
+    expect(sealed["spec"].template).toEqual({
+      metadata: { name: "argusai-secrets", labels: { app: "argusai", "app.kubernetes.io/name": "argusai", "app.kubernetes.io/part-of": "argusai" } },
+      type: "Opaque",
+    });
   });
 
-  it.skipIf(missing)(`defaults: a SecretStore refreshed hourly, Gateway in the route's namespace, /metrics when asked; namespace-wide sealing annotated twice${skip}`, () => {
-    const external = findObject(objects("gw-defaults"), "ExternalSecret", "argusai-secrets");
-    expect(external["spec"].secretStoreRef).toEqual({ name: "aws", kind: "SecretStore" });
-    expect(external["spec"].refreshInterval).toBe("1h");
-    expect(external["spec"].data[1]).toEqual({ secretKey: "JWT_SECRET_KEY", remoteRef: { key: "prod/jwt", version: "AWSCURRENT" } });
-    const route = findObject(objects("gw-defaults"), "HTTPRoute", "argusai");
-    expect(route["metadata"].annotations).toEqual({ "example.com/owner": "vision" });
-    expect(route["spec"].parentRefs).toEqual([{ name: "gw" }]);
-    expect(route["spec"].hostnames).toEqual(["*.argusai.example.com"]);
-    expect(route["spec"].rules[0]).toEqual(rule(["/health", "/docs", "/openapi.json", "/metrics"], "argusai-backend", 8000));
-    expect(route["spec"].rules[1].timeouts).toEqual({ request: "300s" });
-    const sealed = findObject(objects("sealed-wide"), "SealedSecret", "argusai-secrets");
-    expect(sealed["metadata"].annotations).toEqual({ "sealedsecrets.bitnami.com/namespace-wide": "true" });
-    expect(sealed["spec"].template.metadata.annotations).toEqual({ "sealedsecrets.bitnami.com/namespace-wide": "true" });
-    expect(sealed["spec"].encryptedData).toEqual({ ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "REVG", MQTT_PASSWORD: "R0hJ" });
-    expect(objects("sealed-wide").filter((object) => object["kind"] === "HTTPRoute" || object["kind"] === "Ingress")).toEqual([]);
-  });
+  it.skipIf(missing)(
+    `defaults: a SecretStore refreshed hourly, Gateway in the route's namespace, /metrics when asked; namespace-wide sealing annotated twice${skip}`,
+    () => {
+      const external = findObject(objects("gw-defaults"), "ExternalSecret", "argusai-secrets");
+      expect(external["spec"].secretStoreRef).toEqual({ name: "aws", kind: "SecretStore" });
+      expect(external["spec"].refreshInterval).toBe("1h");
+      expect(external["spec"].data[1]).toEqual({ secretKey: "JWT_SECRET_KEY", remoteRef: { key: "prod/jwt", version: "AWSCURRENT" } });
+      const route = findObject(objects("gw-defaults"), "HTTPRoute", "argusai");
+      expect(route["metadata"].annotations).toEqual({ "example.com/owner": "vision" });
+      expect(route["spec"].parentRefs).toEqual([{ name: "gw" }]);
+      expect(route["spec"].hostnames).toEqual(["*.argusai.example.com"]);
+      expect(route["spec"].rules[0]).toEqual(rule(["/health", "/docs", "/openapi.json", "/metrics"], "argusai-backend", 8000));
+      expect(route["spec"].rules[1].timeouts).toEqual({ request: "300s" });
+      const sealed = findObject(objects("sealed-wide"), "SealedSecret", "argusai-secrets");
+      expect(sealed["metadata"].annotations).toEqual({ "sealedsecrets.bitnami.com/namespace-wide": "true" });
+      expect(sealed["spec"].template.metadata.annotations).toEqual({ "sealedsecrets.bitnami.com/namespace-wide": "true" });
+      expect(sealed["spec"].encryptedData).toEqual({ ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "REVG", MQTT_PASSWORD: "R0hJ" });
+      expect(objects("sealed-wide").filter((object) => object["kind"] === "HTTPRoute" || object["kind"] === "Ingress")).toEqual([]);
+    },
+  );
 
   it.skipIf(missing)(`every HTTPRoute, ExternalSecret and SealedSecret passes its CRD's schema${skip}`, async () => {
     const custom = [...rendered.get(name)!.values()].flat().filter((object) => ["HTTPRoute", "ExternalSecret", "SealedSecret"].includes(object["kind"]));
-    expect(custom.map((object) => object["kind"]).sort()).toEqual(["ExternalSecret", "ExternalSecret", "HTTPRoute", "HTTPRoute", "HTTPRoute", "SealedSecret", "SealedSecret"]);
+    expect(custom.map((object) => object["kind"]).sort()).toEqual([
+      "ExternalSecret",
+      "ExternalSecret",
+      "HTTPRoute",
+      "HTTPRoute",
+      "HTTPRoute",
+      "SealedSecret",
+      "SealedSecret",
+    ]);
     for (const object of custom) expect(await schemaViolations(object)).toEqual([]);
   });
 
-  it.skipIf(missing)(`links: routes reach a Service port of the overlay and serve only paths the backend or frontend serves; the Secret made is the Secret read${skip}`, () => {
-    for (const environment of ["gateway", "sealed-migration", "gw-defaults"]) {
-      const all = objects(environment);
-      const route = findObject(all, "HTTPRoute", "argusai");
-      for (const each of route["spec"].rules) {
-        const ref = each["backendRefs"][0];
-        const service = findObject(all, "Service", ref.name);
-        expect(service["spec"].ports.map((port: KObject) => port["port"])).toContain(ref.port);
-        const component = ARGUSAI_COMPONENTS.find((candidate) => candidate.deploymentName === ref.name)!;
-        for (const match of each["matches"]) expect(ARGUSAI_SERVED_PATHS[component.name]).toContain(match["path"].value);
+  it.skipIf(missing)(
+    `links: routes reach a Service port of the overlay and serve only paths the backend or frontend serves; the Secret made is the Secret read${skip}`,
+    () => {
+      for (const environment of ["gateway", "sealed-migration", "gw-defaults"]) {
+        const all = objects(environment);
+        const route = findObject(all, "HTTPRoute", "argusai");
+        for (const each of route["spec"].rules) {
+          const ref = each["backendRefs"][0];
+          const service = findObject(all, "Service", ref.name);
+          expect(service["spec"].ports.map((port: KObject) => port["port"])).toContain(ref.port);
+          const component = ARGUSAI_COMPONENTS.find((candidate) => candidate.deploymentName === ref.name)!;
+          for (const match of each["matches"]) expect(ARGUSAI_SERVED_PATHS[component.name]).toContain(match["path"].value);
+        }
       }
-    }
-    for (const [environment, kind] of [["gateway", "ExternalSecret"], ["sealed-migration", "SealedSecret"], ["gw-defaults", "ExternalSecret"], ["sealed-wide", "SealedSecret"]] as const) {
-      const all = objects(environment);
-      const made = findObject(all, kind, "argusai-secrets");
-      const secretName = kind === "ExternalSecret" ? made["spec"].target.name : made["metadata"].name;
-      const backend = findObject(all, "Deployment", "argusai-backend")["spec"].template.spec.containers[0];
-      expect(backend.envFrom).toContainEqual({ secretRef: { name: secretName } });
-    }
-  });
+      for (const [environment, kind] of [
+        ["gateway", "ExternalSecret"],
+        ["sealed-migration", "SealedSecret"],
+        ["gw-defaults", "ExternalSecret"],
+        ["sealed-wide", "SealedSecret"],
+      ] as const) {
+        const all = objects(environment);
+        const made = findObject(all, kind, "argusai-secrets");
+        const secretName = kind === "ExternalSecret" ? made["spec"].target.name : made["metadata"].name;
+        const backend = findObject(all, "Deployment", "argusai-backend")["spec"].template.spec.containers[0];
+        expect(backend.envFrom).toContainEqual({ secretRef: { name: secretName } });
+      }
+    },
+  );
 });
 
 describe("validation of the rendered overlays", () => {
@@ -227,7 +255,9 @@ describe("validation of the rendered overlays", () => {
       }),
     );
     expect(error.code).toBe("VALIDATION_FAILED");
-    expect(error.message).toContain("[route-backends] HTTPRoute/argusai spec.rules.3.backendRefs.0.port: port 3000 is not a port of Service argusai-frontend (http, 80)");
+    expect(error.message).toContain(
+      "[route-backends] HTTPRoute/argusai spec.rules.3.backendRefs.0.port: port 3000 is not a port of Service argusai-frontend (http, 80)",
+    );
     expect(existsSync(path.join(broken, "overlays"))).toBe(false);
   });
 });

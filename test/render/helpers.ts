@@ -8,7 +8,9 @@ import { renderer as realRenderer, tempDir } from "../helpers.js";
  * the real renderer, so everything it prints is the real kustomize's. `versions()` counts the
  * version queries the render cache makes of a script renderer.
  */
-export async function countingRenderer(name = "kubectl-counting"): Promise<{ renderer: Renderer; runs: () => Promise<string[]>; versions: () => Promise<string[]> }> {
+export async function countingRenderer(
+  name = "kubectl-counting",
+): Promise<{ renderer: Renderer; runs: () => Promise<string[]>; versions: () => Promise<string[]> }> {
   const dir = await tempDir("argusai-kustomize-counting-");
   const log = path.join(dir, "runs.log");
   const script = path.join(dir, name);

@@ -97,7 +97,9 @@ async function matrixRows(): Promise<Row[]> {
     rows.push({ name: `kustomize ${stdout.trim()} on PATH`, binary: STANDALONE_KUSTOMIZE, renderer: kustomizeRenderer(STANDALONE_KUSTOMIZE), required: false });
   }
   return Promise.all(
-    rows.map(async (row) => (row.renderer !== undefined && row.renderer.label === "kubectl kustomize" ? { ...row, name: `${await kubectlName(row.binary)}, ${row.name}` } : row)),
+    rows.map(async (row) =>
+      row.renderer !== undefined && row.renderer.label === "kubectl kustomize" ? { ...row, name: `${await kubectlName(row.binary)}, ${row.name}` } : row,
+    ),
   );
 }
 
@@ -124,13 +126,32 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     },
     config: { LOG_LEVEL: "INFO", FEATURE_FLAG: "yes", LEGACY: "on", VERSION: "1.10", "dotted.key": "a value with spaces" },
     secret: { mode: "existing" },
-    ingress: { host: "argusai.example.com", tlsSecretName: "argusai-tls", className: "nginx", exposeMetrics: true, annotations: { "a.example.com/b": "c" }, labels: { x: "y" } },
+    ingress: {
+      host: "argusai.example.com",
+      tlsSecretName: "argusai-tls",
+      className: "nginx",
+      exposeMetrics: true,
+      annotations: { "a.example.com/b": "c" },
+      labels: { x: "y" },
+    },
     storage: { className: "fast-ssd", size: "50Gi", accessMode: "ReadWriteMany", annotations: { keep: "yes" }, labels: { data: "true" } },
     disruptionBudgets: { backend: { minAvailable: 0 }, frontend: { maxUnavailable: "50%" } },
     autoscaling: { frontend: { minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 60 } },
     scheduling: {
-      backend: { nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }], priorityClassName: "high" },
-      frontend: { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { component: "frontend" } } } }] } } },
+      backend: {
+        nodeSelector: { "kubernetes.io/os": "linux" },
+        tolerations: [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }],
+        priorityClassName: "high",
+      },
+      frontend: {
+        affinity: {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 10, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { component: "frontend" } } } },
+            ],
+          },
+        },
+      },
     },
     imagePullSecrets: ["pull-one", "pull-two"],
     networkPolicy: { ingressControllerNamespace: "traefik", monitoringNamespace: "observability" },
@@ -159,7 +180,12 @@ const OPTION_ENVIRONMENTS: EnvironmentSpec[] = [
     secret: { mode: "generated" },
     ingress: { host: "scaled-down.example.com" },
     // Ingress and HTTPRoute side by side (a migration); the other secret modes are in examples/.
-    httpRoute: { parentRefs: [{ name: "gw", namespace: "gateway-system" }], hostnames: ["scaled-down.example.com"], exposeMetrics: true, timeouts: { upload: "1h" } },
+    httpRoute: {
+      parentRefs: [{ name: "gw", namespace: "gateway-system" }],
+      hostnames: ["scaled-down.example.com"],
+      exposeMetrics: true,
+      timeouts: { upload: "1h" },
+    },
     networkPolicy: { ingressControllerNamespace: "ingress-nginx", egress: { allowCidrs: ["10.0.0.0/8", "192.168.1.0/24"] } },
   },
 ];
@@ -181,13 +207,17 @@ beforeAll(async () => {
   // rendering something other than the committed files.
   const committed = await tempDir("argusai-matrix-committed-");
   // package.json too: the Argo CD Application takes its repoURL from the nearest one.
-  for (const entry of [".argusai-kustomize.json", "package.json", "base", "overlays", "argocd"]) await cp(entry, path.join(committed, entry), { recursive: true });
+  for (const entry of [".argusai-kustomize.json", "package.json", "base", "overlays", "argocd"])
+    await cp(entry, path.join(committed, entry), { recursive: true });
   const before = await snapshotTree(committed);
   const result = await generate({ dir: committed, renderer: reference });
-  const changed = [...(await snapshotTree(committed))].filter(([file, text]) => before.get(file) !== text && !result.seeded.includes(file)).map(([file]) => file);
+  const changed = [...(await snapshotTree(committed))]
+    .filter(([file, text]) => before.get(file) !== text && !result.seeded.includes(file))
+    .map(([file]) => file);
   if (changed.length > 0) throw new Error(`the committed tree is not what generate writes (${changed.join(", ")}): run npm run generate`);
   kustomizations.set("committed base", path.join(committed, "base"));
-  for (const overlay of await readdir(path.join(committed, "overlays"))) kustomizations.set(`committed overlays/${overlay}`, path.join(committed, "overlays", overlay));
+  for (const overlay of await readdir(path.join(committed, "overlays")))
+    kustomizations.set(`committed overlays/${overlay}`, path.join(committed, "overlays", overlay));
 
   const options = await tempDir("argusai-matrix-options-");
   await generate({ dir: options, renderer: reference, environments: OPTION_ENVIRONMENTS, envFiles: EXAMPLE_FILES });
@@ -197,7 +227,9 @@ beforeAll(async () => {
 
   // Every render of every renderer through one bounded pool: each is a process start of 60-130 ms,
   // so a few at a time keeps the file at a few seconds without starving the other test files.
-  const jobs = rows.flatMap((row) => (row.renderer === undefined ? [] : [...kustomizations].map(([name, dir]) => ({ row, renderer: row.renderer!, name, dir }))));
+  const jobs = rows.flatMap((row) =>
+    row.renderer === undefined ? [] : [...kustomizations].map(([name, dir]) => ({ row, renderer: row.renderer!, name, dir })),
+  );
   for (const row of rows) rendered.set(row.name, new Map());
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -212,7 +244,11 @@ afterAll(() => {
   // The list a CI log must show: which renderer versions really ran, and which did not.
   const lines = [`reference: ${referenceName} at ${reference.binary}`];
   for (const row of rows) {
-    lines.push(row.renderer !== undefined ? `ran     ${row.name} at ${row.binary} (${rendered.get(row.name)?.size ?? 0} kustomizations)` : `MISSING ${row.name}: ${row.missing}`);
+    lines.push(
+      row.renderer !== undefined
+        ? `ran     ${row.name} at ${row.binary} (${rendered.get(row.name)?.size ?? 0} kustomizations)`
+        : `MISSING ${row.name}: ${row.missing}`,
+    );
   }
   console.log(`kustomize matrix:\n  ${lines.join("\n  ")}`);
 });
@@ -231,7 +267,18 @@ describe("kustomize matrix inputs", () => {
   it("include the committed overlays and every example environment file", () => {
     expect(EXAMPLE_FILES.length).toBeGreaterThan(0);
     const names = [...kustomizations.keys()];
-    expect(names).toEqual(expect.arrayContaining(["committed base", "committed overlays/dev", "committed overlays/prod", "overlays/every-option", "overlays/scaled-down", "overlays/staging", "overlays/gateway", "overlays/sealed-migration"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "committed base",
+        "committed overlays/dev",
+        "committed overlays/prod",
+        "overlays/every-option",
+        "overlays/scaled-down",
+        "overlays/staging",
+        "overlays/gateway",
+        "overlays/sealed-migration",
+      ]),
+    );
     expect([...names].sort()).toEqual(kustomizationNames().sort());
   });
 });
@@ -261,7 +308,9 @@ describe.each(rows)("kustomize matrix: $name", (row) => {
  * generated trees will have (a mismatch fails the inputs test above).
  */
 function kustomizationNames(): string[] {
-  const committedOverlays = readdirSync("overlays", { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `committed overlays/${entry.name}`);
+  const committedOverlays = readdirSync("overlays", { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `committed overlays/${entry.name}`);
   const examples = EXAMPLE_FILES.map((file) => `overlays/${environmentNameOf(file)}`);
   return ["committed base", ...committedOverlays, ...OPTION_ENVIRONMENTS.map((spec) => `overlays/${spec.name}`), ...examples];
 }

@@ -15,9 +15,7 @@ const rendered: Record<"base" | "dev" | "prod", Rendered> = {} as never;
 beforeAll(async () => {
   dir = await tempDir();
   await generate({ dir, renderer });
-  const [base, dev, prod] = await Promise.all(
-    ["base", "overlays/dev", "overlays/prod"].map((sub) => renderKustomization(path.join(dir, sub), renderer)),
-  );
+  const [base, dev, prod] = await Promise.all(["base", "overlays/dev", "overlays/prod"].map((sub) => renderKustomization(path.join(dir, sub), renderer)));
   Object.assign(rendered, { base, dev, prod });
 });
 
@@ -68,7 +66,13 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's backend"
   it("meets the restricted Pod Security Standard", () => {
     const pod = deployment()["spec"].template.spec;
     // OnRootMismatch: no recursive chown of the data volume on every start.
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      fsGroup: 1000,
+      fsGroupChangePolicy: "OnRootMismatch",
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe("argusai");
     expect(container(deployment())["securityContext"]).toEqual({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
@@ -93,10 +97,7 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's backend"
   it("takes its config from the rendered ConfigMap and Secret names", () => {
     const configMap = findObject(objects(), "ConfigMap", "argusai-config", true);
     const secretName = which === "dev" ? findObject(objects(), "Secret", "argusai-secrets", true)["metadata"].name : "argusai-secrets";
-    expect(container(deployment())["envFrom"]).toEqual([
-      { configMapRef: { name: configMap["metadata"].name } },
-      { secretRef: { name: secretName } },
-    ]);
+    expect(container(deployment())["envFrom"]).toEqual([{ configMapRef: { name: configMap["metadata"].name } }, { secretRef: { name: secretName } }]);
   });
 
   it("mounts the argusai-data PVC at /app/data", () => {
@@ -165,7 +166,10 @@ describe.each(["base", "dev", "prod"] as const)("%s renders the story's frontend
   });
 
   it("has ClusterIP Services on port name http, targetPort http, selecting each component's pods", () => {
-    for (const [component, port] of [["backend", 8000], ["frontend", 3000]] as const) {
+    for (const [component, port] of [
+      ["backend", 8000],
+      ["frontend", 3000],
+    ] as const) {
       const service = findObject(objects(), "Service", `argusai-${component}`);
       expect(service["spec"].type).toBe("ClusterIP");
       expect(service["spec"].ports).toEqual([{ name: "http", port, targetPort: "http", protocol: "TCP" }]);
@@ -182,7 +186,10 @@ describe("environment differences", () => {
   const objects = (which: "dev" | "prod") => rendered[which].objects as KObject[];
 
   it("puts every namespaced object in the environment's namespace and labels it with the environment", () => {
-    for (const [which, namespace] of [["dev", "argusai-dev"], ["prod", "argusai"]] as const) {
+    for (const [which, namespace] of [
+      ["dev", "argusai-dev"],
+      ["prod", "argusai"],
+    ] as const) {
       for (const object of objects(which)) {
         if (object["kind"] === "Namespace") continue;
         expect(object["metadata"].namespace, `${object["kind"]} ${object["metadata"].name}`).toBe(namespace);
@@ -248,7 +255,10 @@ describe("environment differences", () => {
   });
 
   it("renders exactly the expected objects", () => {
-    const kinds = (which: "dev" | "prod") => objects(which).map((object) => `${object["kind"]}/${String(object["metadata"].name).replace(/-[a-z0-9]{10}$/, "-<hash>")}`).sort();
+    const kinds = (which: "dev" | "prod") =>
+      objects(which)
+        .map((object) => `${object["kind"]}/${String(object["metadata"].name).replace(/-[a-z0-9]{10}$/, "-<hash>")}`)
+        .sort();
     const common = [
       "ConfigMap/argusai-config-<hash>",
       "Deployment/argusai-backend",

@@ -42,14 +42,25 @@ describe("examples/production.yaml, rendered", () => {
 
   it("spreads the frontend's pods over nodes, never the single-writer backend", () => {
     expect(podOf("argusai-frontend").topologySpreadConstraints).toEqual([
-      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "argusai", component: "frontend" } } },
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { app: "argusai", component: "frontend" } },
+      },
     ]);
     expect(podOf("argusai-backend").topologySpreadConstraints).toBeUndefined();
   });
 
   it("has a budget per component: the backend never evicted, the frontend keeps one pod", () => {
-    expect(byKind("PodDisruptionBudget", "argusai-backend")["spec"]).toEqual({ maxUnavailable: 0, selector: { matchLabels: { app: "argusai", component: "backend" } } });
-    expect(byKind("PodDisruptionBudget", "argusai-frontend")["spec"]).toEqual({ minAvailable: 1, selector: { matchLabels: { app: "argusai", component: "frontend" } } });
+    expect(byKind("PodDisruptionBudget", "argusai-backend")["spec"]).toEqual({
+      maxUnavailable: 0,
+      selector: { matchLabels: { app: "argusai", component: "backend" } },
+    });
+    expect(byKind("PodDisruptionBudget", "argusai-frontend")["spec"]).toEqual({
+      minAvailable: 1,
+      selector: { matchLabels: { app: "argusai", component: "frontend" } },
+    });
   });
 
   it("lets the backend be reached only from the frontend and the ingress controller, the frontend only from the controller", () => {
@@ -57,12 +68,25 @@ describe("examples/production.yaml, rendered", () => {
     const monitoring = { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } };
     const backend = byKind("NetworkPolicy", "argusai-backend")["spec"];
     expect(backend.podSelector).toEqual({ matchLabels: { app: "argusai", component: "backend" } });
-    expect(backend.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: "argusai", component: "frontend" } } }, controller, monitoring], ports: [{ port: "http", protocol: "TCP" }] }]);
-    expect(byKind("NetworkPolicy", "argusai-frontend")["spec"].ingress).toEqual([{ from: [controller, monitoring], ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(backend.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { app: "argusai", component: "frontend" } } }, controller, monitoring],
+        ports: [{ port: "http", protocol: "TCP" }],
+      },
+    ]);
+    expect(byKind("NetworkPolicy", "argusai-frontend")["spec"].ingress).toEqual([
+      { from: [controller, monitoring], ports: [{ port: "http", protocol: "TCP" }] },
+    ]);
     // Restricted egress keeps DNS and the namespace's own pods besides the CIDRs given.
     expect(backend.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(backend.egress).toEqual([
-      { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] },
+      {
+        to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [
+          { port: 53, protocol: "UDP" },
+          { port: 53, protocol: "TCP" },
+        ],
+      },
       { to: [{ podSelector: {} }] },
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] },
     ]);
@@ -101,8 +125,11 @@ describe("examples/production.yaml, rendered", () => {
   });
 
   it("carries the ServiceAccount, Service and PVC metadata, and keeps the PVC from Argo CD prune and delete", () => {
-    expect(byKind("ServiceAccount", "argusai")["metadata"].annotations).toEqual({ "iam.gke.io/gcp-service-account": "argusai@example-project.iam.gserviceaccount.com" });
-    for (const name of ["argusai-backend", "argusai-frontend"]) expect(byKind("Service", name)["metadata"].annotations).toEqual({ "prometheus.io/scrape": "true" });
+    expect(byKind("ServiceAccount", "argusai")["metadata"].annotations).toEqual({
+      "iam.gke.io/gcp-service-account": "argusai@example-project.iam.gserviceaccount.com",
+    });
+    for (const name of ["argusai-backend", "argusai-frontend"])
+      expect(byKind("Service", name)["metadata"].annotations).toEqual({ "prometheus.io/scrape": "true" });
     const pvc = byKind("PersistentVolumeClaim", "argusai-data");
     expect(pvc["metadata"].annotations).toEqual({ "argocd.argoproj.io/sync-options": "Prune=false,Delete=false", "backup.velero.io/backup-volumes": "data" });
     expect(pvc["spec"]).toEqual({ accessModes: ["ReadWriteOncePod"], resources: { requests: { storage: "50Gi" } }, storageClassName: "fast-ssd" });

@@ -73,7 +73,10 @@ describe("the record", () => {
       "overlays/dev/patches/frontend-deployment.yaml",
     ]);
     expect(result.kept).toEqual(["overlays/dev/secrets.env"]);
-    expect([...(await snapshotTree(dir)).keys()].filter((file) => file.startsWith("overlays/dev"))).toEqual(["overlays/dev/.gitignore", "overlays/dev/secrets.env"]);
+    expect([...(await snapshotTree(dir)).keys()].filter((file) => file.startsWith("overlays/dev"))).toEqual([
+      "overlays/dev/.gitignore",
+      "overlays/dev/secrets.env",
+    ]);
     expect((await readRecord(dir)).files.some((file) => file.startsWith("overlays/dev"))).toBe(false);
     await expect(generate({ dir, removeEnvironments: ["qa"], renderer })).rejects.toThrow(/there is no environment "qa" to remove \(have: prod\)/);
   });

@@ -22,7 +22,9 @@ describe("generate --allow-replace, check", () => {
     const refused = await runCli(["generate", "--dir", dir, "--env-file", file]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^argusai-kustomize: UPGRADE_REFUSED: 1 change\(s\) to existing objects .*nothing was written/);
-    expect(refused.stderr).toContain('environment "staging", field storage.className: PersistentVolumeClaim/argusai-data spec.storageClassName: "standard" -> "fast"');
+    expect(refused.stderr).toContain(
+      'environment "staging", field storage.className: PersistentVolumeClaim/argusai-data spec.storageClassName: "standard" -> "fast"',
+    );
     expect(refused.stderr).toContain("--allow-replace staging");
     expect(await snapshotTree(dir)).toEqual(before);
 
@@ -32,11 +34,20 @@ describe("generate --allow-replace, check", () => {
 
     const checked = await runCli(["check", "--dir", dir]);
     expect(checked.code).toBe(1);
-    expect(checked.stderr).toContain('refused: environment "staging", field storage.className: PersistentVolumeClaim/argusai-data spec.storageClassName: "standard" -> "fast"');
+    expect(checked.stderr).toContain(
+      'refused: environment "staging", field storage.className: PersistentVolumeClaim/argusai-data spec.storageClassName: "standard" -> "fast"',
+    );
     const checkedJson = JSON.parse((await runCli(["check", "--dir", dir, "--json"])).stdout);
     expect(checkedJson.ok).toBe(false);
     expect(checkedJson.upgrades).toEqual([
-      expect.objectContaining({ environment: "staging", field: "storage.className", object: "PersistentVolumeClaim/argusai-data", objectField: "spec.storageClassName", before: "standard", after: "fast" }),
+      expect.objectContaining({
+        environment: "staging",
+        field: "storage.className",
+        object: "PersistentVolumeClaim/argusai-data",
+        objectField: "spec.storageClassName",
+        before: "standard",
+        after: "fast",
+      }),
     ]);
 
     expect((await runCli(["generate", "--dir", dir, "--env-file", file, "--allow-replace", "nope"])).code).toBe(2);

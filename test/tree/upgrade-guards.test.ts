@@ -21,12 +21,20 @@ const KEEP = { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" };
 /** A small overlay: the data volume, the backend's Deployment and Service, and (optionally) the Namespace. */
 function overlay(change: (objects: Record<string, any>) => void = () => undefined, namespace = "argusai-staging"): CompiledOverlay {
   const objects: Record<string, any> = {
-    claim: { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "argusai-data", annotations: { ...KEEP } }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } } },
+    claim: {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "argusai-data", annotations: { ...KEEP } },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "10Gi" } } },
+    },
     deployment: {
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: { name: "argusai-backend" },
-      spec: { selector: { matchLabels: { app: "argusai", component: "backend" } }, template: { metadata: { labels: { app: "argusai", component: "backend", environment: "staging" } }, spec: { containers: [] } } },
+      spec: {
+        selector: { matchLabels: { app: "argusai", component: "backend" } },
+        template: { metadata: { labels: { app: "argusai", component: "backend", environment: "staging" } }, spec: { containers: [] } },
+      },
     },
     service: { apiVersion: "v1", kind: "Service", metadata: { name: "argusai-backend" }, spec: { selector: { app: "argusai", component: "backend" } } },
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, annotations: { ...KEEP } } },
@@ -40,23 +48,75 @@ const ROWS: Array<[string, (objects: Record<string, any>) => void, string, strin
   ["nothing changes", () => undefined, "argusai-staging", []],
   ["a larger volume (the API server accepts a growing request)", (o) => void (o.claim.spec.resources.requests.storage = "20Gi"), "argusai-staging", []],
   ["the same size written differently (10Gi = 10240Mi)", (o) => void (o.claim.spec.resources.requests.storage = "10240Mi"), "argusai-staging", []],
-  ["a smaller volume", (o) => void (o.claim.spec.resources.requests.storage = "9Gi"), "argusai-staging", ['storage.size PersistentVolumeClaim/argusai-data spec.resources.requests.storage "10Gi" -> "9Gi"']],
-  ["a smaller volume by a thousandth (exact comparison)", (o) => void (o.claim.spec.resources.requests.storage = "10737418239"), "argusai-staging", ['storage.size PersistentVolumeClaim/argusai-data spec.resources.requests.storage "10Gi" -> "10737418239"']],
-  ["a storage class where there was none (the cluster gave it its default)", (o) => void (o.claim.spec.storageClassName = "fast"), "argusai-staging", ['storage.className PersistentVolumeClaim/argusai-data spec.storageClassName null -> "fast"']],
-  ["another access mode", (o) => void (o.claim.spec.accessModes = ["ReadWriteOncePod"]), "argusai-staging", ['storage.accessMode PersistentVolumeClaim/argusai-data spec.accessModes ["ReadWriteOnce"] -> ["ReadWriteOncePod"]']],
-  ["a volumeMode set by an escape-hatch patch", (o) => void (o.claim.spec.volumeMode = "Block"), "argusai-staging", ['patches PersistentVolumeClaim/argusai-data spec.volumeMode null -> "Block"']],
-  ["a storage limit set by an escape-hatch patch", (o) => void (o.claim.spec.resources.limits = { storage: "20Gi" }), "argusai-staging", ["patches PersistentVolumeClaim/argusai-data spec.resources"]],
-  ["another Deployment selector", (o) => void (o.deployment.spec.selector.matchLabels.tier = "api"), "argusai-staging", ['spec.selector Deployment/argusai-backend spec.selector {"matchLabels":{"app":"argusai","component":"backend"}} -> {"matchLabels":{"app":"argusai","component":"backend","tier":"api"}}']],
-  ["a Service selector that no longer selects the backend's pods", (o) => void (o.service.spec.selector.component = "api"), "argusai-staging", ['spec.selector Service/argusai-backend spec.selector {"app":"argusai","component":"backend"} -> {"app":"argusai","component":"api"}']],
+  [
+    "a smaller volume",
+    (o) => void (o.claim.spec.resources.requests.storage = "9Gi"),
+    "argusai-staging",
+    ['storage.size PersistentVolumeClaim/argusai-data spec.resources.requests.storage "10Gi" -> "9Gi"'],
+  ],
+  [
+    "a smaller volume by a thousandth (exact comparison)",
+    (o) => void (o.claim.spec.resources.requests.storage = "10737418239"),
+    "argusai-staging",
+    ['storage.size PersistentVolumeClaim/argusai-data spec.resources.requests.storage "10Gi" -> "10737418239"'],
+  ],
+  [
+    "a storage class where there was none (the cluster gave it its default)",
+    (o) => void (o.claim.spec.storageClassName = "fast"),
+    "argusai-staging",
+    ['storage.className PersistentVolumeClaim/argusai-data spec.storageClassName null -> "fast"'],
+  ],
+  [
+    "another access mode",
+    (o) => void (o.claim.spec.accessModes = ["ReadWriteOncePod"]),
+    "argusai-staging",
+    ['storage.accessMode PersistentVolumeClaim/argusai-data spec.accessModes ["ReadWriteOnce"] -> ["ReadWriteOncePod"]'],
+  ],
+  [
+    "a volumeMode set by an escape-hatch patch",
+    (o) => void (o.claim.spec.volumeMode = "Block"),
+    "argusai-staging",
+    ['patches PersistentVolumeClaim/argusai-data spec.volumeMode null -> "Block"'],
+  ],
+  [
+    "a storage limit set by an escape-hatch patch",
+    (o) => void (o.claim.spec.resources.limits = { storage: "20Gi" }),
+    "argusai-staging",
+    ["patches PersistentVolumeClaim/argusai-data spec.resources"],
+  ],
+  [
+    "another Deployment selector",
+    (o) => void (o.deployment.spec.selector.matchLabels.tier = "api"),
+    "argusai-staging",
+    [
+      'spec.selector Deployment/argusai-backend spec.selector {"matchLabels":{"app":"argusai","component":"backend"}} -> {"matchLabels":{"app":"argusai","component":"backend","tier":"api"}}',
+    ],
+  ],
+  [
+    "a Service selector that no longer selects the backend's pods",
+    (o) => void (o.service.spec.selector.component = "api"),
+    "argusai-staging",
+    ['spec.selector Service/argusai-backend spec.selector {"app":"argusai","component":"backend"} -> {"app":"argusai","component":"api"}'],
+  ],
   ["a Service selector that still selects them (narrower, same pods)", (o) => void (o.service.spec.selector.environment = "staging"), "argusai-staging", []],
-  ["the namespace moves: only the data is reported (everything is new there)", (o) => void (o.claim.spec.storageClassName = "fast"), "argusai-qa", ['namespace PersistentVolumeClaim/argusai-data metadata.namespace "argusai-staging" -> "argusai-qa"']],
+  [
+    "the namespace moves: only the data is reported (everything is new there)",
+    (o) => void (o.claim.spec.storageClassName = "fast"),
+    "argusai-qa",
+    ['namespace PersistentVolumeClaim/argusai-data metadata.namespace "argusai-staging" -> "argusai-qa"'],
+  ],
   ["the protected Namespace leaves the overlay (createNamespace turned false)", (o) => void (o.namespace = undefined), "argusai-staging", []],
 ];
 
 describe("upgradeFindings: what a live cluster refuses, or what strands data", () => {
   it.each(ROWS)("%s", (_case, change, namespace, expected) => {
     const findings = upgradeFindings(overlay(), overlay(change, namespace));
-    expect(findings.map((finding) => `${finding.field} ${finding.object} ${finding.objectField}${finding.field === "patches" && finding.objectField === "spec.resources" ? "" : ` ${JSON.stringify(finding.before)} -> ${JSON.stringify(finding.after)}`}`)).toEqual(expected);
+    expect(
+      findings.map(
+        (finding) =>
+          `${finding.field} ${finding.object} ${finding.objectField}${finding.field === "patches" && finding.objectField === "spec.resources" ? "" : ` ${JSON.stringify(finding.before)} -> ${JSON.stringify(finding.after)}`}`,
+      ),
+    ).toEqual(expected);
     for (const finding of findings) {
       expect(finding.environment).toBe("staging");
       expect(finding.reason.length).toBeGreaterThan(20);
@@ -66,20 +126,29 @@ describe("upgradeFindings: what a live cluster refuses, or what strands data", (
 
   it("a Namespace without Argo CD's Prune=false (an older tree) leaving the overlay is refused: a pruning sync would delete it and the data", () => {
     const before = overlay((o) => void delete o.namespace.metadata.annotations);
-    const findings = upgradeFindings(before, overlay((o) => void (o.namespace = undefined)));
+    const findings = upgradeFindings(
+      before,
+      overlay((o) => void (o.namespace = undefined)),
+    );
     expect(findings.map((finding) => `${finding.field} ${finding.object}`)).toEqual(["createNamespace Namespace/argusai-staging"]);
     expect(findings[0]!.reason).toMatch(/pruning sync .* deletes it, and with it the data volume, the database and the Secret made outside the tree/);
   });
 
   it("a storage class changed from one to another is refused with the class to keep", () => {
-    const findings = upgradeFindings(overlay((o) => void (o.claim.spec.storageClassName = "standard")), overlay((o) => void (o.claim.spec.storageClassName = "fast")));
+    const findings = upgradeFindings(
+      overlay((o) => void (o.claim.spec.storageClassName = "standard")),
+      overlay((o) => void (o.claim.spec.storageClassName = "fast")),
+    );
     expect(findings.map((finding) => [finding.field, finding.before, finding.after])).toEqual([["storage.className", "standard", "fast"]]);
     expect(findings[0]!.fix).toMatch(/^keep storage.className standard, or migrate the data/);
     expect(findings[0]!.reason).toMatch(/immutable after creation/);
   });
 
   it("refuseUpgrades: an error naming environment, field, old and new value and the way forward; allowed per environment; an unknown name is a usage error", () => {
-    const findings = upgradeFindings(overlay(), overlay((o) => void (o.claim.spec.resources.requests.storage = "5Gi")));
+    const findings = upgradeFindings(
+      overlay(),
+      overlay((o) => void (o.claim.spec.resources.requests.storage = "5Gi")),
+    );
     let error: unknown;
     try {
       refuseUpgrades(findings, [], ["staging"]);
@@ -87,7 +156,9 @@ describe("upgradeFindings: what a live cluster refuses, or what strands data", (
       error = thrown;
     }
     expect((error as { code?: string }).code).toBe("UPGRADE_REFUSED");
-    expect((error as Error).message).toMatch(/environment "staging", field storage.size: PersistentVolumeClaim\/argusai-data spec.resources.requests.storage: "10Gi" -> "5Gi": a claim's storage request can only grow.*keep storage.size at 10Gi or more/);
+    expect((error as Error).message).toMatch(
+      /environment "staging", field storage.size: PersistentVolumeClaim\/argusai-data spec.resources.requests.storage: "10Gi" -> "5Gi": a claim's storage request can only grow.*keep storage.size at 10Gi or more/,
+    );
     expect(() => refuseUpgrades(findings, ["staging"], ["staging"])).not.toThrow();
     expect(() => refuseUpgrades(findings, ["prod"], ["staging", "prod"])).toThrow(/UPGRADE|change\(s\)/);
     expect(() => refuseUpgrades([], ["stagin"], ["staging"])).toThrow(/--allow-replace names no environment of the tree: stagin/);
@@ -104,7 +175,11 @@ describe("compileOverlayFiles: the guarded fields as kubectl renders them", () =
     patches: [{ target: { kind: "PersistentVolumeClaim", name: "argusai-data" }, operations: [{ op: "add", path: "/spec/volumeMode", value: "Filesystem" }] }],
   };
 
-  it.each([["dev", devEnvironment()], ["prod", prodEnvironment()], ["staging", staging]] as const)("%s", async (name, spec) => {
+  it.each([
+    ["dev", devEnvironment()],
+    ["prod", prodEnvironment()],
+    ["staging", staging],
+  ] as const)("%s", async (name, spec) => {
     const dir = await tempDir();
     await generate({ dir, environments: [spec], renderer, cache: false });
     const compiled = await compileOverlayFiles((file) => readFile(path.join(dir, file), "utf8").catch(() => undefined), name);

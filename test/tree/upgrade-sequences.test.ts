@@ -26,7 +26,11 @@ const version = fc
     accessMode: fc.constantFrom(undefined, undefined, "ReadWriteOnce" as const, "ReadWriteOncePod" as const),
   })
   .map(({ namespace, createNamespace, className, size, accessMode }): EnvironmentSpec => {
-    const storage = { ...(className !== undefined ? { className } : {}), ...(size !== undefined ? { size } : {}), ...(accessMode !== undefined ? { accessMode } : {}) };
+    const storage = {
+      ...(className !== undefined ? { className } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(accessMode !== undefined ? { accessMode } : {}),
+    };
     return { name: "staging", namespace, createNamespace, secret: { mode: "existing" }, ...(Object.keys(storage).length > 0 ? { storage } : {}) };
   });
 
@@ -69,7 +73,11 @@ describe("sequences of versions of one environment", () => {
             const error = await failureOf(generate({ dir, environments: [next], renderer }));
             expect(error.code).toBe("UPGRADE_REFUSED");
             expect([...new Set(error.problems.map((problem) => problem.field))].sort()).toEqual(expected);
-            expect(error.problems.every((problem) => problem.environment === "staging" && /->/.test(problem.message) && /--allow-replace staging/.test(problem.message))).toBe(true);
+            expect(
+              error.problems.every(
+                (problem) => problem.environment === "staging" && /->/.test(problem.message) && /--allow-replace staging/.test(problem.message),
+              ),
+            ).toBe(true);
             expect(await snapshotTree(dir)).toEqual(files);
             await generate({ dir, environments: [next], renderer, allowReplace: ["staging"] });
           }

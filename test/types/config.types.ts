@@ -16,7 +16,10 @@ const worker = defineComponent({
 });
 
 // A whole config compiles, and keeps the registry's names as a type.
-const config = defineConfig({ components: [...ARGUSAI_COMPONENTS, worker], argocd: { repoURL: "https://github.com/me/gitops.git", destination: { name: "prod" } } });
+const config = defineConfig({
+  components: [...ARGUSAI_COMPONENTS, worker],
+  argocd: { repoURL: "https://github.com/me/gitops.git", destination: { name: "prod" } },
+});
 export const names: Array<"backend" | "frontend" | "worker"> = (config.components ?? []).map((component) => component.name);
 export const empty: ArgusConfig = defineConfig({});
 

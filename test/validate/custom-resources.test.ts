@@ -16,7 +16,14 @@ import { httpRoute } from "../../src/kustomize/gateway-objects.js";
 import { prometheusRule, serviceMonitor } from "../../src/kustomize/monitoring-objects.js";
 import { externalSecret, sealedSecret } from "../../src/kustomize/secret-objects.js";
 import { structuralToJsonSchema } from "../../src/validate/crd-validator.js";
-import { crdSchemaFile, CUSTOM_RESOURCES, customResourceValidator, readVendoredCrd, secretsProvidedBy, withoutDescriptions } from "../../src/validate/custom-resources.js";
+import {
+  crdSchemaFile,
+  CUSTOM_RESOURCES,
+  customResourceValidator,
+  readVendoredCrd,
+  secretsProvidedBy,
+  withoutDescriptions,
+} from "../../src/validate/custom-resources.js";
 import { schemaViolations } from "../../src/validate/schema.js";
 
 type Mutable = Record<string, any>;
@@ -46,7 +53,8 @@ const external = () =>
       data: { ENCRYPTION_KEY: { key: "argusai", property: "enc" }, JWT_SECRET_KEY: { key: "argusai", property: "jwt", version: "3" } },
     }),
   );
-const sealed = () => withNamespace(sealedSecret({ mode: "sealedSecret", scope: "namespace-wide", encryptedData: { ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "REVG" } }));
+const sealed = () =>
+  withNamespace(sealedSecret({ mode: "sealedSecret", scope: "namespace-wide", encryptedData: { ENCRYPTION_KEY: "QUJD", JWT_SECRET_KEY: "REVG" } }));
 
 const target = { environment: "t", namespace: "argusai-t", monitoring: { interval: "30s", alertLabels: { team: "a" } } };
 const monitor = () => withNamespace(serviceMonitor(ARGUSAI_COMPONENTS, target));
@@ -58,13 +66,15 @@ describe("the custom resource registry", () => {
   it("names each kind once, with its own vendored schema file", async () => {
     const keys = CUSTOM_RESOURCES.map((entry) => `${entry.apiVersion}/${entry.kind}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toEqual(expect.arrayContaining([
+    expect(keys).toEqual(
+      expect.arrayContaining([
         "gateway.networking.k8s.io/v1/HTTPRoute",
         "external-secrets.io/v1/ExternalSecret",
         "bitnami.com/v1alpha1/SealedSecret",
         "monitoring.coreos.com/v1/ServiceMonitor",
         "monitoring.coreos.com/v1/PrometheusRule",
-      ]));
+      ]),
+    );
     for (const entry of CUSTOM_RESOURCES) {
       const vendored = await readVendoredCrd(entry);
       expect(vendored.apiVersion).toBe(entry.apiVersion);
@@ -84,20 +94,25 @@ describe("the custom resource registry", () => {
     expect(Object.keys(schema["properties"].spec.properties.rules.items.properties.timeouts.properties).sort()).toEqual(["backendRequest", "request"]);
   });
 
-  it.skipIf(CRDS_DIR === undefined && !REQUIRE_ALL)(`holds exactly the served version's openAPIV3Schema of each CRD, less descriptions${CRDS_DIR === undefined ? " (skipped: no CRD collection beside the repository; set ARGUSAI_CRDS_DIR)" : ""}`, async () => {
-    expect(CRDS_DIR, "the CRD collection (ARGUSAI_CRDS_DIR)").toBeDefined();
-    for (const entry of CUSTOM_RESOURCES) {
-      const bytes = readFileSync(path.join(CRDS_DIR!, entry.crd));
-      const crd = parse(bytes.toString("utf8")) as Mutable;
-      const version = crd["spec"].versions.find((candidate: Mutable) => candidate["name"] === entry.apiVersion.split("/")[1]);
-      const vendored = await readVendoredCrd(entry);
-      expect(vendored.openAPIV3Schema, `${entry.kind}: run npm run crds`).toEqual(withoutDescriptions(version.schema.openAPIV3Schema));
-      expect(vendored.source.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
-    }
-  });
+  it.skipIf(CRDS_DIR === undefined && !REQUIRE_ALL)(
+    `holds exactly the served version's openAPIV3Schema of each CRD, less descriptions${CRDS_DIR === undefined ? " (skipped: no CRD collection beside the repository; set ARGUSAI_CRDS_DIR)" : ""}`,
+    async () => {
+      expect(CRDS_DIR, "the CRD collection (ARGUSAI_CRDS_DIR)").toBeDefined();
+      for (const entry of CUSTOM_RESOURCES) {
+        const bytes = readFileSync(path.join(CRDS_DIR!, entry.crd));
+        const crd = parse(bytes.toString("utf8")) as Mutable;
+        const version = crd["spec"].versions.find((candidate: Mutable) => candidate["name"] === entry.apiVersion.split("/")[1]);
+        const vendored = await readVendoredCrd(entry);
+        expect(vendored.openAPIV3Schema, `${entry.kind}: run npm run crds`).toEqual(withoutDescriptions(version.schema.openAPIV3Schema));
+        expect(vendored.source.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+      }
+    },
+  );
 
   it("drops descriptions, never a field named description", () => {
-    expect(withoutDescriptions({ description: "text", properties: { description: { type: "string", description: "text" } } })).toEqual({ properties: { description: { type: "string" } } });
+    expect(withoutDescriptions({ description: "text", properties: { description: { type: "string", description: "text" } } })).toEqual({
+      properties: { description: { type: "string" } },
+    });
   });
 
   it("compiles a kind only when asked, and has no validator for a kind it does not vendor", async () => {
@@ -116,11 +131,23 @@ describe("the custom resource registry", () => {
     merging["spec"].target.creationPolicy = "Merge";
     const defaulted = external();
     delete defaulted["spec"].target.name;
-    expect(secretsProvidedBy([external(), sealed(), renamed, merging, defaulted, route(), monitor()])).toEqual(["argusai-secrets", "argusai-secrets", "other", "argusai-secrets"]);
+    expect(secretsProvidedBy([external(), sealed(), renamed, merging, defaulted, route(), monitor()])).toEqual([
+      "argusai-secrets",
+      "argusai-secrets",
+      "other",
+      "argusai-secrets",
+    ]);
   });
 
   it("reads odd objects without throwing", () => {
-    const odd = [null, 1, "x", [], { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", spec: "x", metadata: 3 }, { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", metadata: null }];
+    const odd = [
+      null,
+      1,
+      "x",
+      [],
+      { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", spec: "x", metadata: 3 },
+      { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", metadata: null },
+    ];
     expect(secretsProvidedBy(odd as unknown as Mutable[])).toEqual([]);
   });
 });

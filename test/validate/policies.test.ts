@@ -8,7 +8,13 @@ import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } f
 
 type Mutable = Record<string, any>;
 
-const context: PolicyContext = { production: true, externalSecrets: ["argusai-secrets"], externalConfigMaps: [], externalClaims: [], singleWriters: ["argusai-backend"] };
+const context: PolicyContext = {
+  production: true,
+  externalSecrets: ["argusai-secrets"],
+  externalConfigMaps: [],
+  externalClaims: [],
+  singleWriters: ["argusai-backend"],
+};
 
 /** The base as kustomize would render it for a production environment: pinned images, the ConfigMap present. */
 function renderedBase(): Mutable[] {
@@ -20,25 +26,47 @@ function renderedBase(): Mutable[] {
   return objects;
 }
 
-const backendPod = (objects: Mutable[]) => objects.find((object) => object["metadata"].name === "argusai-backend" && object["kind"] === "Deployment")!["spec"].template.spec;
+const backendPod = (objects: Mutable[]) =>
+  objects.find((object) => object["metadata"].name === "argusai-backend" && object["kind"] === "Deployment")!["spec"].template.spec;
 const backend = (objects: Mutable[]) => backendPod(objects).containers[0];
 
 /** policy id → how to break the base for it, and the field the violation must name. */
 const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => void; context?: Partial<PolicyContext> }> = {
-  "pss-run-as-non-root": { field: "spec.template.spec.containers.0.securityContext.runAsNonRoot", breakIt: (o) => void (backendPod(o).securityContext.runAsNonRoot = false) },
+  "pss-run-as-non-root": {
+    field: "spec.template.spec.containers.0.securityContext.runAsNonRoot",
+    breakIt: (o) => void (backendPod(o).securityContext.runAsNonRoot = false),
+  },
   "pss-run-as-user": { field: "spec.template.spec.containers.0.securityContext.runAsUser", breakIt: (o) => void (backend(o).securityContext.runAsUser = 0) },
-  "pss-seccomp": { field: "spec.template.spec.containers.0.securityContext.seccompProfile.type", breakIt: (o) => void (backendPod(o).securityContext.seccompProfile = { type: "Unconfined" }) },
-  "pss-privilege-escalation": { field: "spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation", breakIt: (o) => void delete backend(o).securityContext.allowPrivilegeEscalation },
-  "pss-capabilities": { field: "spec.template.spec.containers.0.securityContext.capabilities.add", breakIt: (o) => void (backend(o).securityContext.capabilities.add = ["NET_ADMIN"]) },
+  "pss-seccomp": {
+    field: "spec.template.spec.containers.0.securityContext.seccompProfile.type",
+    breakIt: (o) => void (backendPod(o).securityContext.seccompProfile = { type: "Unconfined" }),
+  },
+  "pss-privilege-escalation": {
+    field: "spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation",
+    breakIt: (o) => void delete backend(o).securityContext.allowPrivilegeEscalation,
+  },
+  "pss-capabilities": {
+    field: "spec.template.spec.containers.0.securityContext.capabilities.add",
+    breakIt: (o) => void (backend(o).securityContext.capabilities.add = ["NET_ADMIN"]),
+  },
   "pss-privileged": { field: "spec.template.spec.hostNetwork", breakIt: (o) => void (backendPod(o).hostNetwork = true) },
   "pss-host-ports": { field: "spec.template.spec.containers.0.ports.0.hostPort", breakIt: (o) => void (backend(o).ports[0].hostPort = 8000) },
-  "pss-volume-types": { field: "spec.template.spec.volumes.1.hostPath", breakIt: (o) => void backendPod(o).volumes.push({ name: "host", hostPath: { path: "/var/run" } }) },
+  "pss-volume-types": {
+    field: "spec.template.spec.volumes.1.hostPath",
+    breakIt: (o) => void backendPod(o).volumes.push({ name: "host", hostPath: { path: "/var/run" } }),
+  },
   resources: { field: "spec.template.spec.containers.0.resources.limits.memory", breakIt: (o) => void delete backend(o).resources.limits.memory },
   probes: { field: "spec.template.spec.containers.0.readinessProbe", breakIt: (o) => void delete backend(o).readinessProbe },
   "service-selector": { field: "spec.selector", breakIt: (o) => void (o.find((x) => x["kind"] === "Service")!["spec"].selector.component = "api") },
-  "service-target-port": { field: "spec.ports.0.targetPort", breakIt: (o) => void (o.find((x) => x["kind"] === "Service")!["spec"].ports[0].targetPort = "metrics") },
+  "service-target-port": {
+    field: "spec.ports.0.targetPort",
+    breakIt: (o) => void (o.find((x) => x["kind"] === "Service")!["spec"].ports[0].targetPort = "metrics"),
+  },
   references: { field: "spec.template.spec.containers.0.envFrom.1.secretRef.name", breakIt: () => undefined, context: { externalSecrets: [] } },
-  "single-writer": { field: "spec.strategy.type", breakIt: (o) => void (o.find((x) => x["metadata"].name === "argusai-backend" && x["kind"] === "Deployment")!["spec"].strategy = { type: "RollingUpdate" }) },
+  "single-writer": {
+    field: "spec.strategy.type",
+    breakIt: (o) => void (o.find((x) => x["metadata"].name === "argusai-backend" && x["kind"] === "Deployment")!["spec"].strategy = { type: "RollingUpdate" }),
+  },
   "images-pinned": { field: "spec.template.spec.containers.0.image", breakIt: (o) => void (backend(o).image = "ghcr.io/bbengt1/argusai-backend:latest") },
   "pod-template": { field: "spec.template.spec.containers.0.name", breakIt: (o) => void delete backend(o).name },
   "workload-selector": {
@@ -66,18 +94,33 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
   // Monitoring: a ServiceMonitor that selects no Service; one whose pods a NetworkPolicy closes to Prometheus.
   "servicemonitor-target": {
     field: "spec.selector",
-    breakIt: (o) => void o.push({ apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "m" }, spec: { selector: { matchLabels: { component: "api" } }, endpoints: [{ port: "http" }] } }),
+    breakIt: (o) =>
+      void o.push({
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { name: "m" },
+        spec: { selector: { matchLabels: { component: "api" } }, endpoints: [{ port: "http" }] },
+      }),
   },
   "servicemonitor-network-policy": {
     field: "spec.ingress",
     breakIt: (o) =>
       void o.push(
-        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "m" }, spec: { selector: { matchLabels: { component: "backend" } }, endpoints: [{ port: "http" }] } },
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "ServiceMonitor",
+          metadata: { name: "m" },
+          spec: { selector: { matchLabels: { component: "backend" } }, endpoints: [{ port: "http" }] },
+        },
         {
           apiVersion: "networking.k8s.io/v1",
           kind: "NetworkPolicy",
           metadata: { name: "argusai-backend" },
-          spec: { podSelector: { matchLabels: { component: "backend" } }, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: "http" }] }] },
+          spec: {
+            podSelector: { matchLabels: { component: "backend" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ port: "http" }] }],
+          },
         },
       ),
     context: { monitoringNamespace: "monitoring" },

@@ -10,12 +10,22 @@ import { describe, expect, it } from "vitest";
 import { argusBase, baseResources } from "../../src/model/base.js";
 import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } from "../../src/validate/policies.js";
 
-const context: PolicyContext = { production: true, externalSecrets: ["argusai-secrets"], externalConfigMaps: [], externalClaims: [], singleWriters: ["argusai-backend"] };
+const context: PolicyContext = {
+  production: true,
+  externalSecrets: ["argusai-secrets"],
+  externalConfigMaps: [],
+  externalClaims: [],
+  singleWriters: ["argusai-backend"],
+};
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20261214);
 
 const base = (): Record<string, unknown>[] => [
   ...baseResources(argusBase()).map((resource) => structuredClone(resource.object) as unknown as Record<string, unknown>),
-  { apiVersion: "v1", kind: "Namespace", metadata: { name: "argusai-staging", annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" } } },
+  {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "argusai-staging", annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" } },
+  },
 ];
 
 /** Every path to a value inside `value`. */
@@ -31,30 +41,103 @@ function replaceAt(root: Record<string, unknown>, path: ReadonlyArray<string | n
   current[path.at(-1)!] = value;
 }
 
-const odd = fc.oneof(
-  fc.constantFrom(null, {}, [], "", "x", 0, -1, 1.5, true, [null], [1], ["ALL"], [{}], { name: 1 }, "ALL"),
-  fc.jsonValue({ maxDepth: 3 }),
-);
+const odd = fc.oneof(fc.constantFrom(null, {}, [], "", "x", 0, -1, 1.5, true, [null], [1], ["ALL"], [{}], { name: 1 }, "ALL"), fc.jsonValue({ maxDepth: 3 }));
 
 const FIELDS = [
-  "spec", "template", "metadata", "labels", "annotations", "name", "containers", "initContainers", "image", "ports", "containerPort", "hostPort",
-  "volumes", "securityContext", "capabilities", "drop", "add", "runAsNonRoot", "runAsUser", "seccompProfile", "type", "env", "envFrom", "valueFrom",
-  "configMapRef", "secretRef", "configMap", "secret", "persistentVolumeClaim", "projected", "sources", "selector", "matchLabels", "matchExpressions",
-  "targetPort", "port", "resources", "requests", "limits", "strategy", "replicas", "scaleTargetRef", "kind", "jobTemplate", "data", "stringData",
-  "livenessProbe", "readinessProbe", "hostNetwork", "privileged", "allowPrivilegeEscalation", "key", "operator", "values",
-  "endpoints", "namespaceSelector", "matchNames", "any", "podSelector", "policyTypes", "ingress", "from",
+  "spec",
+  "template",
+  "metadata",
+  "labels",
+  "annotations",
+  "name",
+  "containers",
+  "initContainers",
+  "image",
+  "ports",
+  "containerPort",
+  "hostPort",
+  "volumes",
+  "securityContext",
+  "capabilities",
+  "drop",
+  "add",
+  "runAsNonRoot",
+  "runAsUser",
+  "seccompProfile",
+  "type",
+  "env",
+  "envFrom",
+  "valueFrom",
+  "configMapRef",
+  "secretRef",
+  "configMap",
+  "secret",
+  "persistentVolumeClaim",
+  "projected",
+  "sources",
+  "selector",
+  "matchLabels",
+  "matchExpressions",
+  "targetPort",
+  "port",
+  "resources",
+  "requests",
+  "limits",
+  "strategy",
+  "replicas",
+  "scaleTargetRef",
+  "kind",
+  "jobTemplate",
+  "data",
+  "stringData",
+  "livenessProbe",
+  "readinessProbe",
+  "hostNetwork",
+  "privileged",
+  "allowPrivilegeEscalation",
+  "key",
+  "operator",
+  "values",
+  "endpoints",
+  "namespaceSelector",
+  "matchNames",
+  "any",
+  "podSelector",
+  "policyTypes",
+  "ingress",
+  "from",
 ];
 const { tree } = fc.letrec((tie) => ({
   tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.jsonValue({ maxDepth: 1 }), tie("node"), fc.array(tie("tree"), { maxLength: 3 })),
   node: fc.dictionary(fc.constantFrom(...FIELDS), tie("tree"), { maxKeys: 5 }),
 }));
-const KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Service", "PersistentVolumeClaim", "Namespace", "Secret", "ConfigMap", "HorizontalPodAutoscaler", "ServiceMonitor", "NetworkPolicy"];
+const KINDS = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "Job",
+  "CronJob",
+  "Pod",
+  "Service",
+  "PersistentVolumeClaim",
+  "Namespace",
+  "Secret",
+  "ConfigMap",
+  "HorizontalPodAutoscaler",
+  "ServiceMonitor",
+  "NetworkPolicy",
+];
 const object = fc.record({ apiVersion: fc.constantFrom("v1", "apps/v1"), kind: fc.constantFrom(...KINDS), metadata: tree, spec: tree, data: tree });
 
 describe("policies never throw", () => {
   it("on the base with any one value replaced by odd JSON", () => {
     const objects = base();
-    const all = objects.flatMap((item, index) => paths(item).filter((path) => path.length > 0).map((path) => [index, path] as const));
+    const all = objects.flatMap((item, index) =>
+      paths(item)
+        .filter((path) => path.length > 0)
+        .map((path) => [index, path] as const),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...all), odd, ([index, path], value) => {
         const broken = base();
@@ -78,7 +161,11 @@ describe("policies never throw", () => {
     const objects = base();
     const backend = objects.find((item) => item["kind"] === "Deployment" && (item["metadata"] as { name: string }).name === "argusai-backend")!;
     (backend["spec"] as { template: { spec: unknown } }).template.spec = {};
-    expect(policyViolations(objects as RenderedObject[], { ...context, production: false }).map((violation) => `${violation.policy} ${violation.object} ${violation.field}: ${violation.message}`)).toEqual([
+    expect(
+      policyViolations(objects as RenderedObject[], { ...context, production: false }).map(
+        (violation) => `${violation.policy} ${violation.object} ${violation.field}: ${violation.message}`,
+      ),
+    ).toEqual([
       "service-target-port Service/argusai-backend spec.ports.0.targetPort: http is not a port of the selected pods",
       "pod-template Deployment/argusai-backend spec.template.spec.containers: is missing or empty: a pod needs at least one container",
     ]);
@@ -99,10 +186,16 @@ describe("policies never throw", () => {
     frontend.spec.selector = { matchLabels: { app: "argusai" }, matchExpressions: [{ key: "component", operator: "In", values: ["frontend", "web"] }] };
     expect(policyViolations(objects as RenderedObject[], context).filter((violation) => violation.policy === "workload-selector")).toEqual([]);
     frontend.spec.selector.matchExpressions = [{ key: "component", operator: "NotIn", values: ["frontend"] }];
-    expect(policyViolations(objects as RenderedObject[], context).filter((violation) => violation.policy === "workload-selector").map((violation) => violation.object)).toEqual(["Deployment/argusai-frontend"]);
+    expect(
+      policyViolations(objects as RenderedObject[], context)
+        .filter((violation) => violation.policy === "workload-selector")
+        .map((violation) => violation.object),
+    ).toEqual(["Deployment/argusai-frontend"]);
     frontend.spec.selector = {};
-    expect(policyViolations(objects as RenderedObject[], context).filter((violation) => violation.policy === "workload-selector").map((violation) => violation.message)).toEqual([
-      "is empty: it would select every pod of the namespace (the API server refuses it)",
-    ]);
+    expect(
+      policyViolations(objects as RenderedObject[], context)
+        .filter((violation) => violation.policy === "workload-selector")
+        .map((violation) => violation.message),
+    ).toEqual(["is empty: it would select every pod of the namespace (the API server refuses it)"]);
   });
 });

@@ -10,7 +10,13 @@ import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } f
 
 type Mutable = Record<string, any>;
 
-const context: PolicyContext = { production: false, externalSecrets: [], externalConfigMaps: ["argusai-config"], externalClaims: [], singleWriters: ["argusai-backend"] };
+const context: PolicyContext = {
+  production: false,
+  externalSecrets: [],
+  externalConfigMaps: ["argusai-config"],
+  externalClaims: [],
+  singleWriters: ["argusai-backend"],
+};
 
 function overlay(...extra: Mutable[]): RenderedObject[] {
   const objects = baseResources(argusBase()).map((resource) => structuredClone(resource.object) as Mutable);
@@ -18,7 +24,12 @@ function overlay(...extra: Mutable[]): RenderedObject[] {
   return [...objects, ...extra.map((object) => ({ ...object, metadata: { namespace: "argusai-t", ...object["metadata"] } }))];
 }
 
-const httpRoute = (backendRefs: Mutable[]) => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "argusai" }, spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs }] } });
+const httpRoute = (backendRefs: Mutable[]) => ({
+  apiVersion: "gateway.networking.k8s.io/v1",
+  kind: "HTTPRoute",
+  metadata: { name: "argusai" },
+  spec: { parentRefs: [{ name: "gw" }], rules: [{ backendRefs }] },
+});
 const ingress = (service: Mutable) => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
@@ -27,16 +38,30 @@ const ingress = (service: Mutable) => ({
 });
 const SECRET = { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", metadata: { name: "argusai-secrets" }, spec: { encryptedData: { A: "QUJD" } } };
 
-const found = (objects: RenderedObject[]) => policyViolations(objects, context).map((violation) => `${violation.policy} ${violation.object} ${violation.field}: ${violation.message}`);
+const found = (objects: RenderedObject[]) =>
+  policyViolations(objects, context).map((violation) => `${violation.policy} ${violation.object} ${violation.field}: ${violation.message}`);
 
 describe("route-backends", () => {
   it("accepts routes to the Services and ports of the overlay", () => {
-    expect(found(overlay(SECRET, httpRoute([{ name: "argusai-backend", port: 8000 }, { name: "argusai-frontend", port: 3000 }]), ingress({ name: "argusai-frontend", port: { name: "http" } })))).toEqual([]);
+    expect(
+      found(
+        overlay(
+          SECRET,
+          httpRoute([
+            { name: "argusai-backend", port: 8000 },
+            { name: "argusai-frontend", port: 3000 },
+          ]),
+          ingress({ name: "argusai-frontend", port: { name: "http" } }),
+        ),
+      ),
+    ).toEqual([]);
     expect(found(overlay(SECRET, ingress({ name: "argusai-backend", port: { number: 8000 } })))).toEqual([]);
   });
 
   it("names an HTTPRoute backend whose Service or port the overlay lacks", () => {
-    expect(found(overlay(SECRET, httpRoute([{ name: "argusai-api", port: 8000 }, { name: "argusai-backend", port: 80 }, { name: "argusai-backend" }])))).toEqual([
+    expect(
+      found(overlay(SECRET, httpRoute([{ name: "argusai-api", port: 8000 }, { name: "argusai-backend", port: 80 }, { name: "argusai-backend" }]))),
+    ).toEqual([
       "route-backends HTTPRoute/argusai spec.rules.0.backendRefs.0.name: names Service argusai-api, which the overlay does not render",
       "route-backends HTTPRoute/argusai spec.rules.0.backendRefs.1.port: port 80 is not a port of Service argusai-backend (http, 8000)",
       "route-backends HTTPRoute/argusai spec.rules.0.backendRefs.2.port: port (no port) is not a port of Service argusai-backend (http, 8000)",
@@ -50,7 +75,17 @@ describe("route-backends", () => {
   });
 
   it("leaves backends in another namespace or of another kind to the cluster", () => {
-    expect(found(overlay(SECRET, httpRoute([{ name: "shared", namespace: "other", port: 1 }, { group: "example.com", kind: "Bucket", name: "b" }])))).toEqual([]);
+    expect(
+      found(
+        overlay(
+          SECRET,
+          httpRoute([
+            { name: "shared", namespace: "other", port: 1 },
+            { group: "example.com", kind: "Bucket", name: "b" },
+          ]),
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -68,7 +103,8 @@ describe("references, with the Secret made in the overlay", () => {
   });
 
   it("is not met by one that makes another Secret, or merges into one that must already exist", () => {
-    const missing = "references Deployment/argusai-backend spec.template.spec.containers.0.envFrom.1.secretRef.name: uses Secret argusai-secrets, which is neither rendered nor declared external";
+    const missing =
+      "references Deployment/argusai-backend spec.template.spec.containers.0.envFrom.1.secretRef.name: uses Secret argusai-secrets, which is neither rendered nor declared external";
     expect(found(overlay(external({ name: "argusai-other" })))).toEqual([missing]);
     expect(found(overlay(external({ name: "argusai-secrets", creationPolicy: "Merge" })))).toEqual([missing]);
     expect(found(overlay({ ...SECRET, metadata: { name: "other" } }))).toEqual([missing]);
@@ -76,10 +112,19 @@ describe("references, with the Secret made in the overlay", () => {
 });
 
 describe("odd input (a hand edit or an escape-hatch patch): a violation where a missing part matters, never a throw", () => {
-  const service = (ports: unknown) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "argusai-backend" }, spec: { selector: { app: "argusai", component: "backend" }, ports } });
+  const service = (ports: unknown) => ({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "argusai-backend" },
+    spec: { selector: { app: "argusai", component: "backend" }, ports },
+  });
   /** The overlay with the backend Service replaced. */
   const withBackendService = (replacement: Mutable, ...extra: Mutable[]) =>
-    overlay(...extra).map((object) => (object["kind"] === "Service" && (object["metadata"] as Mutable)["name"] === "argusai-backend" ? { ...replacement, metadata: { ...replacement["metadata"], namespace: "argusai-t" } } : object));
+    overlay(...extra).map((object) =>
+      object["kind"] === "Service" && (object["metadata"] as Mutable)["name"] === "argusai-backend"
+        ? { ...replacement, metadata: { ...replacement["metadata"], namespace: "argusai-t" } }
+        : object,
+    );
   const routes = (objects: RenderedObject[]) => found(objects).filter((line) => line.startsWith("route-backends"));
 
   it("a Service port that is null or of the wrong types offers nothing to route to", () => {
@@ -107,17 +152,40 @@ describe("odd input (a hand edit or an escape-hatch patch): a violation where a 
   });
 
   it("an ExternalSecret or SealedSecret whose parts are odd makes no Secret it cannot name", () => {
-    const missing = "references Deployment/argusai-backend spec.template.spec.containers.0.envFrom.1.secretRef.name: uses Secret argusai-secrets, which is neither rendered nor declared external";
+    const missing =
+      "references Deployment/argusai-backend spec.template.spec.containers.0.envFrom.1.secretRef.name: uses Secret argusai-secrets, which is neither rendered nor declared external";
     const external = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: [], spec: { target: [] } };
     expect(found([...overlay(), external as RenderedObject])).toEqual([missing]);
     expect(found([...overlay(), { ...SECRET, metadata: { name: { toString: 1 } } } as RenderedObject])).toEqual([missing]);
     // An apiVersion or kind that is no string (and whose own toString is no function) names no kind.
-    expect(found([...overlay(), { ...SECRET, apiVersion: { toString: 1 } } as RenderedObject, { ...SECRET, kind: { toString: 1 } } as RenderedObject])).toEqual([missing]);
+    expect(found([...overlay(), { ...SECRET, apiVersion: { toString: 1 } } as RenderedObject, { ...SECRET, kind: { toString: 1 } } as RenderedObject])).toEqual(
+      [missing],
+    );
     // A target that is not a mapping leaves the operator's default: the ExternalSecret's own name.
     expect(found([...overlay(), { ...external, metadata: { name: "argusai-secrets" } } as RenderedObject])).toEqual([]);
   });
 
-  const FIELDS = ["spec", "metadata", "name", "namespace", "ports", "port", "number", "rules", "http", "paths", "backend", "service", "defaultBackend", "backendRefs", "group", "kind", "target", "creationPolicy", "toString"];
+  const FIELDS = [
+    "spec",
+    "metadata",
+    "name",
+    "namespace",
+    "ports",
+    "port",
+    "number",
+    "rules",
+    "http",
+    "paths",
+    "backend",
+    "service",
+    "defaultBackend",
+    "backendRefs",
+    "group",
+    "kind",
+    "target",
+    "creationPolicy",
+    "toString",
+  ];
   const { tree } = fc.letrec((tie) => ({
     tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.jsonValue({ maxDepth: 1 }), tie("node"), fc.array(tie("tree"), { maxLength: 3 })),
     node: fc.dictionary(fc.constantFrom(...FIELDS), tie("tree"), { maxKeys: 5 }),

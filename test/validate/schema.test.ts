@@ -23,7 +23,10 @@ describe("schema validation", () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, "base"));
     await writeFile(path.join(dir, "base/deployment.yaml"), toYaml([argusBase().workloads.backend.object]));
-    await writeFile(path.join(dir, "base/kustomization.yaml"), toYaml([{ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["deployment.yaml"] }]));
+    await writeFile(
+      path.join(dir, "base/kustomization.yaml"),
+      toYaml([{ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources: ["deployment.yaml"] }]),
+    );
     const smp = {
       apiVersion: "apps/v1",
       kind: "Deployment",
@@ -75,7 +78,9 @@ describe("schema validation", () => {
     const long = Buffer.from("x".repeat(100)).toString("base64");
     const wrapped = `${long.slice(0, 76)}\n${long.slice(76)}\n`;
     expect(await brief({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { KEY: wrapped } })).toEqual([]);
-    expect(await brief({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { KEY: "not base64!" } })).toEqual(["schema data.KEY: is not a valid byte"]);
+    expect(await brief({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { KEY: "not base64!" } })).toEqual([
+      "schema data.KEY: is not a valid byte",
+    ]);
   });
 
   it("reports a kind it has no schema for", async () => {

@@ -148,14 +148,25 @@ describe("a generate stopped with SIGTERM or SIGINT", () => {
     // Its own TMPDIR: the batched render's scratch directory (--no-cache: rendered at once, in
     // groups) must be gone after the signal too.
     const scratchRoot = await tempDir();
-    const child = spawn(process.execPath, ["--", path.resolve("dist/bin/argusai-kustomize.js"), "generate", "--dir", dir, "--env-file", envFile, "--no-cache"], {
-      env: { ...process.env, KUBECTL: slowKubectl, TMPDIR: scratchRoot },
-    });
+    const child = spawn(
+      process.execPath,
+      ["--", path.resolve("dist/bin/argusai-kustomize.js"), "generate", "--dir", dir, "--env-file", envFile, "--no-cache"],
+      {
+        env: { ...process.env, KUBECTL: slowKubectl, TMPDIR: scratchRoot },
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     try {
-      await waitFor(() => readFile(marker, "utf8").then(() => true, () => false), child);
+      await waitFor(
+        () =>
+          readFile(marker, "utf8").then(
+            () => true,
+            () => false,
+          ),
+        child,
+      );
       const held = await leftovers(dir);
       expect(held).toContain(LOCK_FILE);
       expect(held.some((entry) => entry.startsWith(STAGING_PREFIX))).toBe(true);
@@ -216,7 +227,10 @@ describe("two generates at once", () => {
       const runs = await Promise.all(paths.map((planPath) => writeInChild(dir, planPath)));
       for (const run of runs) expect(run.code, `round ${round}: ${run.stderr}`).toBe(0);
       const after = await snapshotTree(dir);
-      expect(results.some((result) => sameTree(after, result)), `round ${round}: the tree is one of the two`).toBe(true);
+      expect(
+        results.some((result) => sameTree(after, result)),
+        `round ${round}: the tree is one of the two`,
+      ).toBe(true);
       expect(await leftovers(dir), `round ${round}`).toEqual([]);
     });
   }, 120_000);
@@ -297,7 +311,9 @@ describe("two generates at once", () => {
     holder.kill();
     expect(error).toBeInstanceOf(ArgusKustomizeError);
     expect((error as ArgusKustomizeError).code).toBe("WRITE_FAILED");
-    expect((error as ArgusKustomizeError).message).toMatch(/another generate \(\d+\) is writing .*If no generate is running .*, delete .*\.argusai-kustomize\.lock/);
+    expect((error as ArgusKustomizeError).message).toMatch(
+      /another generate \(\d+\) is writing .*If no generate is running .*, delete .*\.argusai-kustomize\.lock/,
+    );
     expect(await snapshotTree(dir)).toEqual(before);
   });
 });
@@ -338,7 +354,9 @@ describe("obstacles are found before anything moves", () => {
     await writeFile(devFile, JSON.stringify({ ...devEnvironment(), config: { LOG_LEVEL: "WARNING" } }));
     const result = await runCli(["generate", "--dir", dir, "--env-file", devFile, "--env-file", prodFile], { asNobody: true, env: { HOME: parent } });
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toMatch(/WRITE_FAILED: .*overlays\/prod is not writable \(EACCES\), and generate must change overlays\/prod\/kustomization.yaml there; nothing was changed/);
+    expect(result.stderr).toMatch(
+      /WRITE_FAILED: .*overlays\/prod is not writable \(EACCES\), and generate must change overlays\/prod\/kustomization.yaml there; nothing was changed/,
+    );
     expect(await snapshotTree(dir)).toEqual(before);
     expect(await leftovers(dir)).toEqual([]);
   });

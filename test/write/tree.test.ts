@@ -79,7 +79,12 @@ describe("generate writes a deterministic, owned tree", () => {
     await generate({ dir, renderer });
     await writeFile(path.join(dir, "overlays/prod/mine.yaml"), "kind: Mine\n");
     const result = await generate({ dir, environments: [devEnvironment()], renderer });
-    expect(result.deleted).toEqual(["argocd/prod.yaml", "overlays/prod/frontend-pdb.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/patches/frontend-deployment.yaml"]);
+    expect(result.deleted).toEqual([
+      "argocd/prod.yaml",
+      "overlays/prod/frontend-pdb.yaml",
+      "overlays/prod/kustomization.yaml",
+      "overlays/prod/patches/frontend-deployment.yaml",
+    ]);
     const tree = await snapshotTree(dir);
     expect([...tree.keys()].filter((file) => file.startsWith("overlays/prod/"))).toEqual(["overlays/prod/mine.yaml"]);
   });
@@ -141,7 +146,8 @@ describe("generate writes a deterministic, owned tree", () => {
         {
           environment: "prod",
           file: "overlays/prod",
-          message: "[pss-privileged] Deployment/argusai-backend spec.template.spec.containers.0.securityContext.privileged: is true (fix: remove privileged: true, hostNetwork, hostPID and hostIPC)",
+          message:
+            "[pss-privileged] Deployment/argusai-backend spec.template.spec.containers.0.securityContext.privileged: is true (fix: remove privileged: true, hostNetwork, hostPID and hostIPC)",
         },
       ]),
     );

@@ -62,7 +62,11 @@ async function brokenRenderer() {
   return { ...renderer, binary: script };
 }
 
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ArgusKustomizeError);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as ArgusKustomizeError,
+  );
 
 describe("generate on a tree that equals its plan", () => {
   it("stages, writes, moves and renders nothing: every file and directory keeps its inode and times", async () => {
@@ -229,7 +233,11 @@ describe("check from remembered plan digests", () => {
     expect(files).toHaveLength(1);
     const entry = path.join(files[0]!.parentPath, files[0]!.name);
     const good = JSON.parse(await readFile(entry, "utf8"));
-    for (const payload of [{ files: "x", seeds: [] }, { files: [["../outside", "0"]], seeds: [] }, { files: [], seeds: [] }]) {
+    for (const payload of [
+      { files: "x", seeds: [] },
+      { files: [["../outside", "0"]], seeds: [] },
+      { files: [], seeds: [] },
+    ]) {
       await writeFile(entry, JSON.stringify({ ...good, payload }));
       const before = plans();
       expect(await run()).toEqual([]);
