@@ -7,6 +7,7 @@ import { ArgusKustomizeError, formatProblem, type Problem } from "../src/errors.
 import { environmentSourceFromText } from "../src/model/environment-file.js";
 import { loadEnvironments } from "../src/model/environment-spec.js";
 import { findRenderer, findStandaloneKustomize, type Renderer } from "../src/render/kustomize.js";
+import type { PolicyContext } from "../src/validate/policies.js";
 
 /**
  * The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback).
@@ -183,3 +184,24 @@ export function problemLinesOf(text: string): readonly string[] {
   if (problems.length === 0) throw new Error("expected problems");
   return problems.map(formatProblem);
 }
+
+/** A component added through a config file (its source text): a worker with no port and exec probes. */
+export const WORKER_COMPONENT_SOURCE = `defineComponent({
+  name: "worker",
+  deploymentName: "argusai-worker",
+  imageRepository: "ghcr.io/example/argusai-worker",
+  probes: { action: { exec: { command: ["python", "-c", "print()"] } }, livenessInitialDelaySeconds: 10, livenessPeriodSeconds: 30, readinessInitialDelaySeconds: 5 },
+  singleWriter: false,
+  user: { runAsUser: 1000 },
+  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+  readsConfig: true,
+})`;
+
+/** The policy context of a production overlay whose Secret comes from outside the tree. */
+export const PRODUCTION_POLICY_CONTEXT: PolicyContext = {
+  production: true,
+  externalSecrets: ["argusai-secrets"],
+  externalConfigMaps: [],
+  externalClaims: [],
+  singleWriters: ["argusai-backend"],
+};

@@ -8,7 +8,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { check, diffEnvironments, generate, init, render, setImages, validate } from "../../src/index.js";
-import { failureOf, findObject, renderer, runCli, tempDir, type KObject } from "../helpers.js";
+import { failureOf, findObject, renderer, runCli, tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
 
 /** Every file of the repository but git's own and the installed package (a link to this checkout). */
 async function snapshotTree(repo: string): Promise<Map<string, string>> {
@@ -35,16 +35,7 @@ async function userRepo(origin?: string): Promise<string> {
   return repo;
 }
 
-const WORKER = `defineComponent({
-  name: "worker",
-  deploymentName: "argusai-worker",
-  imageRepository: "ghcr.io/example/argusai-worker",
-  probes: { action: { exec: { command: ["python", "-c", "print()"] } }, livenessInitialDelaySeconds: 10, livenessPeriodSeconds: 30, readinessInitialDelaySeconds: 5 },
-  singleWriter: false,
-  user: { runAsUser: 1000 },
-  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-  readsConfig: true,
-})`;
+const WORKER = WORKER_COMPONENT_SOURCE;
 
 const CONFIG_MJS = `import { ARGUSAI_COMPONENTS, defineComponent, defineConfig } from "argusai-kustomize";
 export default defineConfig({ components: [...ARGUSAI_COMPONENTS, ${WORKER}], argocd: { targetRevision: "main" } });

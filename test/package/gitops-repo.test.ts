@@ -9,22 +9,13 @@ import { cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "no
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { tempDir, type KObject } from "../helpers.js";
+import { tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
 import { run } from "./alpine.js";
 
 const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
 const ORIGIN = "https://github.com/example/argusai-gitops.git";
 
-const WORKER = `defineComponent({
-  name: "worker",
-  deploymentName: "argusai-worker",
-  imageRepository: "ghcr.io/example/argusai-worker",
-  probes: { action: { exec: { command: ["python", "-c", "print()"] } }, livenessInitialDelaySeconds: 10, livenessPeriodSeconds: 30, readinessInitialDelaySeconds: 5 },
-  singleWriter: false,
-  user: { runAsUser: 1000 },
-  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-  readsConfig: true,
-})`;
+const WORKER = WORKER_COMPONENT_SOURCE;
 const CONFIG_MJS = `import { ARGUSAI_COMPONENTS, defineComponent, defineConfig } from "argusai-kustomize";\nexport default defineConfig({ components: [...ARGUSAI_COMPONENTS, ${WORKER}] });\n`;
 const CONFIG_TS = `import { ARGUSAI_COMPONENTS, defineComponent, defineConfig, type ArgusConfig } from "argusai-kustomize";\nconst config: ArgusConfig = defineConfig({ components: [...ARGUSAI_COMPONENTS, ${WORKER}] });\nexport default config;\n`;
 

@@ -5,16 +5,11 @@
 import { describe, expect, it } from "vitest";
 import { argusBase, baseResources } from "../../src/model/base.js";
 import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } from "../../src/validate/policies.js";
+import { PRODUCTION_POLICY_CONTEXT } from "../helpers.js";
 
 type Mutable = Record<string, any>;
 
-const context: PolicyContext = {
-  production: true,
-  externalSecrets: ["argusai-secrets"],
-  externalConfigMaps: [],
-  externalClaims: [],
-  singleWriters: ["argusai-backend"],
-};
+const context: PolicyContext = PRODUCTION_POLICY_CONTEXT;
 
 /** The base as kustomize would render it for a production environment: pinned images, the ConfigMap present. */
 function renderedBase(): Mutable[] {

@@ -9,14 +9,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { argusBase, baseResources } from "../../src/model/base.js";
 import { POLICIES, policyViolations, type PolicyContext, type RenderedObject } from "../../src/validate/policies.js";
+import { PRODUCTION_POLICY_CONTEXT } from "../helpers.js";
 
-const context: PolicyContext = {
-  production: true,
-  externalSecrets: ["argusai-secrets"],
-  externalConfigMaps: [],
-  externalClaims: [],
-  singleWriters: ["argusai-backend"],
-};
+const context: PolicyContext = PRODUCTION_POLICY_CONTEXT;
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20261214);
 
 const base = (): Record<string, unknown>[] => [
