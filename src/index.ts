@@ -20,7 +20,7 @@ export { init } from "./commands/init.js";
 export type { InitFile, InitOptions, InitResult } from "./commands/init.js";
 export type { ReadTreeOptions } from "./commands/tree.js";
 export type { TreeOptions } from "./tree/resolve-environments.js";
-export type { TreeDrift } from "./write/tree.js";
+export type { TreeDrift } from "./write/planned-tree.js";
 // Changes of existing objects generate refuses without allowReplace (docs/upgrades.md).
 export { checkTree } from "./commands/check.js";
 export type { CheckResult } from "./commands/check.js";

@@ -7,7 +7,7 @@ import type { OverlayValidation } from "../commands/validate.js";
 import { ArgusKustomizeError } from "../errors.js";
 import type { DriftHint } from "../tree/drift-hints.js";
 import type { UpgradeFinding } from "../tree/upgrade-check.js";
-import type { TreeDrift } from "../write/tree.js";
+import type { TreeDrift } from "../write/planned-tree.js";
 
 /*
  * The `--json` output of the CLI: one JSON document on stdout per run, `{ "command", "ok", ... }`,

@@ -12,7 +12,7 @@ import type { DriftHint } from "../tree/drift-hints.js";
 import type { UpgradeFinding } from "../tree/upgrade-check.js";
 import { upgradeProblem } from "../tree/upgrade-problem.js";
 import { formatViolation } from "../validate/violation.js";
-import type { TreeDrift } from "../write/tree.js";
+import type { TreeDrift } from "../write/planned-tree.js";
 
 /*
  * The text output of each command: what a person reads. Lines on stdout are the result; warnings,

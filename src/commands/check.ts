@@ -3,7 +3,7 @@ import type { ArgusComponent } from "../model/components.js";
 import { withOsErrors } from "../os-errors.js";
 import type { TreeOptions } from "../tree/resolve-environments.js";
 import { findUpgrades, type UpgradeFinding } from "../tree/upgrade-check.js";
-import { findDrift, type TreeDrift } from "../write/tree.js";
+import { findDrift, type TreeDrift } from "../write/planned-tree.js";
 import { planTree } from "./plan.js";
 import { planInputsKey, rememberedNoDrift, rememberPlan } from "./plan-memo.js";
 import { openTree } from "./tree.js";

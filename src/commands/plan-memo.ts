@@ -7,7 +7,7 @@ import type { SeedFile } from "../kustomize/compile.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists, RECORD_FILE } from "../tree/layout.js";
 import { readDiskFiles } from "../tree/disk-files.js";
-import type { TreeContents, TreeDrift } from "../write/tree.js";
+import type { TreeContents, TreeDrift } from "../write/planned-tree.js";
 
 /*
  * check without planning, when nothing it plans from changed. A plan (every file generate would
@@ -73,7 +73,7 @@ export async function checkWithMemo(
   const planned = await plan();
   await rememberPlan(inputs, key, planned, store);
   // Loaded only here: answering from memory needs neither the record's schema nor YAML.
-  const { findDrift } = await import("../write/tree.js");
+  const { findDrift } = await import("../write/planned-tree.js");
   return findDrift(
     dir,
     planned.contents,

@@ -3,7 +3,7 @@ import { compileTree, type SeedFile } from "../kustomize/compile.js";
 import type { EnvironmentSpec } from "../model/environment-spec.js";
 import { readRecord } from "../tree/record.js";
 import { resolveEnvironments, type TreeOptions } from "../tree/resolve-environments.js";
-import type { TreeContents } from "../write/tree.js";
+import type { TreeContents } from "../write/planned-tree.js";
 import { serializeTree } from "../write/yaml-memo.js";
 import type { OpenTree } from "./tree.js";
 

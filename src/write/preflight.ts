@@ -6,7 +6,7 @@ import type { SeedFile } from "../kustomize/compile.js";
 import { resolveInside } from "../tree/layout.js";
 import { RECORD_FILE } from "../tree/record.js";
 import { exists } from "./files.js";
-import type { TreeContents } from "./tree.js";
+import type { TreeContents } from "./planned-tree.js";
 
 /*
  * Checks made before the commit, so that the swap after it cannot fail halfway: the target is a

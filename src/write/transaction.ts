@@ -13,7 +13,7 @@ import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } f
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
 import { holdTermination, onTermination } from "./signals.js";
-import type { TreeContents } from "./tree.js";
+import type { TreeContents } from "./planned-tree.js";
 
 /*
  * How a tree is replaced without ever being left half-written:

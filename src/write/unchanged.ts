@@ -2,7 +2,7 @@ import type { SeedFile } from "../kustomize/compile.js";
 import type { TreeRecord } from "../tree/record.js";
 import type { DiskFiles } from "../tree/disk-files.js";
 import type { TreeWrite } from "./transaction.js";
-import type { TreeContents } from "./tree.js";
+import type { TreeContents } from "./planned-tree.js";
 
 /*
  * A generate whose plan equals the tree on disk: nothing is staged, written or moved.

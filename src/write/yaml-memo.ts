@@ -4,7 +4,7 @@ import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } fr
 import { codeVersion } from "../code-version.js";
 import type { TreePlan } from "../kustomize/compile.js";
 import type { RecordedArgoCD, RecordedEnvironment, RecordedSource } from "../tree/record.js";
-import { treeContents, type TreeContents } from "./tree.js";
+import { treeContents, type TreeContents } from "./planned-tree.js";
 import { toYaml } from "./yaml.js";
 
 /*

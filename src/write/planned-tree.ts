@@ -1,3 +1,7 @@
+/*
+ * The planned tree as bytes (every owned file of a plan, the record included) and how the tree on
+ * disk differs from it: what generate writes and what check reports. Nothing here writes.
+ */
 import path from "node:path";
 import type { TreePlan } from "../kustomize/compile.js";
 import { isSafeRelative, JOURNAL_FILE, readIfExists } from "../tree/layout.js";
