@@ -5,6 +5,7 @@ import { record, shown } from "./read-objects.js";
 import { ROUTE_BACKENDS_POLICY } from "./route-links.js";
 import type { Violation } from "./violation.js";
 import { INVARIANT_POLICIES } from "./invariant-policies.js";
+import { API_REQUIRED_POLICY } from "./api-required.js";
 import { MONITORING_POLICIES } from "./monitoring-policies.js";
 
 /** A rendered object, as parsed from kustomize's output. */
@@ -314,6 +315,7 @@ export const POLICIES: readonly Policy[] = [
             })),
   },
   ...INVARIANT_POLICIES,
+  API_REQUIRED_POLICY,
   ROUTE_BACKENDS_POLICY,
   ...MONITORING_POLICIES,
 ];

@@ -72,6 +72,10 @@ const BREAKS: Record<string, { field: string; breakIt: (objects: Mutable[]) => v
     field: "metadata.annotations.argocd.argoproj.io/sync-options",
     breakIt: (o) => void (o.find((x) => x["kind"] === "PersistentVolumeClaim")!["metadata"].annotations["argocd.argoproj.io/sync-options"] = "Prune=false"),
   },
+  "api-required-fields": {
+    field: "spec.accessModes",
+    breakIt: (o) => void delete o.find((x) => x["kind"] === "PersistentVolumeClaim")!["spec"].accessModes,
+  },
   "route-backends": {
     field: "spec.rules.0.backendRefs.0.port",
     breakIt: (o) =>

@@ -101,6 +101,23 @@ const FIELDS = [
   "policyTypes",
   "ingress",
   "from",
+  "accessModes",
+  "storage",
+  "rules",
+  "http",
+  "paths",
+  "path",
+  "pathType",
+  "backend",
+  "defaultBackend",
+  "service",
+  "resource",
+  "number",
+  "maxReplicas",
+  "minReplicas",
+  "minAvailable",
+  "maxUnavailable",
+  "clusterIP",
 ];
 const { tree } = fc.letrec((tie) => ({
   tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, fc.jsonValue({ maxDepth: 1 }), tie("node"), fc.array(tie("tree"), { maxLength: 3 })),
@@ -122,6 +139,8 @@ const KINDS = [
   "HorizontalPodAutoscaler",
   "ServiceMonitor",
   "NetworkPolicy",
+  "Ingress",
+  "PodDisruptionBudget",
 ];
 const object = fc.record({ apiVersion: fc.constantFrom("v1", "apps/v1"), kind: fc.constantFrom(...KINDS), metadata: tree, spec: tree, data: tree });
 
