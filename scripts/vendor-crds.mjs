@@ -15,7 +15,13 @@ import { parse } from "yaml";
 import { crdSchemaFile, CUSTOM_RESOURCES, withoutDescriptions } from "../dist/validate/custom-resources.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const candidates = [process.argv[2], process.env.ARGUSAI_CRDS_DIR, path.join(root, "crds"), path.join(root, "../shared/crds"), path.join(root, "../../shared/crds")].filter(Boolean);
+const candidates = [
+  process.argv[2],
+  process.env.ARGUSAI_CRDS_DIR,
+  path.join(root, "crds"),
+  path.join(root, "../shared/crds"),
+  path.join(root, "../../shared/crds"),
+].filter(Boolean);
 const crdsDir = candidates.find((dir) => existsSync(path.join(dir, "README.md")));
 if (crdsDir === undefined) {
   console.error(`vendor-crds: no CRD collection (README.md) in ${candidates.join(", ")}`);
