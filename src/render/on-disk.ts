@@ -66,11 +66,9 @@ export async function assertGenerated(dir: string, environments: readonly string
   const recorded = (await readIfExists(path.join(dir, RECORD_FILE))) !== undefined;
   const missing = async (file: string) => (await readIfExists(path.join(dir, file))) === undefined;
   if (!recorded && (await missing("base/kustomization.yaml"))) {
-    throw new ArgusKustomizeError(
-      "TREE_INCOMPLETE",
-      `no generated tree here yet (no ${RECORD_FILE}, no base/): run argusai-kustomize generate`,
-      { location: { file: dir } },
-    );
+    throw new ArgusKustomizeError("TREE_INCOMPLETE", `no generated tree here yet (no ${RECORD_FILE}, no base/): run argusai-kustomize generate`, {
+      location: { file: dir },
+    });
   }
   const parts = ["base/kustomization.yaml", ...environments.map((name) => `${overlayDir(name)}/kustomization.yaml`)];
   for (const file of parts) {
