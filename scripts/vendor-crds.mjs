@@ -4,7 +4,8 @@
 // commit, license and sha256 the CRD came from. Run after build: `npm run crds [CRDS_DIR]`.
 //
 // CRDS_DIR holds the CRDs as `<project>/<file>.yaml` with a README.md table of their sources
-// (default: ARGUSAI_CRDS_DIR, else ../shared/crds or ../../shared/crds from the repository).
+// (default: ARGUSAI_CRDS_DIR, else the repository's crds/ (the upstream files of the kinds it
+// renders, verbatim), else ../shared/crds or ../../shared/crds from the repository).
 // Descriptions are dropped (nothing validates with them); everything else is the CRD's own.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,7 +15,13 @@ import { parse } from "yaml";
 import { crdSchemaFile, CUSTOM_RESOURCES, withoutDescriptions } from "../dist/validate/custom-resources.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const candidates = [process.argv[2], process.env.ARGUSAI_CRDS_DIR, path.join(root, "../shared/crds"), path.join(root, "../../shared/crds")].filter(Boolean);
+const candidates = [
+  process.argv[2],
+  process.env.ARGUSAI_CRDS_DIR,
+  path.join(root, "crds"),
+  path.join(root, "../shared/crds"),
+  path.join(root, "../../shared/crds"),
+].filter(Boolean);
 const crdsDir = candidates.find((dir) => existsSync(path.join(dir, "README.md")));
 if (crdsDir === undefined) {
   console.error(`vendor-crds: no CRD collection (README.md) in ${candidates.join(", ")}`);

@@ -29,7 +29,7 @@ import { schemaViolations } from "../../src/validate/schema.js";
 type Mutable = Record<string, any>;
 
 /** The CRD collection the schemas are vendored from (scripts/vendor-crds.mjs looks in the same places). */
-const CRDS_DIR = [process.env["ARGUSAI_CRDS_DIR"], path.resolve("../shared/crds"), path.resolve("../../shared/crds")].find(
+const CRDS_DIR = [process.env["ARGUSAI_CRDS_DIR"], path.resolve("crds"), path.resolve("../shared/crds"), path.resolve("../../shared/crds")].find(
   (dir): dir is string => dir !== undefined && existsSync(path.join(dir, "README.md")),
 );
 
