@@ -139,6 +139,7 @@ export function initJson(result: InitResult) {
     command: "init",
     ok: true,
     dir: result.dir,
+    how: result.how,
     files: result.files.map((file) => ({ path: file.path, status: file.status, missing: file.missing !== undefined ? [...file.missing] : null })),
     nextSteps: [...result.nextSteps],
   };

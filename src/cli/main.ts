@@ -40,9 +40,10 @@ Environment:
 Errors are printed on stderr as "argusai-kustomize: CODE: message".
 
 Examples:
-  argusai-kustomize init                                   start a tree here: config, envs/, CI workflow
+  argusai-kustomize init                                   start a tree here (or complete the one you are in): config, envs/, CI
   argusai-kustomize generate                               write base/ and overlays/ (dev, prod) here
   argusai-kustomize generate --env-file envs/staging.yaml  add or update the staging overlay
+  argusai-kustomize generate -f envs/staging.yaml          the same; on Node 20 write -f (Node reads --env-file itself)
   argusai-kustomize check                                  in CI: exit 1 and a diff when the tree is stale
   argusai-kustomize validate prod                          schema and policy checks of overlays/prod
   argusai-kustomize render prod | kubectl apply -f -       what kubectl apply -k overlays/prod applies
@@ -74,13 +75,14 @@ const program = new Command()
 const collect = (value: string, previous: string[]) => [...previous, value];
 const NO_CACHE_HELP = "render every overlay again instead of trusting renders remembered from an earlier run with the same files and kubectl";
 const ENV_FILE_HELP =
-  "an environment file (YAML or JSON, relative to where you run the command); replaces the recorded environment of its name, or adds one; repeatable";
+  "an environment file (YAML or JSON, relative to where you run the command); replaces the recorded environment of its name, or adds one; repeatable. " +
+  "On Node 20 write -f FILE: Node 20 itself reads --env-file FILE and --env-file=FILE from the command line of npx and of `node BIN` (a missing FILE stops it with exit 9)";
 const DIR_HELP = "the tree's directory (default: the nearest one from here upwards holding .argusai-kustomize.json or argusai-kustomize.config.*)";
 
 program
   .command("init")
   .description("start a tree in a GitOps repository: argusai-kustomize.config.mjs, envs/staging.yaml, .gitignore lines, a CI workflow; never overwrites a file")
-  .option("--dir <dir>", "where the tree goes (default: here)")
+  .option("--dir <dir>", "where the tree goes (default: the tree you are in, found as every command finds it, else here)")
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir?: string; json?: boolean }) => {
     const result = await init(options.dir !== undefined ? { dir: options.dir } : {});
@@ -92,7 +94,7 @@ program
   .command("generate")
   .description("write base/, overlays/ and argocd/ into the tree (a new one here when none is found), render every overlay with kustomize, print a summary")
   .option("--dir <dir>", DIR_HELP)
-  .option("--env-file <file>", ENV_FILE_HELP, collect, [])
+  .option("-f, --env-file <file>", ENV_FILE_HELP, collect, [])
   .option("--remove-env <name>", "drop a recorded environment and delete its overlay; repeatable", collect, [])
   .option(
     "--set-image <env-and-images...>",
@@ -146,7 +148,7 @@ program
   .command("check")
   .description("exit 1 with a unified diff per file when the tree is not what generate would write")
   .option("--dir <dir>", DIR_HELP)
-  .option("--env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
+  .option("-f, --env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir?: string; envFile: string[]; json?: boolean }) => {
     const { drift, upgrades } = await checkTree({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });

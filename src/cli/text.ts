@@ -111,6 +111,9 @@ export function writeDiff(output: Output, result: EnvironmentsDiff): void {
 }
 
 export function writeInit(output: Output, result: InitResult): void {
+  if (result.how === "found" && result.dir !== process.cwd()) {
+    output.out(`found the tree at ${result.dir} (the nearest one upwards): init completes that one, creating only what it lacks\n`);
+  }
   for (const file of result.files) {
     if (file.status === "created") output.out(`created ${file.path}\n`);
     else if (file.status === "exists") output.out(`exists  ${file.path} (left alone)\n`);

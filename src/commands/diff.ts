@@ -4,7 +4,7 @@ import { ArgusKustomizeError } from "../errors.js";
 import { compileTree, overlayDir } from "../kustomize/compile.js";
 import { withOsErrors } from "../os-errors.js";
 import { findRenderer } from "../render/kustomize.js";
-import { assertNotInterrupted, renderConsistently, renderWithSeeds } from "../render/on-disk.js";
+import { assertGenerated, assertNotInterrupted, renderConsistently, renderWithSeeds } from "../render/on-disk.js";
 import { resolveEnvironments } from "../tree/resolve-environments.js";
 import { toYaml } from "../write/yaml.js";
 import { openTree, type ReadTreeOptions } from "./tree.js";
@@ -30,7 +30,8 @@ export interface EnvironmentsDiff extends ObjectsDiff {
  * Renders `overlays/<from>` and `overlays/<to>` of the tree as they are on disk and
  * compares the objects (see diffObjects). A missing dev secrets.env is stood in for, as validate does.
  *
- * @throws ArgusKustomizeError USAGE for an environment the tree does not have
+ * @throws ArgusKustomizeError USAGE for an environment the tree does not have, TREE_INCOMPLETE for
+ * a tree never generated or an overlay missing from disk
  * @example
  * const { changed } = await diffEnvironments("staging", "prod", { dir: "deploy" });
  */
@@ -50,6 +51,7 @@ async function diffTree(from: string, to: string, options: DiffOptions): Promise
     }
   }
   await assertNotInterrupted(dir);
+  await assertGenerated(dir, [from, to]);
   const renderer = options.renderer ?? findRenderer();
   const plan = compileTree(tree.base, specs, { validated: true });
   const render = (name: string) =>

@@ -26,7 +26,7 @@ export default defineConfig({
 /** envs/staging.yaml, with the schema comment editors (the YAML language server) read. */
 export function environmentText(schemaPath: string): string {
   return `# yaml-language-server: $schema=${schemaPath}
-# An environment: npx argusai-kustomize generate --env-file envs/staging.yaml
+# An environment: npx argusai-kustomize generate -f envs/staging.yaml (-f is --env-file)
 # Only name, namespace and secret are required; your editor completes the rest from the schema.
 name: staging
 namespace: argusai-staging

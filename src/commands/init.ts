@@ -4,6 +4,7 @@ import { gitRepositoryOf } from "../argocd/source.js";
 import { withOsErrors } from "../os-errors.js";
 import { CONFIG_FILES, configFilesIn } from "../tree/config-file.js";
 import { readIfExists } from "../tree/layout.js";
+import { locateTree, type TreeLocation } from "../tree/locate.js";
 import { writeNew } from "../write/files.js";
 import { CONFIG_TEXT, environmentText, GITIGNORE_TEXT, workflowText } from "./init-templates.js";
 
@@ -16,7 +17,8 @@ import { CONFIG_TEXT, environmentText, GITIGNORE_TEXT, workflowText } from "./in
 export interface InitOptions {
   /**
    * Where the tree goes (its config file, envs/ and, later, base/ and overlays/).
-   * @default the working directory
+   * @default the tree the working directory is in (as every command finds it: the nearest directory
+   * upwards holding the record or a config file), else the working directory
    */
   readonly dir?: string;
 }
@@ -34,6 +36,11 @@ export interface InitFile {
 /** The result of {@link init}. */
 export interface InitResult {
   readonly dir: string;
+  /**
+   * How `dir` was chosen: `given` (the dir option), `found` (an existing tree at or above the
+   * working directory: init completes that one), `new` (no tree: the working directory).
+   */
+  readonly how: TreeLocation["how"];
   readonly files: readonly InitFile[];
   /** What to do next, one step a line. */
   readonly nextSteps: readonly string[];
@@ -50,7 +57,10 @@ export interface InitResult {
  */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   return withOsErrors(async () => {
-    const dir = path.resolve(options.dir ?? process.cwd());
+    // Inside an existing tree (run from overlays/staging or envs/), a second tree there would be
+    // one no other command finds from the root: init completes the enclosing tree instead, as
+    // every other command acts on it, and says where (see the CLI's output).
+    const { dir, how } = await locateTree(options.dir, { create: true });
     const repository = await gitRepositoryOf(dir);
     const repoRoot = repository?.root ?? dir;
     const treePath = path.relative(repoRoot, dir).split(path.sep).join("/");
@@ -89,12 +99,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     const cd = shown(dir) === "." ? "" : `cd ${shown(dir)} && `;
     const nextSteps = [
       `edit ${shown(path.join(dir, "envs", "staging.yaml"))} (or copy it per environment): name, namespace, images, secret`,
-      `${cd}npx argusai-kustomize generate --env-file envs/staging.yaml   (writes base/, overlays/, argocd/ and the record)`,
+      // -f, not --env-file: Node 20 takes --env-file (either form) from npx's and node's command line as its own.
+      `${cd}npx argusai-kustomize generate -f envs/staging.yaml   (-f is --env-file; writes base/, overlays/, argocd/ and the record)`,
       "npx argusai-kustomize validate --strict   (what CI runs; set prod's image versions and the repoURL until it passes)",
       "git add -A && git commit   (commit the generated tree; CI fails when it is stale)",
       "point Argo CD at the repository: kubectl apply -f argocd/<environment>.yaml (the Applications generate writes)",
     ];
-    return { dir, files, nextSteps };
+    return { dir, how, files, nextSteps };
   });
 }
 

@@ -6,7 +6,7 @@ import { withOsErrors } from "../os-errors.js";
 import { mapBounded, defaultConcurrency } from "../pool.js";
 import { renderOverlays } from "../render/batch.js";
 import { findRenderer, type Rendered } from "../render/kustomize.js";
-import { assertNotInterrupted, renderConsistently, renderWithSeeds } from "../render/on-disk.js";
+import { assertGenerated, assertNotInterrupted, renderConsistently, renderWithSeeds } from "../render/on-disk.js";
 import { readIfExists, resolveInside } from "../tree/layout.js";
 import { readRecord } from "../tree/record.js";
 import { resolveEnvironments } from "../tree/resolve-environments.js";
@@ -39,7 +39,8 @@ export interface OverlayValidation {
  * Kubernetes schema (plus unknown fields) and every policy.
  *
  * @param environments names to validate; all recorded environments when empty
- * @throws ArgusKustomizeError USAGE for an environment the tree does not have
+ * @throws ArgusKustomizeError USAGE for an environment the tree does not have, TREE_INCOMPLETE for
+ * a tree never generated or an overlay missing from disk
  */
 export async function validate(environments: readonly string[] = [], options: ValidateOptions = {}): Promise<OverlayValidation[]> {
   return withOsErrors(async () => {
@@ -60,6 +61,7 @@ export async function validate(environments: readonly string[] = [], options: Va
     const renderer = options.renderer ?? findRenderer();
     const cache = cacheOf(options.cache);
     await assertNotInterrupted(dir);
+    await assertGenerated(dir, wanted);
     const plan = compileTree(tree.base, specs, { validated: true });
     const owned = new Set(record.files);
     const seedsOf = (name: string) => plan.seeds.filter((seed) => seed.path.startsWith(`${overlayDir(name)}/`));

@@ -57,6 +57,31 @@ export async function assertNotInterrupted(dir: string, environment?: string): P
   }
 }
 
+/**
+ * Refuses to render a tree that was never generated (a config from init, no record, no base/),
+ * or an environment whose overlay is not on disk: kubectl would only say "must build at
+ * directory" or lstat a path, which names neither the cause nor the fix.
+ */
+export async function assertGenerated(dir: string, environments: readonly string[]): Promise<void> {
+  const recorded = (await readIfExists(path.join(dir, RECORD_FILE))) !== undefined;
+  const missing = async (file: string) => (await readIfExists(path.join(dir, file))) === undefined;
+  if (!recorded && (await missing("base/kustomization.yaml"))) {
+    throw new ArgusKustomizeError("TREE_INCOMPLETE", `no generated tree here yet (no ${RECORD_FILE}, no base/): run argusai-kustomize generate`, {
+      location: { file: dir },
+    });
+  }
+  const parts = ["base/kustomization.yaml", ...environments.map((name) => `${overlayDir(name)}/kustomization.yaml`)];
+  for (const file of parts) {
+    if (!(await missing(file))) continue;
+    const environment = environments.find((name) => file.startsWith(`${overlayDir(name)}/`));
+    throw new ArgusKustomizeError(
+      "TREE_INCOMPLETE",
+      `${file} is missing${environment !== undefined ? " (the environment is in the tree)" : ""}: run argusai-kustomize generate to write it`,
+      { location: { ...(environment !== undefined ? { environment } : {}), file } },
+    );
+  }
+}
+
 /** Refuses to render a half-written tree, or an overlay whose machine-local seed is missing. */
 export async function assertComplete(dir: string, environment: string): Promise<void> {
   await assertNotInterrupted(dir, environment);
