@@ -254,7 +254,12 @@ export const networkPolicySchema = z
   .describe("NetworkPolicies: each component reachable only from the components allowed to call it and from the ingress controller");
 
 /** One JSON6902 operation of an escape-hatch patch. */
-const opPath = z.string().describe("JSON Pointer into the object (or the container), like /spec/template/spec/hostAliases");
+const opPath = z
+  .string()
+  // The root pointer "" (and "/", the key "") would replace or remove the whole object: the escape
+  // hatch changes fields of an object the base owns, never the object itself.
+  .regex(/^\/[^/]/, 'must point at a field, like /spec/template/spec/hostAliases: "" (the whole object) is not allowed')
+  .describe("JSON Pointer into the object (or the container), like /spec/template/spec/hostAliases");
 const opValue = z.unknown().describe("The value the operation writes or tests");
 const patchOperation = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("add").describe("Add the value at path"), path: opPath, value: opValue }),

@@ -145,6 +145,12 @@ const BAD_FILES: BadFile[] = [
   },
   { what: "a missing secret", text: "name: staging\nnamespace: argusai-staging\n", expected: /:1: environment "staging", field secret: is required/ },
   {
+    what: "a patch on the root path (the whole object)",
+    text: `${HEAD}patches:\n  - target: { kind: Deployment, name: argusai-backend }\n    operations:\n      - { op: replace, path: "", value: {} }\n`,
+    expected:
+      /:8: environment "staging", field patches\.0\.operations\.0\.path: must point at a field, like \/spec\/template\/spec\/hostAliases: "" \(the whole object\) is not allowed/,
+  },
+  {
     what: "production with latest",
     text: `${HEAD}production: true\nimages:\n  backend: { tag: latest }\n  frontend: { tag: "1.0.0" }\n`,
     expected: /:7: environment "staging", field images.backend: a production environment must pin the image/,

@@ -114,6 +114,7 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ["a bad label key", { services: { labels: { "-team": "x" } } }],
   ["an unknown field", { replica: 2 }],
   ["a name with uppercase", { name: "Staging" }],
+  ["a patch on the root path", { patches: [{ target: { kind: "Deployment", name: "argusai-backend" }, operations: [{ op: "remove", path: "" }] }] }],
   ["an HTTPRoute without hostnames", route({ hostnames: [] })],
   ["an IP address as HTTPRoute hostname", route({ hostnames: ["10.0.0.1"] })],
   ["an HTTPRoute on no Gateway", route({ parentRefs: [] })],
