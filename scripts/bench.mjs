@@ -94,7 +94,7 @@ try {
     const tree = path.join(work, `tree-${n}`);
     const cache = path.join(work, `cache-${n}`);
     const env = { XDG_CACHE_HOME: cache };
-    const generateArgs = ["--", cli, "generate", "--dir", tree, ...envFiles.flatMap((file) => ["--env-file", file])];
+    const generateArgs = ["--", cli, "generate", "--dir", tree, ...envFiles.flatMap((file) => ["-f", file])];
     const empty = measure(process.execPath, generateArgs, {
       env,
       before: () => {
