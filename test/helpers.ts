@@ -76,11 +76,12 @@ export function generatedTree(): Promise<string> {
 }
 
 /** Every file under `dir` with its bytes, by POSIX path relative to `dir`. */
-export async function snapshotTree(dir: string): Promise<Map<string, string>> {
+export async function snapshotTree(dir: string, skip: readonly string[] = []): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const walk = async (relative: string): Promise<void> => {
     for (const entry of await readdir(path.join(dir, relative), { withFileTypes: true })) {
       const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (skip.includes(child)) continue;
       if (entry.isDirectory()) await walk(child);
       else files.set(child, await readFile(path.join(dir, child), "utf8"));
     }

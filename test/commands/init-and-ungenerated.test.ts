@@ -8,24 +8,12 @@ import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promis
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { diffEnvironments, render, validate } from "../../src/index.js";
-import { CLI, failureOf, renderer, runCli, tempDir } from "../helpers.js";
+import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 
 /** Every file of the repository but git's own and the installed package (a link to this checkout). */
-async function snapshotTree(repo: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(path.join(repo, relative), { withFileTypes: true })) {
-      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      if (child === ".git" || child === "node_modules") continue;
-      if (entry.isDirectory()) await walk(child);
-      else files.set(child, await readFile(path.join(repo, child), "utf8"));
-    }
-  };
-  await walk("");
-  return files;
-}
+const snapshotRepository = (repo: string) => snapshotTree(repo, [".git", "node_modules"]);
 
 /** A temp Git repository whose `argusai-kustomize` import resolves to this checkout (as an install would). */
 async function userRepo(): Promise<string> {
@@ -77,14 +65,14 @@ describe("init inside an existing tree", () => {
     expect(await runCli(["check"], { cwd })).toEqual({ code: 0, stdout: "tree is up to date\n", stderr: "" });
 
     // A second init from anywhere in the tree changes nothing.
-    const before = await snapshotTree(repo);
+    const before = await snapshotRepository(repo);
     const again = await runCli(["init", "--json"], { cwd: path.join(repo, "envs") });
     expect(again.code, again.stderr).toBe(0);
     const json = JSON.parse(again.stdout) as { dir: string; how: string; files: Array<{ status: string }> };
     expect(json.dir).toBe(repo);
     expect(json.how).toBe("found");
     expect(json.files.map((file) => file.status)).toEqual(["exists", "exists", "exists", "exists"]);
-    expect(await snapshotTree(repo)).toEqual(before);
+    expect(await snapshotRepository(repo)).toEqual(before);
   });
 
   it("with --dir acts on the directory given, even inside a tree", async () => {
@@ -104,7 +92,7 @@ describe("reading commands on a tree that is not (fully) generated", () => {
   it("after init, before any generate: validate, render and diff exit 2 saying to run generate; check lists what is missing (exit 1)", async () => {
     const repo = await userRepo();
     expect((await runCli(["init"], { cwd: repo })).code).toBe(0);
-    const before = await snapshotTree(repo);
+    const before = await snapshotRepository(repo);
     for (const args of [["validate"], ["validate", "prod", "--strict"], ["render", "dev"], ["render", "staging"], ["diff", "dev", "prod"]]) {
       for (const cwd of [repo, path.join(repo, "envs")]) {
         const result = await runCli(args, { cwd });
@@ -121,7 +109,7 @@ describe("reading commands on a tree that is not (fully) generated", () => {
     expect(checked.stderr).toMatch(
       /base\/kustomization\.yaml \(missing\).*overlays\/prod\/kustomization\.yaml \(missing\).*; run argusai-kustomize generate\n/,
     );
-    expect(await snapshotTree(repo)).toEqual(before);
+    expect(await snapshotRepository(repo)).toEqual(before);
 
     // The library says the same.
     for (const failing of [

@@ -3,27 +3,15 @@
  * by every command (CLI and library), and init.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { check, diffEnvironments, generate, init, render, setImages, validate } from "../../src/index.js";
-import { failureOf, findObject, renderer, runCli, tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
+import { failureOf, findObject, renderer, runCli, snapshotTree, tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
 
 /** Every file of the repository but git's own and the installed package (a link to this checkout). */
-async function snapshotTree(repo: string): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const walk = async (relative: string): Promise<void> => {
-    for (const entry of await readdir(path.join(repo, relative), { withFileTypes: true })) {
-      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      if (child === ".git" || child === "node_modules") continue;
-      if (entry.isDirectory()) await walk(child);
-      else files.set(child, await readFile(path.join(repo, child), "utf8"));
-    }
-  };
-  await walk("");
-  return files;
-}
+const snapshotRepository = (repo: string) => snapshotTree(repo, [".git", "node_modules"]);
 
 /** A temp repository whose `argusai-kustomize` import resolves to this checkout (as an install would). */
 async function userRepo(origin?: string): Promise<string> {
@@ -69,7 +57,7 @@ describe("the tree is found like git finds .git", () => {
     const record = JSON.parse(await readFile(path.join(repo, ".argusai-kustomize.json"), "utf8")) as { environments: unknown[] };
     expect(record.environments).toContainEqual({ file: "envs/staging.yaml", name: "staging" });
 
-    const before = await snapshotTree(repo);
+    const before = await snapshotRepository(repo);
     for (const sub of ["envs", "overlays/staging"]) {
       const cwd = path.join(repo, sub);
       expect(await runCli(["check"], { cwd })).toEqual({ code: 0, stdout: "tree is up to date\n", stderr: "" });
@@ -85,7 +73,7 @@ describe("the tree is found like git finds .git", () => {
       expect(again.stdout).toMatch(/0 deleted/);
       expect(again.stdout).not.toMatch(/started a new one/);
       // Nothing new anywhere: no nested tree, the same bytes.
-      expect(await snapshotTree(repo)).toEqual(before);
+      expect(await snapshotRepository(repo)).toEqual(before);
     }
   });
 
@@ -96,7 +84,7 @@ describe("the tree is found like git finds .git", () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^argusai-kustomize: TREE_NOT_FOUND: .*no tree here or above .*start one with argusai-kustomize init\n$/);
     }
-    expect(await snapshotTree(empty)).toEqual(new Map());
+    expect(await snapshotRepository(empty)).toEqual(new Map());
   });
 });
 
@@ -185,14 +173,14 @@ describe("argusai-kustomize.config.*", () => {
   ])("a config that %s is the config's error (exit 2, its file named), nothing written", async (_case, text, message) => {
     const repo = await userRepo();
     await writeFile(path.join(repo, "argusai-kustomize.config.mjs"), text);
-    const before = await snapshotTree(repo);
+    const before = await snapshotRepository(repo);
     for (const args of [["generate"], ["check"]]) {
       const result = await runCli(args, { cwd: repo });
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(await snapshotTree(repo)).toEqual(before);
+    expect(await snapshotRepository(repo)).toEqual(before);
     const error = await failureOf(check({ dir: repo }));
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.location.file).toBe(path.join(repo, "argusai-kustomize.config.mjs"));
@@ -231,7 +219,7 @@ describe("init", () => {
       "argocd/staging.yaml: Argo CD Application argusai-staging, https://github.com/example/gitops.git path deploy/overlays/staging\n",
     );
 
-    const before = await snapshotTree(repo);
+    const before = await snapshotRepository(repo);
     const again = await runCli(["init", "--dir", "deploy"], { cwd: repo });
     expect(again.code).toBe(0);
     expect(again.stdout.split("\n").slice(0, 4)).toEqual([
@@ -240,7 +228,7 @@ describe("init", () => {
       "exists  deploy/.gitignore (left alone)",
       "exists  .github/workflows/argusai-kustomize.yml (left alone)",
     ]);
-    expect(await snapshotTree(repo)).toEqual(before);
+    expect(await snapshotRepository(repo)).toEqual(before);
   });
 
   it("leaves an existing file alone and names it, with the .gitignore lines it lacks", async () => {
