@@ -92,34 +92,31 @@ export function nodeSelectorProblems(selector: unknown): FieldProblem[] {
 function nodeSelectorTermProblems(term: unknown): FieldProblem[] {
   const value = asRecord(term) ?? {};
   const problems: FieldProblem[] = [];
-  eachItem(value["matchExpressions"], ["matchExpressions"], problems, (requirement) => nodeRequirementProblems(requirement));
+  eachItem(value["matchExpressions"], ["matchExpressions"], problems, (requirement) => requirementProblems(requirement, "node"));
   eachItem(value["matchFields"], ["matchFields"], problems, (requirement) => nodeFieldRequirementProblems(requirement));
   return problems;
 }
 
-/** ValidateNodeSelectorRequirement (label values checked: required node affinity of a new object). */
-function nodeRequirementProblems(requirement: unknown): FieldProblem[] {
+/**
+ * One requirement of a selector: ValidateNodeSelectorRequirement (node affinity: Gt and Lt too)
+ * and ValidateLabelSelectorRequirement (pod affinity, topology spread) differ only in the
+ * operators they take. Values are checked as label values (the rule for a new object).
+ */
+function requirementProblems(requirement: unknown, kind: "node" | "label"): FieldProblem[] {
   const value = asRecord(requirement) ?? {};
   const values = Array.isArray(value["values"]) ? (value["values"] as unknown[]) : [];
+  const operator = value["operator"];
   const problems: FieldProblem[] = [];
-  switch (value["operator"]) {
-    case "In":
-    case "NotIn":
-      if (values.length === 0) problems.push({ field: ["values"], message: `must hold at least one value when operator is ${String(value["operator"])}` });
-      break;
-    case "Exists":
-    case "DoesNotExist":
-      if (values.length > 0) problems.push({ field: ["values"], message: `must be empty when operator is ${String(value["operator"])}` });
-      break;
-    case "Gt":
-    case "Lt":
-      if (values.length !== 1) problems.push({ field: ["values"], message: `must hold exactly one value when operator is ${String(value["operator"])}` });
-      break;
-    default:
-      problems.push({
-        field: ["operator"],
-        message: `${quoted(String(value["operator"]))} is not a node selector operator: In, NotIn, Exists, DoesNotExist, Gt or Lt`,
-      });
+  if (operator === "In" || operator === "NotIn") {
+    if (values.length === 0) problems.push({ field: ["values"], message: `must hold at least one value when operator is ${operator}` });
+  } else if (operator === "Exists" || operator === "DoesNotExist") {
+    if (values.length > 0) problems.push({ field: ["values"], message: `must be empty when operator is ${operator}` });
+  } else if (kind === "node" && (operator === "Gt" || operator === "Lt")) {
+    if (values.length !== 1) problems.push({ field: ["values"], message: `must hold exactly one value when operator is ${operator}` });
+  } else {
+    const allowed =
+      kind === "node" ? "a node selector operator: In, NotIn, Exists, DoesNotExist, Gt or Lt" : "a label selector operator: In, NotIn, Exists or DoesNotExist";
+    problems.push({ field: ["operator"], message: `${quoted(String(operator))} is not ${allowed}` });
   }
   problems.push(...keyProblems(value["key"], ["key"]));
   values.forEach((item, index) => {
@@ -196,31 +193,7 @@ export function labelSelectorProblems(selector: unknown): FieldProblem[] {
   const value = asRecord(selector);
   if (value === undefined) return [{ field: [], message: "must be a mapping (matchLabels, matchExpressions)" }];
   const problems: FieldProblem[] = [];
-  eachItem(value["matchExpressions"], ["matchExpressions"], problems, (expression) => {
-    const requirement = asRecord(expression) ?? {};
-    const values = Array.isArray(requirement["values"]) ? (requirement["values"] as unknown[]) : [];
-    const found: FieldProblem[] = [];
-    switch (requirement["operator"]) {
-      case "In":
-      case "NotIn":
-        if (values.length === 0) found.push({ field: ["values"], message: `must hold at least one value when operator is ${String(requirement["operator"])}` });
-        break;
-      case "Exists":
-      case "DoesNotExist":
-        if (values.length > 0) found.push({ field: ["values"], message: `must be empty when operator is ${String(requirement["operator"])}` });
-        break;
-      default:
-        found.push({
-          field: ["operator"],
-          message: `${quoted(String(requirement["operator"]))} is not a label selector operator: In, NotIn, Exists or DoesNotExist`,
-        });
-    }
-    found.push(...keyProblems(requirement["key"], ["key"]));
-    values.forEach((item, index) => {
-      for (const message of typeof item === "string" ? labelValueProblems(item) : ["must be a string"]) found.push({ field: ["values", index], message });
-    });
-    return found;
-  });
+  eachItem(value["matchExpressions"], ["matchExpressions"], problems, (expression) => requirementProblems(expression, "label"));
   const matchLabels = value["matchLabels"];
   if (matchLabels !== undefined && matchLabels !== null) {
     const labels = asRecord(matchLabels);
