@@ -7,7 +7,6 @@ import type { OverlayValidation, ValidateOptions } from "../commands/validate.js
 import type { Rendered } from "../render/kustomize.js";
 import type { RenderOptions } from "../commands/render.js";
 import type { DriftHint } from "../tree/drift-hints.js";
-import type { TreeLocation } from "../tree/locate.js";
 
 /*
  * The CLI's commands, each loading its code when it runs: `--help` and `--version` load none of
@@ -56,8 +55,4 @@ export async function diffEnvironments(from: string, to: string, options: DiffOp
 export async function driftHints(dir: string, paths: readonly string[]): Promise<DriftHint[]> {
   if (paths.length === 0) return [];
   return (await import("../tree/drift-hints.js")).driftHints(dir, paths);
-}
-
-export async function locateTree(dir: string | undefined): Promise<TreeLocation> {
-  return (await import("../tree/locate.js")).locateTree(dir);
 }

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import type { ArgoCDOptions } from "../argocd/application.js";
-import { checkTree, diffEnvironments, driftHints, generate, init, locateTree, render, setImagesFromFlags, validate } from "./lazy.js";
+import { checkTree, diffEnvironments, driftHints, generate, init, render, setImagesFromFlags, validate } from "./lazy.js";
 import type { AppliedImageUpdate } from "../commands/set-image.js";
 import { asContractError, EXIT, exitCodeFor, usageLine, VERSION } from "./exit.js";
 import { checkJson, diffJson, errorJson, generateJson, initJson, jsonLine, upgradesJson, validateJson } from "./json.js";
@@ -151,8 +151,7 @@ program
   .option("-f, --env-file <file>", `${ENV_FILE_HELP}; recorded ones are re-read without it`, collect, [])
   .option("--json", "print the result (or the error) as one JSON document")
   .action(async (options: { dir?: string; envFile: string[]; json?: boolean }) => {
-    const { drift, upgrades } = await checkTree({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });
-    const root = (await locateTree(options.dir)).dir;
+    const { dir: root, drift, upgrades } = await checkTree({ ...(options.dir !== undefined ? { dir: options.dir } : {}), envFiles: options.envFile });
     const hints = await driftHints(
       root,
       drift.filter((file) => file.status !== "interrupted").map((file) => file.path),

@@ -10,13 +10,13 @@ import { RECORD_FILE } from "../tree/layout.js";
  * undefined and the full check runs.
  */
 
-/** `{ drift: [], upgrades: [] }` when the tree is known unchanged; undefined to run the full check. */
+/** `{ dir, drift: [], upgrades: [] }` when the tree is known unchanged; undefined to run the full check. */
 export async function rememberedCheck(options: CheckOptions): Promise<CheckResult | undefined> {
   const dir = options.dir !== undefined ? path.resolve(options.dir) : nearestRecordedTree(process.cwd());
   if (dir === undefined) return undefined;
   const known = await rememberedNoDrift({ ...options, dir }).catch(() => false);
   // No drift means no refused upgrade either: the committed files are the planned ones.
-  return known ? { drift: [], upgrades: [] } : undefined;
+  return known ? { dir, drift: [], upgrades: [] } : undefined;
 }
 
 /**

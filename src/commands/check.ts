@@ -27,6 +27,8 @@ export async function check<C extends string = ArgusComponent>(options: CheckOpt
 
 /** What {@link checkTree} finds: the files that differ, and the changes generate would refuse. */
 export interface CheckResult {
+  /** The tree's directory: `dir`, else the nearest one upwards holding the record or a config file. */
+  readonly dir: string;
   readonly drift: TreeDrift[];
   /** Changes of existing objects generate refuses without `allowReplace` (docs/upgrades.md). */
   readonly upgrades: UpgradeFinding[];
@@ -38,7 +40,7 @@ export async function checkTree<C extends string = ArgusComponent>(options: Chec
     const tree = await openTree(options as CheckOptions<string>);
     // No work for what did not change: a tree known to match a remembered plan (plan-memo.ts).
     const memo = { ...options, dir: tree.dir };
-    if (await rememberedNoDrift(memo)) return { drift: [], upgrades: [] };
+    if (await rememberedNoDrift(memo)) return { dir: tree.dir, drift: [], upgrades: [] };
     const key = await planInputsKey(tree.dir, memo);
     const planned = await planTree(tree, tree.options);
     await rememberPlan(memo, key, planned);
@@ -48,6 +50,6 @@ export async function checkTree<C extends string = ArgusComponent>(options: Chec
       planned.seeds.map((seed) => seed.path),
     );
     const environments = planned.argocd.plan.overlays.map((overlay) => overlay.environment);
-    return { drift, upgrades: await findUpgrades(tree.dir, planned.contents, environments) };
+    return { dir: tree.dir, drift, upgrades: await findUpgrades(tree.dir, planned.contents, environments) };
   });
 }
