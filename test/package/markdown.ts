@@ -2,12 +2,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
-/**
- * Pages other branches write, linked from here before they are merged. Each must still be missing:
- * once it exists its links are checked like every page's, and its entry here must go.
- */
-export const PENDING_PAGES: ReadonlySet<string> = new Set([]);
-
 /** A relative link of a page: the file it names (relative to the page's directory) and its #fragment. */
 export interface MarkdownLink {
   readonly target: string;
