@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
  * is computed. It is the package's version, the versions of the libraries the answers run through
  * (the Kubernetes schemas, their validator, the YAML library) and a hash of this package's own
  * code (every .js/.ts file of the directory this module was loaded from: src/, or dist/ with the
- * bundled CLI in dist/bin/).
+ * bundled CLI in dist/bin/), and the CRD schemas the custom resources are validated against.
  *
  * Why a hash of all the code and not a constant bumped by hand when a policy or the compiler
  * changes: a forgotten bump would be a wrong answer (a violation remembered as "valid", a stale
@@ -21,7 +21,16 @@ import { fileURLToPath } from "node:url";
  */
 
 /** The libraries whose behaviour a remembered answer depends on. */
-const LIBRARIES = ["kubernetes-models", "@kubernetes-models/validate", "@kubernetes-models/argo-cd", "yaml", "zod", "fast-json-patch"];
+const LIBRARIES = [
+  "kubernetes-models",
+  "@kubernetes-models/validate",
+  "@kubernetes-models/argo-cd",
+  "@kubernetes-models/apimachinery",
+  "ajv",
+  "yaml",
+  "zod",
+  "fast-json-patch",
+];
 
 let cached: string | undefined;
 
@@ -40,6 +49,11 @@ export function computeCodeVersion(moduleFile: string): string {
   for (const library of LIBRARIES) hash.update(`library ${library} ${libraryVersion(require, library)}\0`);
   const code = root !== undefined ? codeDirectory(root, moduleFile) : { dir: path.dirname(moduleFile), skip: undefined };
   for (const file of codeFiles(code.dir, code.skip)) hash.update(`file ${file}\0`).update(readFileSync(path.join(code.dir, file)));
+  // The custom resources' CRD schemas are data the validator reads at run time, not code.
+  const crds = root !== undefined ? path.join(root, "schema", "crds") : undefined;
+  for (const file of crds !== undefined && existsSync(crds) ? readdirSync(crds).sort() : []) {
+    hash.update(`crd ${file}\0`).update(readFileSync(path.join(crds!, file)));
+  }
   return hash.digest("hex");
 }
 

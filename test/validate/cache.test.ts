@@ -99,6 +99,13 @@ describe("validation cache", () => {
     const third = computeCodeVersion(module);
     await writeFile(path.join(root, "dist/validate/policies.d.ts"), "export declare const rule: number;\n");
     expect(computeCodeVersion(module)).toBe(third);
+    // The vendored CRD schemas are what custom resources are judged by: they count too.
+    await mkdir(path.join(root, "schema/crds"), { recursive: true });
+    await writeFile(path.join(root, "schema/crds/example.io_v1_Thing.json"), '{"openAPIV3Schema":{"type":"object"}}\n');
+    const withCrd = computeCodeVersion(module);
+    expect(withCrd).not.toBe(third);
+    await writeFile(path.join(root, "schema/crds/example.io_v1_Thing.json"), '{"openAPIV3Schema":{"type":"string"}}\n');
+    expect(computeCodeVersion(module)).not.toBe(withCrd);
     // The bundled CLI is its own code: dist/bin/ (entry and chunks), not the library beside it.
     await mkdir(path.join(root, "dist/bin/chunks"), { recursive: true });
     const bin = path.join(root, "dist/bin/cli.js");
