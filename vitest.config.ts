@@ -7,6 +7,8 @@ export default defineConfig({
     // Builds dist/ from src/ and type-checks (type tests included) before any test runs; gives the
     // run its own render cache (XDG_CACHE_HOME).
     globalSetup: ["test/global-setup.ts"],
+    // Removes each file's temp directories when the file ends.
+    setupFiles: ["test/file-cleanup.ts"],
     // Most of a test's time is spent waiting for the processes it starts (kubectl, the bin, npm), so
     // one worker per core leaves the cores idle: Vitest's default on two cores is a single worker.
     // One more worker than cores keeps both busy (CONTRIBUTING.md, "What the suite costs").

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, expect } from "vitest";
+import { expect } from "vitest";
 import { ArgusKustomizeError, formatProblem, type Problem } from "../src/errors.js";
 import { environmentSourceFromText } from "../src/model/environment-file.js";
 import { loadEnvironments } from "../src/model/environment-spec.js";
@@ -34,15 +34,28 @@ function lazily<T extends object>(find: () => T): T {
 /** The standalone kustomize binary (KUSTOMIZE, else on PATH), if this machine has one. */
 export const STANDALONE_KUSTOMIZE: string | undefined = findStandaloneKustomize();
 
-/** A fresh temp directory, removed after the test file. */
-export async function tempDir(prefix = "argusai-kustomize-test-"): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+/** The temp directories of the test file running in this worker (test/file-cleanup.ts removes them). */
+const tempDirs: string[] = [];
 
 /** Trees made once per test file, by key; dropped when the file ends (its temp directories go with it). */
 const madeTrees = new Map<string, Promise<string>>();
+
+/**
+ * A fresh temp directory, removed after the test file. (An `afterAll` registered inside a running
+ * test never runs: the directories were left behind, 25,000 of them in /tmp after a day of runs.)
+ */
+export async function tempDir(prefix = "argusai-kustomize-test-"): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every temp directory made since the last call and forgets the trees made from them: the end of a test file. */
+export async function removeTempDirs(): Promise<void> {
+  madeTrees.clear();
+  const dirs = tempDirs.splice(0);
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 /**
  * A fresh copy of the tree `make` writes into an empty directory, made once per test file and key:
@@ -50,7 +63,10 @@ const madeTrees = new Map<string, Promise<string>>();
  * Node process and a kubectl run per overlay; a copy costs a few file writes. Files keep their
  * bytes and modes (dev's secrets.env stays 0600).
  */
-export async function copyOfTree(key: string, make: (dir: string) => Promise<void>): Promise<string> {
+export async function copyOfTree(name: string, make: (dir: string) => Promise<void>): Promise<string> {
+  // Workers run many files with one module state (isolate: false): a key without its file let one
+  // file copy another's tree of the same name (set-image.test.ts got set-image-interrupt's).
+  const key = `${expect.getState().testPath ?? ""}\0${name}`;
   let made = madeTrees.get(key);
   if (made === undefined) {
     made = tempDir("argusai-kustomize-template-").then(async (dir) => {
@@ -58,9 +74,6 @@ export async function copyOfTree(key: string, make: (dir: string) => Promise<voi
       return dir;
     });
     madeTrees.set(key, made);
-    afterAll(() => {
-      madeTrees.delete(key);
-    });
   }
   const copy = await tempDir();
   await cp(await made, copy, { recursive: true });

@@ -8,19 +8,24 @@ import { mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promis
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { diffEnvironments, render, validate } from "../../src/index.js";
-import { CLI, failureOf, renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
+import { CLI, copyOfTree, failureOf, renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 
 /** Every file of the repository but git's own and the installed package (a link to this checkout). */
 const snapshotRepository = (repo: string) => snapshotTree(repo, [".git", "node_modules"]);
 
-/** A temp Git repository whose `argusai-kustomize` import resolves to this checkout (as an install would). */
-async function userRepo(): Promise<string> {
-  const repo = await tempDir("argusai-user-repo-");
+/** Makes `repo` a Git repository whose `argusai-kustomize` import resolves to this checkout (as an install would). */
+async function makeUserRepo(repo: string): Promise<void> {
   execFileSync("git", ["init", "-q", repo]);
   await mkdir(path.join(repo, "node_modules"));
   await symlink(path.resolve("."), path.join(repo, "node_modules", "argusai-kustomize"));
+}
+
+/** A temp user repository (see makeUserRepo). */
+async function userRepo(): Promise<string> {
+  const repo = await tempDir("argusai-user-repo-");
+  await makeUserRepo(repo);
   return repo;
 }
 
@@ -30,14 +35,19 @@ images: { backend: { tag: "1.4.2" }, frontend: { tag: "1.4.2" } }
 secret: { mode: existing }
 `;
 
-/** A repository with a generated tree (dev, prod, staging from envs/staging.yaml) and no config file. */
-async function generatedRepo(): Promise<string> {
-  const repo = await userRepo();
-  await mkdir(path.join(repo, "envs"));
-  await writeFile(path.join(repo, "envs/staging.yaml"), STAGING);
-  const generated = await runCli(["generate", "-f", "envs/staging.yaml"], { cwd: repo });
-  expect(generated.code, generated.stderr).toBe(0);
-  return repo;
+/**
+ * A copy of one repository with a generated tree (dev, prod, staging from envs/staging.yaml) and no
+ * config file, generated once per file by the CLI (the record names paths relative to the tree,
+ * and the package link is absolute, so a copy is that repository).
+ */
+function generatedRepo(): Promise<string> {
+  return copyOfTree("generated-repo", async (repo) => {
+    await makeUserRepo(repo);
+    await mkdir(path.join(repo, "envs"));
+    await writeFile(path.join(repo, "envs/staging.yaml"), STAGING);
+    const generated = await runCli(["generate", "-f", "envs/staging.yaml"], { cwd: repo });
+    expect(generated.code, generated.stderr).toBe(0);
+  });
 }
 
 describe("init inside an existing tree", () => {

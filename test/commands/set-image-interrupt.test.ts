@@ -7,20 +7,21 @@ import { spawn } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, renderer, runCli, tempDir } from "../helpers.js";
+import { CLI, copyOfTree, renderer, runCli } from "../helpers.js";
 
 // Comments, spacing, no trailing newline: what a byte-for-byte restore must keep.
 const ORIGINAL = '# staging  \nname: staging\nnamespace: argusai-staging\nimages:\n  backend:   { tag: "1.4.2" }   # pinned\nsecret: { mode: existing }';
 const EDITED = ORIGINAL.replace('"1.4.2"', '"1.4.3"');
 const ARGS = ["generate", "--set-image", "staging", "backend=1.4.3", "--no-cache"];
 
-async function freshTree(): Promise<string> {
-  const dir = await tempDir();
-  await mkdir(path.join(dir, "envs"));
-  await writeFile(path.join(dir, "envs/staging.yaml"), ORIGINAL);
-  const generated = await runCli(["generate", "--dir", dir, "--env-file", path.join(dir, "envs/staging.yaml"), "--no-cache"]);
-  expect(generated.code, generated.stderr).toBe(0);
-  return dir;
+/** A copy of one tree generated with envs/staging.yaml (the record names the file relative to the tree, so a copy is that tree). */
+function freshTree(): Promise<string> {
+  return copyOfTree("staging", async (dir) => {
+    await mkdir(path.join(dir, "envs"));
+    await writeFile(path.join(dir, "envs/staging.yaml"), ORIGINAL);
+    const generated = await runCli(["generate", "--dir", dir, "--env-file", path.join(dir, "envs/staging.yaml"), "--no-cache"]);
+    expect(generated.code, generated.stderr).toBe(0);
+  });
 }
 
 /**

@@ -20,7 +20,9 @@ const CONFIG_MJS = `import { ARGUSAI_COMPONENTS, defineComponent, defineConfig }
 const CONFIG_TS = `import { ARGUSAI_COMPONENTS, defineComponent, defineConfig, type ArgusConfig } from "argusai-kustomize";\nconst config: ArgusConfig = defineConfig({ components: [...ARGUSAI_COMPONENTS, ${WORKER}] });\nexport default config;\n`;
 
 let repo: string;
-const cli = (args: readonly string[], cwd: string) => run(["npx", "--no-install", "argusai-kustomize", ...args], { cwd });
+/** The installed bin (through its shebang, as a CI step or a shell runs it); npx is used where a user types it first (init, generate). */
+const cli = (args: readonly string[], cwd: string) => run([path.join(repo, "node_modules/.bin/argusai-kustomize"), ...args], { cwd });
+const npx = (args: readonly string[], cwd: string) => run(["npx", "--no-install", "argusai-kustomize", ...args], { cwd });
 
 /** Every file but git's own and the installed packages. */
 async function snapshot(root: string): Promise<Map<string, string>> {
@@ -56,7 +58,7 @@ beforeAll(async () => {
 
 describe("a user's GitOps repository, from the packed tarball", () => {
   it("init, a config adding a component, an environment using it with Argo CD on: generate points at origin; subdirectories act on the tree", async () => {
-    const started = await cli(["init"], repo);
+    const started = await npx(["init"], repo);
     expect(started.code, started.stderr).toBe(0);
     expect(started.stdout).toMatch(
       /^created argusai-kustomize.config.mjs\ncreated envs\/staging.yaml\ncreated .gitignore\ncreated .github\/workflows\/argusai-kustomize.yml\n/,
@@ -70,7 +72,7 @@ describe("a user's GitOps repository, from the packed tarball", () => {
       .replace('  frontend: { tag: "1.4.2" }\n', '  frontend: { tag: "1.4.2" }\n  worker: { tag: "0.3.0" }\n')
       .replace("replicas:\n", "replicas:\n  worker: 3\n");
     await writeFile(path.join(repo, "envs/staging.yaml"), env);
-    const generated = await cli(["generate", "--env-file", "envs/staging.yaml"], repo);
+    const generated = await npx(["generate", "--env-file", "envs/staging.yaml"], repo);
     expect(generated.code, generated.stderr).toBe(0);
     expect(generated.stdout).toContain(
       "images ghcr.io/bbengt1/argusai-backend:1.4.2 ghcr.io/bbengt1/argusai-frontend:1.4.2 ghcr.io/example/argusai-worker:0.3.0\n",
