@@ -72,7 +72,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
         files.push({ path: shown(absolute), status: "exists" });
         return;
       }
-      await writeNew(absolute, text);
+      writeNew(absolute, text);
       files.push({ path: shown(absolute), status: "created" });
     };
 

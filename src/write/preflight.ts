@@ -1,11 +1,10 @@
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, lstatSync } from "node:fs";
 import { access, lstat, mkdir, readFile, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import type { SeedFile } from "../kustomize/compile.js";
 import { resolveInside } from "../tree/layout.js";
 import { RECORD_FILE } from "../tree/record.js";
-import { exists } from "./files.js";
 import type { TreeContents } from "./planned-tree.js";
 
 /*
@@ -119,10 +118,21 @@ async function refuseBadParents(root: string, files: readonly string[]): Promise
 export async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
   await refuseBadParents(root, files);
   const checked = new Set<string>();
+  // Each directory is looked up once, synchronously: a first generate of 500 environments asks
+  // about 6,600 times (three missing levels per file), one thread-pool round trip each (1 s).
+  const present = new Map<string, boolean>();
+  const isPresent = (dir: string): boolean => {
+    let known = present.get(dir);
+    if (known === undefined) {
+      known = lstatSync(dir, { throwIfNoEntry: false }) !== undefined;
+      present.set(dir, known);
+    }
+    return known;
+  };
   for (const file of files) {
     // The nearest existing directory receives the file (or the directories leading to it).
     let dir = path.dirname(resolveInside(root, file));
-    while (!(await exists(dir))) dir = path.dirname(dir);
+    while (!isPresent(dir)) dir = path.dirname(dir);
     if (checked.has(dir)) continue;
     checked.add(dir);
     try {

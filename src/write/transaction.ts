@@ -133,7 +133,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           await writeFile(path.join(staging, ".gitignore"), "*\n");
           const made = new Set<string>([staging]);
           for (const [file, text] of contents) {
-            await writeNew(resolveInside(staging, file), text, 0o644, made);
+            writeNew(resolveInside(staging, file), text, 0o644, made);
             step();
           }
           const seedsToCreate: string[] = [];
@@ -141,7 +141,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
             const existing = disk.get(seed.path);
             if (existing === undefined) seedsToCreate.push(seed.path);
             // Secrets: readable by the owner only.
-            await writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600, made);
+            writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600, made);
           }
           await options.verify?.(staging, planned);
 
