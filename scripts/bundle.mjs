@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Bundles the CLI (after tsc) into dist/bin/: one module plus on-demand chunks for the schema
-// validators. Start-up is dominated by module loading (zod, yaml, commander: ~200 ms as separate
-// files on this machine); one bundled file loads in a fraction of that. The library (dist/index.js)
-// stays unbundled so importers share their own copies of the dependencies.
+// Bundles the CLI and the library (after tsc) into dist/bin/: one entry each, sharing chunks, plus
+// on-demand chunks for the schema validators. Start-up is dominated by module loading (zod, yaml,
+// commander: ~200 ms as separate files on this machine); bundled files load in a fraction of that.
+// The library's entry (the package's main export) shares its chunks with the CLI's, so a config
+// file that imports the package, loaded by the CLI, finds that code already loaded: with two
+// copies (the CLI's bundle and tsc's dist/index.js), every command in a tree with a config paid
+// about 0.12 s to load the library a second time (check: 0.45 s instead of 0.33 s).
 import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -21,7 +24,10 @@ const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:mod
 const outdir = new URL("../dist/bin/", import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { "argusai-kustomize": new URL("../dist/cli/main.js", import.meta.url).pathname },
+  entryPoints: {
+    "argusai-kustomize": new URL("../dist/cli/main.js", import.meta.url).pathname,
+    library: new URL("../dist/index.js", import.meta.url).pathname,
+  },
   // The TypeScript config loader is imported only for a .ts/.mts config: kept out of the bundle
   // (it stays a dependency, resolved from node_modules) so start-up never loads or parses it.
   external: ["jiti"],

@@ -28,6 +28,7 @@ const LIBRARIES = [
   "@kubernetes-models/apimachinery",
   "ajv",
   "yaml",
+  "js-yaml",
   "zod",
   "fast-json-patch",
 ];
@@ -75,9 +76,9 @@ function packageVersionAt(root: string): string {
 }
 
 /**
- * The code `file` runs with: the bundled CLI's dist/bin/ (entry and chunks: it carries its own
- * copies of everything), else the top-level directory holding it (src/ or dist/, without the
- * bundle, which the library never loads).
+ * The code `file` runs with: dist/bin/ for the bundled CLI and library (entries and shared chunks:
+ * they carry their own copies of everything), else the top-level directory holding it (src/ run
+ * from source, or tsc's dist/ that the build scripts import, without the bundle).
  */
 function codeDirectory(root: string, file: string): { dir: string; skip: string | undefined } {
   const parts = path.relative(root, file).split(path.sep);

@@ -11,8 +11,17 @@ describe("package", () => {
     }>;
     const files = packed!.files.map((file) => file.path);
     expect(files).toEqual(
-      expect.arrayContaining(["package.json", "README.md", "dist/bin/argusai-kustomize.js", "dist/index.js", "dist/index.d.ts", "dist/commands/generate.js"]),
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "dist/bin/argusai-kustomize.js",
+        "dist/bin/library.js",
+        "dist/index.d.ts",
+        "dist/commands/generate.d.ts",
+      ]),
     );
+    // One copy of the code: the bundled CLI and library share their chunks; tsc's output ships only as declarations.
+    expect(files.filter((file) => file.startsWith("dist/") && !file.startsWith("dist/bin/") && !file.endsWith(".d.ts"))).toEqual([]);
     expect(files).toContain("schema/environment.schema.json");
     expect(files).toEqual(expect.arrayContaining(["LICENSE", "examples/staging.yaml", "examples/gitops-ci/argusai-kustomize.yml"]));
     const shipped = /^(dist|schema|examples|docs)\/|^(package\.json|README\.md|LICENSE)$/;
@@ -34,7 +43,8 @@ describe("package", () => {
     const pkg = JSON.parse(await readFile("package.json", "utf8")) as Record<string, any>;
     expect(pkg["name"]).toBe("argusai-kustomize");
     expect(pkg["type"]).toBe("module");
-    expect(pkg["exports"]["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(pkg["exports"]["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/bin/library.js" });
+    expect(pkg["main"]).toBe("./dist/bin/library.js");
     expect(pkg["exports"]["./schema/environment.schema.json"]).toBe("./schema/environment.schema.json");
     expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/bin/argusai-kustomize.js" });
     expect(pkg["engines"]).toEqual({ node: ">=20" });
