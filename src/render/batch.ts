@@ -140,8 +140,13 @@ export async function renderOverlays<R>(
             }
           : { one: await renderOne(jobs[group[0]!]!, options) },
       async (produced, group) => {
-        const members = group.map((index) => ({ job: jobs[index]!, namespace: namespaces.get(index)! }));
-        const split = produced.group !== undefined ? await splitGroup(produced.group, members) : undefined;
+        const split =
+          produced.group !== undefined
+            ? await splitGroup(
+                produced.group,
+                group.map((index) => namespaces.get(index)!),
+              )
+            : undefined;
         for (const [position, index] of group.entries()) {
           const job = jobs[index]!;
           const one = produced.one ?? split?.[position] ?? (await renderOne(job, options));
@@ -253,13 +258,14 @@ async function buildGroup(scratch: string, jobs: readonly OverlayJob[], renderer
 }
 
 /**
- * A group's output split by namespace into each overlay's render; `undefined` when an object
- * cannot be attributed (the group is then rendered overlay by overlay).
+ * A group's output split into each overlay's render by the namespace each overlay sets (in the
+ * group's order); `undefined` when an object cannot be attributed (the group is then rendered
+ * overlay by overlay).
  */
-async function splitGroup(output: GroupOutput, members: ReadonlyArray<{ job: OverlayJob; namespace: string }>): Promise<Rendered[] | undefined> {
-  const byNamespace = new Map(members.map(({ namespace }, position) => [namespace, position]));
-  const documents: string[][] = members.map(() => []);
-  const objects: Array<Array<Record<string, unknown>>> = members.map(() => []);
+async function splitGroup(output: GroupOutput, namespaces: readonly string[]): Promise<Rendered[] | undefined> {
+  const byNamespace = new Map(namespaces.map((namespace, position) => [namespace, position]));
+  const documents: string[][] = namespaces.map(() => []);
+  const objects: Array<Array<Record<string, unknown>>> = namespaces.map(() => []);
   for (const text of splitDocuments(output.yaml)) {
     // Parsing and validating are the busy part of this process; between documents the event
     // loop reads the other renderers' output, or they stall on a full pipe (measured: one core
@@ -272,7 +278,7 @@ async function splitGroup(output: GroupOutput, members: ReadonlyArray<{ job: Ove
     documents[position]!.push(text);
     objects[position]!.push(object);
   }
-  return members.map((_member, position) => ({ objects: objects[position]!, yaml: documents[position]!.join("---\n"), warnings: [] }));
+  return namespaces.map((_namespace, position) => ({ objects: objects[position]!, yaml: documents[position]!.join("---\n"), warnings: [] }));
 }
 
 /** The namespace an object belongs to: its own, or its name for a Namespace; else `undefined`. */

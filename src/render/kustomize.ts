@@ -125,8 +125,9 @@ export function runKustomize(
  * same values (the core schema is the `yaml` library's default, and kustomize's Go writer quotes
  * any string that would read as something else), about ten times faster on kustomize's documents
  * (measured: 0.23 ms against 2.3 ms per overlay), and reading hundreds of overlays' output is the
- * busy part of this process while kustomize runs. That both read the same is tested on every
- * rendered overlay and on arbitrary objects (test/render/output-parser.test.ts).
+ * busy part of this process while kustomize runs. That both read the same is tested on the
+ * built-in overlays and on strings that look like other types, as kustomize prints them
+ * (test/render/output-parser.test.ts).
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED when the output is not YAML
  */

@@ -8,7 +8,7 @@ import path from "node:path";
  *
  * Synchronous: a tree is thousands of small files written one after another with nothing else to
  * do meanwhile, and each asynchronous write is three thread-pool round trips (open, write, close);
- * staging 2,223 files took 1.5 s that way, about 0.1 s like this.
+ * staging 2,223 files took 1.5 s that way, 0.4 s like this (the file system's own time).
  */
 export function writeNew(file: string, text: string, mode = 0o644, made?: Set<string>): void {
   const dir = path.dirname(file);
