@@ -113,7 +113,7 @@ describe("httpRoute", () => {
     expect(route({ hostnames: [] })).toEqual(["httpRoute.hostnames: must hold at least one hostname (a route without one takes every host of its listener)"]);
     expect(route({ parentRefs: [] })).toEqual(["httpRoute.parentRefs: must name at least one Gateway"]);
     expect(route({ timeouts: { websocket: "1 hour" } })).toEqual([
-      'httpRoute.timeouts.websocket: is not a Gateway API duration like "300s", "1h" or "0s" (none)',
+      'httpRoute.timeouts.websocket: is not a Gateway API duration like "300s", "1h" or "0s" ("0s": no timeout)',
     ]);
     expect(route({ parentRefs: [{ name: "gw", namespace: "Gateway_System" }] })).toEqual([
       "httpRoute.parentRefs.0.namespace: is not a namespace name (a DNS-1123 label)",
