@@ -72,6 +72,11 @@ export function upgradeFindings(before: CompiledOverlay, after: CompiledOverlay)
   ];
 }
 
+/** The `storage.accessMode` value that renders `accessModes` (the field takes one mode; a list from a patch is shown as it is). */
+function accessModeField(accessModes: unknown): string {
+  return Array.isArray(accessModes) && accessModes.length === 1 && typeof accessModes[0] === "string" ? accessModes[0] : JSON.stringify(accessModes ?? null);
+}
+
 function claimFindings(environment: string, claim: KubeObject, next: KubeObject | undefined, allow: string): UpgradeFinding[] {
   if (next === undefined) return [];
   const old = record(record(claim)["spec"]);
@@ -95,14 +100,7 @@ function claimFindings(environment: string, claim: KubeObject, next: KubeObject 
           : `keep storage.className ${String(old[key])}, or ${migrate}`;
       finding("storage.className", "spec.storageClassName", old[key], now[key], reason, fix);
     } else if (key === "accessModes") {
-      finding(
-        "storage.accessMode",
-        "spec.accessModes",
-        old[key],
-        now[key],
-        immutable,
-        `keep storage.accessMode ${JSON.stringify(old[key] ?? null)}, or ${migrate}`,
-      );
+      finding("storage.accessMode", "spec.accessModes", old[key], now[key], immutable, `keep storage.accessMode ${accessModeField(old[key])}, or ${migrate}`);
     } else {
       finding("patches", `spec.${key}`, old[key], now[key], immutable, `remove the escape-hatch patch that changes it, or ${migrate}`);
     }

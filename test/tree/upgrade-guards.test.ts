@@ -134,6 +134,14 @@ describe("upgradeFindings: what a live cluster refuses, or what strands data", (
     expect(findings[0]!.reason).toMatch(/pruning sync .* deletes it, and with it the data volume, the database and the Secret made outside the tree/);
   });
 
+  it("another access mode is refused with the value to keep, as the environment field takes it", () => {
+    const findings = upgradeFindings(
+      overlay(),
+      overlay((o) => void (o.claim.spec.accessModes = ["ReadWriteOncePod"])),
+    );
+    expect(findings[0]!.fix).toMatch(/^keep storage.accessMode ReadWriteOnce, or migrate the data/);
+  });
+
   it("a storage class changed from one to another is refused with the class to keep", () => {
     const findings = upgradeFindings(
       overlay((o) => void (o.claim.spec.storageClassName = "standard")),
