@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -101,7 +102,10 @@ export async function loadConfig(dir: string): Promise<LoadedConfig> {
     exported = await importConfig(file);
   } catch (error) {
     const reason = error instanceof Error ? `${error.name === "Error" ? "" : `${error.name}: `}${error.message}` : String(error);
-    throw invalid(`${shown} failed to load: ${reason.split("\n")[0]}`, { cause: error });
+    throw new ArgusKustomizeError("CONFIG_INVALID", `${shown} failed to load: ${reason.split("\n")[0]!.trim()}`, {
+      cause: error,
+      location: { file, ...lineOfFailure(file, error) },
+    });
   }
   if (exported === undefined) throw invalid(`${shown} has no default export: end it with export default defineConfig({ ... })`);
   const parsed = configSchema.safeParse(exported);
@@ -112,6 +116,28 @@ export async function loadConfig(dir: string): Promise<LoadedConfig> {
   const config = exported as ArgusConfig;
   if (config.components !== undefined) checkRegistry(config.components, invalid);
   return { file, config };
+}
+
+/**
+ * The line of the config a load failure points at: where the config threw (its frame in the
+ * stack), where jiti's parser stopped (`file:line:column` in its message), or, for JavaScript that
+ * does not parse, where Node's own `--check` says (Node keeps that location out of the error
+ * object; the check runs only on this error path).
+ */
+function lineOfFailure(file: string, error: unknown): { line?: number } {
+  const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : "";
+  for (const place of [pathToFileURL(file).href, file]) {
+    const escaped = place.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const found = new RegExp(`${escaped}(?:\\?[^:\\s]*)?:(\\d+):\\d+`).exec(text);
+    if (found !== null) return { line: Number(found[1]) };
+  }
+  if (error instanceof SyntaxError) {
+    const checked = spawnSync(process.execPath, ["--check", file], { encoding: "utf8", timeout: 10_000 });
+    // Its first line is `<file>:<line>`.
+    const found = /:(\d+)$/.exec(checked.stderr.split("\n")[0] ?? "");
+    if (found !== null) return { line: Number(found[1]) };
+  }
+  return {};
 }
 
 /** Duplicate names, and a base that cannot be built from the registry, are the config's errors. */
