@@ -107,11 +107,15 @@ function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** kustomize's names for fields that are spelt differently here. */
-const KUSTOMIZE_NAMES: Readonly<Record<string, string>> = { newTag: "tag", newName: "repository", count: "a number under replicas" };
+/** kustomize's names for fields that are spelt differently here (a Map: a key like `__proto__` or `constructor` finds nothing). */
+const KUSTOMIZE_NAMES: ReadonlyMap<string, string> = new Map([
+  ["newTag", "tag"],
+  ["newName", "repository"],
+  ["count", "a number under replicas"],
+]);
 
 function suggestion(known: readonly string[], key: string): string {
-  const kustomize = KUSTOMIZE_NAMES[key];
+  const kustomize = KUSTOMIZE_NAMES.get(key);
   if (kustomize !== undefined && known.length > 0) return ` (kustomize's name; here it is ${kustomize})`;
   const close = known.find((candidate) => editDistance(candidate.toLowerCase(), key.toLowerCase()) <= 2);
   return close !== undefined ? ` (did you mean ${close}?)` : known.length > 0 ? ` (known: ${known.join(", ")})` : "";

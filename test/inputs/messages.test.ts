@@ -21,6 +21,14 @@ describe("messages", () => {
     ]);
   });
 
+  it("a key named like an Object property (__proto__, constructor) is an unknown field like any other", () => {
+    for (const key of ["__proto__", "constructor", "toString"]) {
+      expect(problemLinesOf(`${HEAD}images:\n  backend: { tag: "1", ${key}: "2" }\n`)).toEqual([
+        `env.yaml:6: environment "staging", field images.backend.${key}: unknown field (known: repository, tag, digest)`,
+      ]);
+    }
+  });
+
   it.each<[string, string, string]>([
     ["images as a word", `${HEAD}images: latest\n`, "field images: must be a mapping (key: value lines), not a string"],
     ["an image as a string", `${HEAD}images:\n  backend: "1.0"\n`, `field images.backend: must be a mapping (key: value lines), not a string`],
