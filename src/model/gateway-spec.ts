@@ -27,7 +27,8 @@ export const HTTP_ROUTE_DEFAULT_TIMEOUTS = {
   websocket: "0s",
 } as const;
 
-const duration = (what: string) => z.string().regex(GATEWAY_DURATION, 'is not a Gateway API duration like "300s", "1h" or "0s" ("0s": no timeout)').describe(what);
+const duration = (what: string) =>
+  z.string().regex(GATEWAY_DURATION, 'is not a Gateway API duration like "300s", "1h" or "0s" ("0s": no timeout)').describe(what);
 
 const parentRefSchema = z
   .strictObject({
