@@ -153,7 +153,7 @@ describe("argusai-kustomize.config.*", () => {
     [
       "throws while loading",
       'throw new TypeError("no such setting");\n',
-      /CONFIG_INVALID: .*argusai-kustomize.config.mjs: argusai-kustomize.config.mjs failed to load: TypeError: no such setting$/m,
+      /CONFIG_INVALID: .*argusai-kustomize.config.mjs:1: argusai-kustomize.config.mjs failed to load: TypeError: no such setting$/m,
     ],
     [
       "has no default export",
