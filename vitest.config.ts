@@ -17,6 +17,9 @@ export default defineConfig({
     // validators): loading them again for each of ~40 files costs more than many tests. So a test
     // file must leave process state as it found it (vi.unstubAllEnvs, vi.resetModules after use).
     isolate: false,
+    // The CLI's command-line function, which test/cli-runner.ts runs in the test process, is loaded
+    // by Node as the bin loads it, not transformed by Vitest.
+    server: { deps: { external: [/\/dist\/cli\/run\.js$/] } },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -1,13 +1,13 @@
-import { execFile } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
+import { runCli } from "./cli-runner.js";
 import { ArgusKustomizeError, formatProblem, type Problem } from "../src/errors.js";
 import { environmentSourceFromText } from "../src/model/environment-file.js";
 import { loadEnvironments } from "../src/model/environment-spec.js";
 import { findRenderer, findStandaloneKustomize, type Renderer } from "../src/render/kustomize.js";
-import type { PolicyContext } from "../src/validate/policies.js";
+import { POLICIES, type PolicyContext, type RenderedObject } from "../src/validate/policies.js";
 
 /**
  * The real renderer tests use: KUBECTL, else kubectl on PATH (KUSTOMIZE / kustomize as fallback).
@@ -115,33 +115,7 @@ export function findObject(objects: readonly KObject[], kind: string, name: stri
   return matches[0]!;
 }
 
-/** What a CLI run returned. */
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the shipped bin with `node -- BIN args` (as its shebang does). `asNobody` runs it as uid
- * 65534 when the tests run as root, so file modes count (root writes through them).
- */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; asNobody?: boolean; cwd?: string } = {}): Promise<CliRun> {
-  const user = options.asNobody === true && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--", CLI, ...args],
-      { ...user, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), env: { ...process.env, ...options.env } },
-      (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
-      },
-    );
-  });
-}
-
-/** Path to the bin as shipped: the bundled CLI (npm test builds before it runs vitest). */
-export const CLI = path.resolve("dist/bin/argusai-kustomize.js");
+export { CLI, type CliRun, runBin, runCli } from "./cli-runner.js";
 
 /** What every generate and validate of a tree with the built-in prod says: its images still have the placeholder version. */
 export const IMAGE_PLACEHOLDER_WARNINGS = ["backend", "frontend"]
@@ -219,3 +193,17 @@ export const PRODUCTION_POLICY_CONTEXT: PolicyContext = {
   externalClaims: [],
   singleWriters: ["argusai-backend"],
 };
+
+/**
+ * Runs every policy on the objects; a policy that throws fails with its id. For fuzz loops: an
+ * expect() per policy and run costs several times what the checks themselves do.
+ */
+export function runEveryPolicy(objects: readonly RenderedObject[], context: PolicyContext): void {
+  for (const policy of POLICIES) {
+    try {
+      policy.check(objects, context);
+    } catch (error) {
+      throw new Error(`policy ${policy.id} threw: ${String(error)}`);
+    }
+  }
+}

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { CommanderError } from "commander";
 import { ArgusKustomizeError, type ErrorCode } from "../errors.js";
 import { isOsError, fileAccessError } from "../os-errors.js";
+import type { Output } from "./text.js";
 
 /*
  * How a run ends: the exit codes of the contract, and one line on stderr per error. An error the
@@ -76,26 +77,26 @@ export function asContractError(error: unknown): unknown {
   return isOsError(error) ? fileAccessError(error) : error;
 }
 
-/** Reports `error` on stderr (unless commander did) and returns the exit code. */
-export function exitCodeFor(thrown: unknown, debug = debugWanted()): number {
+/** Reports `error` on `output.err` (unless commander did) and returns the exit code. */
+export function exitCodeFor(thrown: unknown, output: Pick<Output, "err">, debug = debugWanted()): number {
   const error = asContractError(thrown);
   if (error instanceof CommanderError) {
     // --help and --version end through here too, with exit code 0.
     if (error.exitCode === 0) return EXIT.ok;
     // No command at all: commander printed the help on stderr; say why it exits 2.
-    if (error.code === "commander.help") process.stderr.write(usageLine("a command is required (init, generate, check, render, validate or diff)"));
+    if (error.code === "commander.help") output.err(usageLine("a command is required (init, generate, check, render, validate or diff)"));
     return EXIT.usage;
   }
   if (error instanceof ArgusKustomizeError) {
-    process.stderr.write(`argusai-kustomize: ${error.code}: ${error.message}\n`);
-    if (debug && error.cause instanceof Error && error.cause.stack !== undefined) process.stderr.write(`caused by: ${error.cause.stack}\n`);
+    output.err(`argusai-kustomize: ${error.code}: ${error.message}\n`);
+    if (debug && error.cause instanceof Error && error.cause.stack !== undefined) output.err(`caused by: ${error.cause.stack}\n`);
     return EXIT_CODES[error.code];
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  process.stderr.write(
+  output.err(
     `argusai-kustomize: internal error (a bug in argusai-kustomize ${VERSION}): ${message.split("\n")[0]}; please report it at ${BUGS_URL} with the command you ran` +
       (debug ? "\n" : " (run again with --debug or ARGUSAI_DEBUG=1 for the stack)\n"),
   );
-  if (debug) process.stderr.write(`${error instanceof Error && error.stack !== undefined ? error.stack : String(error)}\n`);
+  if (debug) output.err(`${error instanceof Error && error.stack !== undefined ? error.stack : String(error)}\n`);
   return EXIT.bug;
 }

@@ -114,19 +114,11 @@ describe("a bug is exit 70, one line, the stack only when asked for", () => {
 
   it("exitCodeFor: an ArgusKustomizeError gets its contract code, an OS error FILE_ACCESS (2), anything else 70", () => {
     const lines: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((text: string) => {
-      lines.push(text);
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      expect(exitCodeFor(new ArgusKustomizeError("KUBECTL_NOT_FOUND", "no kubectl"), false)).toBe(3);
-      const os = Object.assign(new Error("EROFS: read-only file system, open '/ro/x'"), { code: "EROFS", syscall: "open", path: "/ro/x", errno: -30 });
-      expect(exitCodeFor(os, false)).toBe(2);
-      expect(exitCodeFor(new RangeError("oops"), false)).toBe(70);
-    } finally {
-      process.stderr.write = write;
-    }
+    const output = { err: (text: string) => lines.push(text) };
+    expect(exitCodeFor(new ArgusKustomizeError("KUBECTL_NOT_FOUND", "no kubectl"), output, false)).toBe(3);
+    const os = Object.assign(new Error("EROFS: read-only file system, open '/ro/x'"), { code: "EROFS", syscall: "open", path: "/ro/x", errno: -30 });
+    expect(exitCodeFor(os, output, false)).toBe(2);
+    expect(exitCodeFor(new RangeError("oops"), output, false)).toBe(70);
     expect(lines[0]).toBe("argusai-kustomize: KUBECTL_NOT_FOUND: no kubectl\n");
     expect(lines[1]).toBe(
       "argusai-kustomize: FILE_ACCESS: /ro/x: cannot open it (EROFS): it is on a read-only file system: run generate in a writable checkout (check, validate and render only read)\n",

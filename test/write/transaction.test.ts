@@ -253,7 +253,7 @@ describe("two generates at once", () => {
       await writeFile(file, `name: ${name}\nnamespace: argusai-${name}\nsecret: { mode: existing }\n`);
       return file;
     };
-    const cli = (file: string) => runCli(["generate", "--dir", dir, "--env-file", file]);
+    const cli = (file: string) => runCli(["generate", "--dir", dir, "--env-file", file], { separateProcess: true });
     const [qa, uat] = await Promise.all([cli(await envFile("qa")), cli(await envFile("uat"))]);
     expect(qa.code, qa.stderr).toBe(0);
     expect(uat.code, uat.stderr).toBe(0);
