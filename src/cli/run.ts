@@ -11,7 +11,7 @@ import { driftPatch, writeCheck, writeDiff, writeGenerate, writeInit, writeValid
  * The command line: commander's wiring of each command to its library function, the text or JSON
  * output, and the exit code. The commands themselves are in ../commands/. One run is one call of
  * runCommandLine with its own program and output, so the tests run most commands in their own
- * process (test/helpers.ts, runCli) instead of paying a Node start for each.
+ * process (test/cli-runner.ts) instead of paying a Node start for each.
  */
 
 const HELP_AFTER = `
