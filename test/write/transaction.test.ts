@@ -23,7 +23,7 @@ import { recoverTree, writeTree, type TreeWrite } from "../../src/write/transact
 import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
 
 /**
- * The built writer, bundled into one file for the child processes (about 130 of them): loading
+ * The built writer, bundled into one file for the child processes (about 80 of them): loading
  * tsc's 40-odd modules took each child 0.17 s, the bundle 0.11 s.
  */
 let WRITER: string;
