@@ -34,6 +34,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   // The type check remembers what it checked (node_modules/.cache): a second run checks only what
   // changed. The build does not: tsc's incremental build skips emitting into a deleted dist/.
   const checked = ["--incremental", "--tsBuildInfoFile", "node_modules/.cache/argusai-kustomize/typecheck.tsbuildinfo"];
-  await Promise.all([run(tsc, ["--noEmit", ...checked, "-p", "tsconfig.json"]), run(tsc, ["-p", "tsconfig.build.json"]).then(() => run("scripts/bundle.mjs", []))]);
+  await Promise.all([
+    run(tsc, ["--noEmit", ...checked, "-p", "tsconfig.json"]),
+    run(tsc, ["-p", "tsconfig.build.json"]).then(() => run("scripts/bundle.mjs", [])),
+  ]);
   return () => rm(cacheHome, { recursive: true, force: true });
 }
