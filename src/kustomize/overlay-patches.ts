@@ -11,6 +11,9 @@ import { applyOperations, findContainer, ResourcePatch, targetOf, type Json6902P
 import { fromJsonPointer, toJsonPointer } from "../patch/path.js";
 import { escapeHatchProblems } from "./escape-hatch-guards.js";
 
+/** Where an environment's escape-hatch patches go in its overlay (after the patches its fields make). */
+export const ESCAPE_HATCH_PATCH_PREFIX = "patches/extra-";
+
 /*
  * The JSON6902 patches of an overlay: the typed ones compiled from the spec (each built, and so
  * verified, against the base), then the environment's own escape-hatch patches, verified the same
@@ -151,7 +154,7 @@ function extraPatches(base: ArgusBase<string>, spec: EnvironmentSpec<string>, ty
     const broken = escapeHatchProblems(extra.target.kind, original, working, base.components);
     if (broken.length > 0) throw new ArgusKustomizeError("INVALID_SPEC", `the patch ${broken.join("; and ")}`, { location: where("") });
     return {
-      file: `patches/extra-${index}-${extra.target.kind.toLowerCase()}-${extra.target.name}.yaml`,
+      file: `${ESCAPE_HATCH_PATCH_PREFIX}${index}-${extra.target.kind.toLowerCase()}-${extra.target.name}.yaml`,
       patch: { target: targetOf(modeled.object), operations },
     };
   });

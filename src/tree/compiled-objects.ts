@@ -2,6 +2,7 @@ import jsonpatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
 import { overlayDir } from "../kustomize/compile.js";
+import { ESCAPE_HATCH_PATCH_PREFIX } from "../kustomize/overlay-patches.js";
 import type { KubeObject } from "../model/base.js";
 
 /*
@@ -22,6 +23,8 @@ export interface CompiledOverlay {
   readonly environment: string;
   readonly namespace: string | undefined;
   readonly objects: readonly KubeObject[];
+  /** The objects as the environment's fields make them: before its escape-hatch patches (`patches` in the environment file). */
+  readonly modeled: readonly KubeObject[];
 }
 
 /** Reads a tree-relative file's text, or `undefined` when it is absent. */
@@ -42,10 +45,13 @@ export async function compileOverlayFiles(read: TreeReader, environment: string)
   for (const resource of strings(kustomization["resources"])) {
     if (resource !== "../../base") objects.push(...(await documents(read, `${dir}/${resource}`)));
   }
+  let modeled: KubeObject[] | undefined;
   for (const entry of Array.isArray(kustomization["patches"]) ? kustomization["patches"] : []) {
     const patch = asRecord(entry);
     const target = asRecord(patch?.["target"]);
     if (typeof patch?.["path"] !== "string" || target === undefined) return undefined;
+    // The escape-hatch patches come last: what the fields made is the state before the first one.
+    if (modeled === undefined && patch["path"].startsWith(ESCAPE_HATCH_PATCH_PREFIX)) modeled = structuredClone(objects);
     const operations = first(await read(`${dir}/${patch["path"]}`));
     if (!Array.isArray(operations)) return undefined;
     for (const object of objects.filter((candidate) => candidate.kind === target["kind"] && candidate.metadata?.name === target["name"])) {
@@ -57,10 +63,13 @@ export async function compileOverlayFiles(read: TreeReader, environment: string)
     }
   }
   const namespace = typeof kustomization["namespace"] === "string" ? kustomization["namespace"] : undefined;
+  modeled ??= objects;
   if (namespace !== undefined) {
-    for (const object of objects) if (object.kind !== "Namespace") object.metadata = { ...object.metadata, namespace };
+    for (const list of new Set([objects, modeled])) {
+      for (const object of list) if (object.kind !== "Namespace") object.metadata = { ...object.metadata, namespace };
+    }
   }
-  return { environment, namespace, objects };
+  return { environment, namespace, objects, modeled };
 }
 
 async function documents(read: TreeReader, file: string): Promise<KubeObject[]> {

@@ -63,7 +63,14 @@ export function upgradeFindings(before: CompiledOverlay, after: CompiledOverlay)
     }));
   }
   return [
-    ...claims.flatMap((claim) => claimFindings(environment, claim, counterpart(after, claim), allow)),
+    ...claims.flatMap((claim) =>
+      claimFindings(
+        environment,
+        { before: claim, after: counterpart(after, claim) },
+        { before: counterpart({ objects: before.modeled }, claim), after: counterpart({ objects: after.modeled }, claim) },
+        allow,
+      ),
+    ),
     ...before.objects
       .filter((object) => object.kind === "Deployment")
       .flatMap((deployment) => deploymentFindings(environment, deployment, counterpart(after, deployment), allow)),
@@ -77,19 +84,39 @@ function accessModeField(accessModes: unknown): string {
   return Array.isArray(accessModes) && accessModes.length === 1 && typeof accessModes[0] === "string" ? accessModes[0] : JSON.stringify(accessModes ?? null);
 }
 
-function claimFindings(environment: string, claim: KubeObject, next: KubeObject | undefined, allow: string): UpgradeFinding[] {
-  if (next === undefined) return [];
+/** A claim as committed and as generate would write it. */
+interface ClaimVersions {
+  readonly before: KubeObject | undefined;
+  readonly after: KubeObject | undefined;
+}
+
+/**
+ * The refused changes of one claim. `modeled` is the claim as the environment's fields make it,
+ * before its escape-hatch patches: a change the fields do not make there (the class, the access
+ * mode, the size) is the patches', and is blamed on them.
+ */
+function claimFindings(environment: string, versions: ClaimVersions, modeled: ClaimVersions, allow: string): UpgradeFinding[] {
+  const claim = versions.before;
+  const next = versions.after;
+  if (claim === undefined || next === undefined) return [];
   const old = record(record(claim)["spec"]);
   const now = record(record(next)["spec"]);
+  const modeledOld = record(record(modeled.before)["spec"]);
+  const modeledNow = record(record(modeled.after)["spec"]);
+  const byFields = (key: string) => !isDeepStrictEqual(modeledOld[key], modeledNow[key]);
   const findings: UpgradeFinding[] = [];
   const finding = (field: string, objectField: string, from: unknown, to: unknown, reason: string, fix: string) =>
     findings.push({ environment, field, object: id(claim), objectField, before: from ?? null, after: to ?? null, reason, fix });
   const immutable = "a PersistentVolumeClaim's spec is immutable after creation (only a larger storage request is accepted): the API server refuses the update";
   const migrate = `migrate the data to a new claim by hand (docs/upgrades.md, "Changing the data volume's class, access mode or size") and ${allow}`;
+  const patchFix = `remove the escape-hatch patch that changes it, or ${migrate}`;
   for (const key of [...new Set([...Object.keys(old), ...Object.keys(now)])].sort()) {
     if (key === "resources") continue;
     if (isDeepStrictEqual(old[key], now[key])) continue;
-    if (key === "storageClassName") {
+    if ((key === "storageClassName" || key === "accessModes") && !byFields(key)) {
+      // The fields render the same value before and after: an escape-hatch patch makes the change.
+      finding("patches", `spec.${key}`, old[key], now[key], immutable, patchFix);
+    } else if (key === "storageClassName") {
       const reason =
         old[key] === undefined
           ? `${immutable}; the claim was given the cluster's default StorageClass when it was created, so only that class's name is accepted`
@@ -102,7 +129,7 @@ function claimFindings(environment: string, claim: KubeObject, next: KubeObject 
     } else if (key === "accessModes") {
       finding("storage.accessMode", "spec.accessModes", old[key], now[key], immutable, `keep storage.accessMode ${accessModeField(old[key])}, or ${migrate}`);
     } else {
-      finding("patches", `spec.${key}`, old[key], now[key], immutable, `remove the escape-hatch patch that changes it, or ${migrate}`);
+      finding("patches", `spec.${key}`, old[key], now[key], immutable, patchFix);
     }
   }
   const oldResources = record(old["resources"]);
@@ -112,19 +139,23 @@ function claimFindings(environment: string, claim: KubeObject, next: KubeObject 
   const parsedOld = typeof oldSize === "string" ? parseQuantity(oldSize) : undefined;
   const parsedNew = typeof newSize === "string" ? parseQuantity(newSize) : undefined;
   if (parsedOld?.ok === true && (parsedNew === undefined || (parsedNew.ok && compareQuantities(parsedNew.value, parsedOld.value) < 0))) {
+    const sizeByFields = !isDeepStrictEqual(
+      record(record(modeledOld["resources"])["requests"])["storage"],
+      record(record(modeledNow["resources"])["requests"])["storage"],
+    );
     finding(
-      "storage.size",
+      sizeByFields ? "storage.size" : "patches",
       "spec.resources.requests.storage",
       oldSize,
       newSize,
       'a claim\'s storage request can only grow: the API server refuses a smaller one ("field can not be less than previous value"), and volumes do not shrink',
-      `keep storage.size at ${String(oldSize)} or more, or ${migrate}`,
+      sizeByFields ? `keep storage.size at ${String(oldSize)} or more, or ${migrate}` : patchFix,
     );
   }
   // Anything else under resources (limits, other requests) is as immutable as the rest of the spec.
   const rest = (resources: Record<string, unknown>) => ({ ...resources, requests: { ...record(resources["requests"]), storage: undefined } });
   if (!isDeepStrictEqual(rest(oldResources), rest(newResources))) {
-    finding("patches", "spec.resources", oldResources, newResources, immutable, `remove the escape-hatch patch that changes it, or ${migrate}`);
+    finding("patches", "spec.resources", oldResources, newResources, immutable, patchFix);
   }
   return findings;
 }
@@ -204,7 +235,7 @@ function selectedDeployments(overlay: CompiledOverlay, selector: Record<string, 
     .map((deployment) => deployment.metadata?.name ?? "");
 }
 
-function counterpart(overlay: CompiledOverlay, object: KubeObject): KubeObject | undefined {
+function counterpart(overlay: Pick<CompiledOverlay, "objects">, object: KubeObject): KubeObject | undefined {
   return overlay.objects.find((candidate) => candidate.kind === object.kind && candidate.metadata?.name === object.metadata?.name);
 }
 

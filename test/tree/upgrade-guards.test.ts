@@ -18,8 +18,16 @@ import { failureOf, renderer, tempDir, type KObject } from "../helpers.js";
 
 const KEEP = { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" };
 
-/** A small overlay: the data volume, the backend's Deployment and Service, and (optionally) the Namespace. */
-function overlay(change: (objects: Record<string, any>) => void = () => undefined, namespace = "argusai-staging"): CompiledOverlay {
+/**
+ * A small overlay: the data volume, the backend's Deployment and Service, and (optionally) the
+ * Namespace. `change` is what the environment's fields make; `patched` what its escape-hatch
+ * patches then change.
+ */
+function overlay(
+  change: (objects: Record<string, any>) => void = () => undefined,
+  namespace = "argusai-staging",
+  patched: (objects: Record<string, any>) => void = () => undefined,
+): CompiledOverlay {
   const objects: Record<string, any> = {
     claim: {
       apiVersion: "v1",
@@ -40,7 +48,11 @@ function overlay(change: (objects: Record<string, any>) => void = () => undefine
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, annotations: { ...KEEP } } },
   };
   change(objects);
-  return { environment: "staging", namespace, objects: Object.values(objects).filter((object) => object !== undefined) as KubeObject[] };
+  const list = (from: Record<string, any>) => Object.values(from).filter((object) => object !== undefined) as KubeObject[];
+  const modeled = list(objects);
+  const withPatches = structuredClone(objects);
+  patched(withPatches);
+  return { environment: "staging", namespace, objects: list(withPatches), modeled };
 }
 
 /** [case, change made to the "after" overlay, (namespace after), expected findings as `field object objectField before -> after`] */
@@ -142,6 +154,32 @@ describe("upgradeFindings: what a live cluster refuses, or what strands data", (
     expect(findings[0]!.fix).toMatch(/^keep storage.accessMode ReadWriteOnce, or migrate the data/);
   });
 
+  it("a change the environment's fields do not make is blamed on its escape-hatch patches, added or removed", () => {
+    const fields = (findings: readonly { field: string; objectField: string; fix: string }[]) =>
+      findings.map((finding) => `${finding.field} ${finding.objectField} ${finding.fix.split(",")[0]}`);
+    const rwop = (o: Record<string, any>) => void (o.claim.spec.accessModes = ["ReadWriteOncePod"]);
+    const fast = (o: Record<string, any>) => void (o.claim.spec.storageClassName = "fast");
+    const smaller = (o: Record<string, any>) => void (o.claim.spec.resources.requests.storage = "5Gi");
+    const both = (o: Record<string, any>) => {
+      for (const change of [rwop, fast, smaller]) change(o);
+    };
+    const patchFix = "remove the escape-hatch patch that changes it";
+    // A patch added in the new version.
+    expect(fields(upgradeFindings(overlay(), overlay(undefined, undefined, both)))).toEqual([
+      `patches spec.accessModes ${patchFix}`,
+      `patches spec.storageClassName ${patchFix}`,
+      `patches spec.resources.requests.storage ${patchFix}`,
+    ]);
+    // A patch of the old version dropped: the fields' value comes back, which is a change too.
+    expect(fields(upgradeFindings(overlay(undefined, undefined, rwop), overlay()))).toEqual([`patches spec.accessModes ${patchFix}`]);
+    // The same values made by the fields are the fields' changes.
+    expect(fields(upgradeFindings(overlay(), overlay(both)))).toEqual([
+      "storage.accessMode spec.accessModes keep storage.accessMode ReadWriteOnce",
+      "storage.className spec.storageClassName if fast is the cluster's default class",
+      "storage.size spec.resources.requests.storage keep storage.size at 10Gi or more",
+    ]);
+  });
+
   it("a storage class changed from one to another is refused with the class to keep", () => {
     const findings = upgradeFindings(
       overlay((o) => void (o.claim.spec.storageClassName = "standard")),
@@ -212,6 +250,10 @@ describe("compileOverlayFiles: the guarded fields as kubectl renders them", () =
     for (const [before, after] of guarded(compiled!.objects as KObject[]).map((entry, index) => [entry, guarded(rendered)[index]!] as const)) {
       if (before.podLabels !== null) expect(after.podLabels).toEqual({ ...before.podLabels, environment: name });
     }
+    // What the fields alone make: the escape-hatch patch's volumeMode is not there, the fields' mode is.
+    const modeledClaim = guarded(compiled!.modeled as KObject[]).find((entry) => entry.id === "PersistentVolumeClaim/argusai-data")?.claim;
+    expect(modeledClaim?.volumeMode).toBeUndefined();
+    if (name === "staging") expect(modeledClaim?.accessModes).toEqual(["ReadWriteOncePod"]);
   });
 
   it("a tree it cannot read back (a patch that no longer applies) is not judged", async () => {
@@ -227,6 +269,25 @@ describe("compileOverlayFiles: the guarded fields as kubectl renders them", () =
 });
 
 describe("generate refuses, check reports", () => {
+  it("an access mode an escape-hatch patch set, then dropped: the refusal names the patches, not storage.accessMode", async () => {
+    const dir = await tempDir();
+    const spec: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" } };
+    const patched: EnvironmentSpec = {
+      ...spec,
+      patches: [
+        {
+          target: { kind: "PersistentVolumeClaim", name: "argusai-data" },
+          operations: [{ op: "replace", path: "/spec/accessModes", value: ["ReadWriteOncePod"] }],
+        },
+      ],
+    };
+    await generate({ dir, environments: [patched], renderer });
+    const error = await failureOf(generate({ dir, environments: [spec], renderer }));
+    expect(error.code).toBe("UPGRADE_REFUSED");
+    expect(error.problems.map((problem) => `${problem.environment} ${problem.field}`)).toEqual(["staging patches"]);
+    expect(error.message).toMatch(/spec.accessModes: \["ReadWriteOncePod"\] -> \["ReadWriteOnce"\].*remove the escape-hatch patch that changes it/);
+  });
+
   it("a smaller volume on an existing environment: UPGRADE_REFUSED, nothing written; check lists it; --allow-replace goes on", async () => {
     const dir = await tempDir();
     const spec: EnvironmentSpec = { name: "staging", namespace: "argusai-staging", secret: { mode: "existing" }, storage: { size: "20Gi" } };
