@@ -73,8 +73,10 @@ export function upgradeFindings(before: CompiledOverlay, after: CompiledOverlay)
     ),
     ...before.objects
       .filter((object) => object.kind === "Deployment")
-      .flatMap((deployment) => deploymentFindings(environment, deployment, counterpart(after, deployment), allow)),
-    ...before.objects.filter((object) => object.kind === "Service").flatMap((service) => serviceFindings(environment, service, before, after, allow)),
+      .flatMap((deployment) => deploymentFindings(environment, deployment, counterpart(after, deployment), selectorCause(before, after, deployment), allow)),
+    ...before.objects
+      .filter((object) => object.kind === "Service")
+      .flatMap((service) => serviceFindings(environment, service, before, after, selectorCause(before, after, service), allow)),
     ...before.objects.filter((object) => object.kind === "Namespace").flatMap((namespace) => namespaceFindings(environment, namespace, after, allow)),
   ];
 }
@@ -160,7 +162,19 @@ function claimFindings(environment: string, versions: ClaimVersions, modeled: Cl
   return findings;
 }
 
-function deploymentFindings(environment: string, deployment: KubeObject, next: KubeObject | undefined, allow: string): UpgradeFinding[] {
+/**
+ * What changes an object's selector: the components (a component's name makes its selector labels;
+ * a config file can rename one) when the objects without the escape-hatch patches differ too, else
+ * the patches. Said as the way back.
+ */
+function selectorCause(before: CompiledOverlay, after: CompiledOverlay, object: KubeObject): string {
+  const selector = (overlay: CompiledOverlay) => record(record(counterpart({ objects: overlay.modeled }, object))["spec"])["selector"];
+  return isDeepStrictEqual(selector(before), selector(after))
+    ? "remove the escape-hatch patch that changes it"
+    : "keep the component's name, which makes its selector labels, as it was in the config";
+}
+
+function deploymentFindings(environment: string, deployment: KubeObject, next: KubeObject | undefined, cause: string, allow: string): UpgradeFinding[] {
   if (next === undefined) return [];
   const old = record(record(deployment)["spec"])["selector"];
   const now = record(record(next)["spec"])["selector"];
@@ -174,12 +188,19 @@ function deploymentFindings(environment: string, deployment: KubeObject, next: K
       before: old ?? null,
       after: now ?? null,
       reason: "a Deployment's selector is immutable (apps/v1): the API server refuses the update",
-      fix: `keep the selector (remove the escape-hatch patch that changes it); to change it anyway, delete the Deployment first (kubectl delete deployment ${deployment.metadata?.name ?? ""}; its pods restart) and ${allow}`,
+      fix: `keep the selector (${cause}); to change it anyway, delete the Deployment first (kubectl delete deployment ${deployment.metadata?.name ?? ""}; its pods restart) and ${allow}`,
     },
   ];
 }
 
-function serviceFindings(environment: string, service: KubeObject, before: CompiledOverlay, after: CompiledOverlay, allow: string): UpgradeFinding[] {
+function serviceFindings(
+  environment: string,
+  service: KubeObject,
+  before: CompiledOverlay,
+  after: CompiledOverlay,
+  cause: string,
+  allow: string,
+): UpgradeFinding[] {
   const next = counterpart(after, service);
   if (next === undefined) return [];
   const old = record(record(service)["spec"])["selector"];
@@ -199,7 +220,7 @@ function serviceFindings(environment: string, service: KubeObject, before: Compi
       before: old ?? null,
       after: now ?? null,
       reason: `the Service would stop selecting the pods of ${orphaned.map((name) => `Deployment/${name}`).join(", ")}: they keep running without traffic (the API server accepts it; ours)`,
-      fix: `keep the selector (remove the escape-hatch patch that changes it), or ${allow}`,
+      fix: `keep the selector (${cause}), or ${allow}`,
     },
   ];
 }

@@ -180,6 +180,22 @@ describe("upgradeFindings: what a live cluster refuses, or what strands data", (
     ]);
   });
 
+  it("a selector changed by the components (a renamed component) or by a patch says which to keep", () => {
+    const renamed = (o: Record<string, any>) => {
+      o.deployment.spec.selector.matchLabels.component = "api";
+      o.service.spec.selector.component = "api";
+    };
+    const fixes = (findings: readonly { object: string; fix: string }[]) => findings.map((finding) => `${finding.object}: ${finding.fix.split(")")[0]})`);
+    expect(fixes(upgradeFindings(overlay(), overlay(renamed)))).toEqual([
+      "Deployment/argusai-backend: keep the selector (keep the component's name, which makes its selector labels, as it was in the config)",
+      "Service/argusai-backend: keep the selector (keep the component's name, which makes its selector labels, as it was in the config)",
+    ]);
+    expect(fixes(upgradeFindings(overlay(), overlay(undefined, undefined, renamed)))).toEqual([
+      "Deployment/argusai-backend: keep the selector (remove the escape-hatch patch that changes it)",
+      "Service/argusai-backend: keep the selector (remove the escape-hatch patch that changes it)",
+    ]);
+  });
+
   it("a storage class changed from one to another is refused with the class to keep", () => {
     const findings = upgradeFindings(
       overlay((o) => void (o.claim.spec.storageClassName = "standard")),
