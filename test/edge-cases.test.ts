@@ -79,6 +79,33 @@ describe("edge cases: refusals and messages at the borders of the commands", () 
   });
 });
 
+describe("many --env-file files, read at once", () => {
+  it("report the first problem in the order given, whichever read fails first", async () => {
+    const dir = await tempDir();
+    const files: string[] = [];
+    for (let index = 0; index < 40; index += 1) {
+      const file = path.join(dir, `env-${index}.yaml`);
+      await writeFile(file, `name: env-${index}\nnamespace: argusai-env-${index}\nsecret: { mode: existing }\n`);
+      files.push(file);
+    }
+    const broken = path.join(dir, "broken.yaml");
+    await writeFile(broken, "name: [unclosed\n");
+    const missing = path.join(dir, "missing.yaml");
+    const problem = async (envFiles: readonly string[]) => {
+      const error = await failureOf(resolveEnvironments({ dir, envFiles }));
+      return `${error.code} ${error.problems[0]?.file ?? error.location.file ?? ""}`;
+    };
+    // A YAML error late in the list comes before a missing file after it (which fails sooner).
+    expect(await problem([...files, broken, missing])).toBe(`INVALID_SPEC ${broken}`);
+    expect(await problem([...files, missing, broken])).toBe(`FILE_ACCESS ${missing}`);
+    // A file given twice is said before a later file fails to read.
+    expect(await problem([files[0]!, ...files, missing])).toBe(`USAGE ${files[0]}`);
+    // And all of them read: 40 environments, in the order given.
+    const resolved = await resolveEnvironments({ dir, envFiles: files, removeEnvironments: ["dev", "prod"] });
+    expect(resolved.specs.map((spec) => spec.name)).toEqual(files.map((_file, index) => `env-${index}`));
+  });
+});
+
 describe("the CLI at its edges", () => {
   it("answers an argument error in JSON when --json is given", async () => {
     const result = await runCli(["generate", "--bogus", "--json"]);
