@@ -11,6 +11,7 @@
  * node_modules/.cache, and two runs at once do not share one.
  */
 import { execFile } from "node:child_process";
+import { statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -27,7 +28,28 @@ function run(script: string, args: readonly string[]): Promise<void> {
 /** The prefix of each run's cache directory, under the system's temporary directory. */
 export const RUN_CACHE_PREFIX = "argusai-kustomize-test-cache-";
 
+/**
+ * Where the tests' temporary trees go: /dev/shm (memory) when the machine has it and the user set
+ * no TMPDIR. Every generate flushes each file it writes to disk (fsync, so a power loss cannot
+ * leave a journal pointing at empty files); the tests write thousands of trees they delete
+ * minutes later, and on this machine's disk that cost about 10% of the suite's time (alternating
+ * runs: 103 and 92 s on /tmp, 89 and 85 s on /dev/shm). The code paths are the same; only the
+ * flushes are free. Like /tmp, it must be writable by everyone (tests run the CLI as nobody).
+ */
+function memoryTmpdir(): string | undefined {
+  if (process.env["TMPDIR"] !== undefined) return undefined;
+  try {
+    const info = statSync("/dev/shm");
+    // A directory anyone may write to, with the sticky bit, as /tmp is.
+    return info.isDirectory() && (info.mode & 0o1777) === 0o1777 ? "/dev/shm" : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
+  const memory = memoryTmpdir();
+  if (memory !== undefined) process.env["TMPDIR"] = memory;
   const cacheHome = await mkdtemp(path.join(tmpdir(), RUN_CACHE_PREFIX));
   process.env["XDG_CACHE_HOME"] = cacheHome;
   const tsc = "node_modules/typescript/bin/tsc";
