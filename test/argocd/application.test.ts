@@ -1,5 +1,4 @@
 /** argocd/: Applications written, schema-validated, pointing at overlays that render without warnings. */
-import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "yaml";
@@ -11,15 +10,11 @@ import { ARGUSAI_COMPONENTS } from "../../src/model/components.js";
 import { prodEnvironment } from "../../src/model/built-in-environments.js";
 import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 import { renderKustomization } from "../../src/render/kustomize.js";
-import { CLI, findObject, renderer, snapshotTree, tempDir, type CliRun, type KObject } from "../helpers.js";
+import { findObject, renderer, runCli, snapshotTree, tempDir, type CliRun, type KObject } from "../helpers.js";
 
 /** The CLI run in `cwd` (the project whose package.json gives the repoURL default). */
 function runIn(cwd: string, args: readonly string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--", CLI, ...args], { cwd }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number((error as { code?: number }).code), stdout, stderr });
-    });
-  });
+  return runCli(args, { cwd });
 }
 
 const STAGING_ARGOCD = `name: staging
