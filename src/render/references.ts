@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { parseDocument } from "yaml";
 import type { EntryStore, StoreBounds } from "../cache-store.js";
 import { codeVersion } from "../code-version.js";
+import { yamlDocuments } from "../yaml-documents.js";
 
 /*
  * What the render cache and the batch renderer need of a kustomization: the entries of its fields
@@ -90,12 +90,9 @@ function asFacts(value: unknown): KustomizationFacts | undefined {
 
 /** The facts of a kustomization from its bytes (see {@link KustomizationFacts}). */
 export function parseFacts(kustomization: Uint8Array): KustomizationFacts {
-  let fields: unknown;
-  try {
-    fields = parseDocument(new TextDecoder().decode(kustomization)).toJS() ?? {};
-  } catch {
-    return { references: null, namespace: undefined };
-  }
+  const documents = yamlDocuments(new TextDecoder().decode(kustomization));
+  if (documents === undefined) return { references: null, namespace: undefined };
+  const fields: unknown = documents[0] ?? {};
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return { references: null, namespace: undefined };
   const record = fields as Record<string, unknown>;
   const namespace = typeof record["namespace"] === "string" && record["namespace"] !== "" ? record["namespace"] : undefined;

@@ -1,9 +1,9 @@
 import jsonpatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
-import { parseAllDocuments } from "yaml";
 import { overlayDir } from "../kustomize/compile.js";
 import { ESCAPE_HATCH_PATCH_PREFIX } from "../kustomize/overlay-patches.js";
 import type { KubeObject } from "../model/base.js";
+import { yamlDocuments } from "../yaml-documents.js";
 
 /*
  * The objects of one overlay, computed in-process from the tree's files: the base's resources, the
@@ -41,9 +41,15 @@ export async function compileOverlayFiles(read: TreeReader, environment: string)
   const base = asRecord(first(await read("base/kustomization.yaml")));
   if (kustomization === undefined || base === undefined) return undefined;
   const objects: KubeObject[] = [];
-  for (const resource of strings(base["resources"])) objects.push(...(await documents(read, `base/${resource}`)));
-  for (const resource of strings(kustomization["resources"])) {
-    if (resource !== "../../base") objects.push(...(await documents(read, `${dir}/${resource}`)));
+  for (const file of [
+    ...strings(base["resources"]).map((resource) => `base/${resource}`),
+    ...strings(kustomization["resources"])
+      .filter((resource) => resource !== "../../base")
+      .map((resource) => `${dir}/${resource}`),
+  ]) {
+    const found = await documents(read, file);
+    if (found === undefined) return undefined;
+    objects.push(...found);
   }
   let modeled: KubeObject[] | undefined;
   for (const entry of Array.isArray(kustomization["patches"]) ? kustomization["patches"] : []) {
@@ -72,21 +78,16 @@ export async function compileOverlayFiles(read: TreeReader, environment: string)
   return { environment, namespace, objects, modeled };
 }
 
-async function documents(read: TreeReader, file: string): Promise<KubeObject[]> {
+/** The objects of a YAML file; `undefined` when it is not YAML. */
+async function documents(read: TreeReader, file: string): Promise<KubeObject[] | undefined> {
   const text = await read(file);
   if (text === undefined) return [];
-  return parseAllDocuments(text)
-    .map((document) => document.toJS() as unknown)
-    .filter((value): value is KubeObject => asRecord(value) !== undefined && typeof (value as KubeObject).kind === "string");
+  const values = yamlDocuments(text);
+  return values?.filter((value): value is KubeObject => asRecord(value) !== undefined && typeof (value as KubeObject).kind === "string");
 }
 
 function first(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return parseAllDocuments(text)[0]?.toJS() as unknown;
-  } catch {
-    return undefined;
-  }
+  return text === undefined ? undefined : yamlDocuments(text)?.[0];
 }
 
 function strings(value: unknown): string[] {

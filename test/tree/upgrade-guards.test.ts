@@ -3,8 +3,9 @@
  * the in-process overlay objects they judge, proven equal (in every field the guards read) to what
  * the real kubectl renders from the same tree.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/model/base.js";
 import { devEnvironment, prodEnvironment } from "../../src/model/built-in-environments.js";
@@ -12,6 +13,7 @@ import type { EnvironmentSpec } from "../../src/model/environment-spec.js";
 import { generate } from "../../src/index.js";
 import { renderKustomization } from "../../src/render/kustomize.js";
 import { compileOverlayFiles, type CompiledOverlay } from "../../src/tree/compiled-objects.js";
+import { yamlDocuments } from "../../src/yaml-documents.js";
 import { refuseUpgrades, upgradeProblem } from "../../src/tree/upgrade-check.js";
 import { upgradeFindings } from "../../src/tree/upgrade-guards.js";
 import { failureOf, renderer, tempDir, type KObject } from "../helpers.js";
@@ -272,13 +274,29 @@ describe("compileOverlayFiles: the guarded fields as kubectl renders them", () =
     if (name === "staging") expect(modeledClaim?.accessModes).toEqual(["ReadWriteOncePod"]);
   });
 
-  it("a tree it cannot read back (a patch that no longer applies) is not judged", async () => {
+  it("reads every YAML file generate writes as the yaml library does (the built-in and example environments)", async () => {
+    const dir = await tempDir();
+    const examples = (await readdir("examples")).filter((file) => file.endsWith(".yaml")).map((file) => path.resolve("examples", file));
+    await generate({ dir, envFiles: examples, renderer });
+    const files = (await readdir(dir, { recursive: true })).filter((file) => file.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) {
+      const text = await readFile(path.join(dir, file), "utf8");
+      expect(yamlDocuments(text), file).toEqual(parseAllDocuments(text).map((document) => document.toJS() as unknown));
+    }
+  });
+
+  it("a tree it cannot read back (a patch that no longer applies, a file that is not YAML) is not judged", async () => {
     const files = new Map([
       ["base/kustomization.yaml", "resources: [pvc.yaml]\n"],
       ["base/pvc.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: argusai-data }\nspec: {}\n"],
       ["overlays/x/kustomization.yaml", "resources: [../../base]\npatches: [{ path: p.yaml, target: { kind: PersistentVolumeClaim, name: argusai-data } }]\n"],
       ["overlays/x/p.yaml", "- { op: test, path: /spec/x, value: 1 }\n"],
     ]);
+    expect(await compileOverlayFiles((file) => files.get(file), "x")).toBeUndefined();
+    files.set("overlays/x/kustomization.yaml", "resources: [../../base]\n");
+    expect(await compileOverlayFiles((file) => files.get(file), "x")).toBeDefined();
+    files.set("base/pvc.yaml", "kind: PersistentVolumeClaim\nspec: [unclosed\n");
     expect(await compileOverlayFiles((file) => files.get(file), "x")).toBeUndefined();
     expect(await compileOverlayFiles((file) => files.get(file), "y")).toBeUndefined();
   });
