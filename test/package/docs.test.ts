@@ -4,21 +4,18 @@
  * what ships, in the repository for CONTRIBUTING.md), and a troubleshooting section for every
  * error code. The TypeScript blocks of every page are compiled in consumer.test.ts.
  */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/errors.js";
 import { documentationPages, headingAnchors, markdownLinks, readPage, repositoryLinks } from "./markdown.js";
+import { packedPackage } from "./packed.js";
 
 let shipped: Set<string>;
 let pages: string[];
 
 beforeAll(async () => {
-  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{
-    files: Array<{ path: string }>;
-  }>;
-  shipped = new Set(packed!.files.map((file) => file.path));
+  shipped = new Set((await packedPackage()).files);
   pages = await documentationPages();
 });
 

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
 import { run } from "./alpine.js";
+import { NPM_QUIET, packedPackage } from "./packed.js";
 
-const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
 const ORIGIN = "https://github.com/example/argusai-gitops.git";
 
 const WORKER = WORKER_COMPONENT_SOURCE;
@@ -44,10 +44,7 @@ async function application(dir: string, environment: string): Promise<KObject> {
 }
 
 beforeAll(async () => {
-  const packDir = await tempDir("argusai-pack-");
-  const packed = await run(["npm", "pack", "--ignore-scripts", "--json", "--pack-destination", packDir, ...NPM_QUIET]);
-  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-  const tarball = path.join(packDir, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
+  const { tarball } = await packedPackage();
   repo = await tempDir("argusai-user-gitops-");
   execFileSync("git", ["init", "-q", repo]);
   execFileSync("git", ["-C", repo, "remote", "add", "origin", ORIGIN]);

@@ -1,15 +1,12 @@
 /** The published package: what `npm pack` ships and how the package.json contract reads. */
-import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { environmentJsonSchema, environmentSpecSchema } from "../../src/model/environment-spec.js";
+import { packedPackage } from "./packed.js";
 
 describe("package", () => {
-  it("ships dist/ with types and the bin, and no tests or sources", () => {
-    const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8" })) as Array<{
-      files: Array<{ path: string }>;
-    }>;
-    const files = packed!.files.map((file) => file.path);
+  it("ships dist/ with types and the bin, and no tests or sources", async () => {
+    const { files } = await packedPackage();
     expect(files).toEqual(
       expect.arrayContaining([
         "package.json",

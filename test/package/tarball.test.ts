@@ -9,11 +9,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PLACEHOLDER_WARNINGS, tempDir } from "../helpers.js";
 import { readmeLinks } from "./markdown.js";
+import { NPM_QUIET, packedPackage } from "./packed.js";
 import { BUSYBOX, inAlpineNamespace, NAMESPACE_UNAVAILABLE, run, type Run } from "./alpine.js";
 
 const WORKFLOW = path.resolve("examples/gitops-ci/argusai-kustomize.yml");
-const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
-
 /**
  * How a workflow step's `run:` is executed: in the Alpine-like namespace where the kernel hands
  * every shebang to BusyBox (CI runs as root); else BusyBox sh, where only the shell is BusyBox.
@@ -36,11 +35,7 @@ let repo: string;
 let tarball: string;
 
 beforeAll(async () => {
-  // npm test built dist/ before vitest started; packing without scripts keeps this file fast.
-  const packDir = await tempDir("argusai-pack-");
-  const packed = await run(["npm", "pack", "--ignore-scripts", "--json", "--pack-destination", packDir, ...NPM_QUIET]);
-  if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
-  tarball = path.join(packDir, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
+  tarball = (await packedPackage()).tarball;
 
   repo = await tempDir("argusai-gitops-repo-");
   await writeFile(path.join(repo, "package.json"), `${JSON.stringify({ name: "gitops-repo", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`);
