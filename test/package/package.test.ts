@@ -1,10 +1,30 @@
 /** The published package: what `npm pack` ships and how the package.json contract reads. */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { environmentJsonSchema, environmentSpecSchema } from "../../src/model/environment-spec.js";
 import { packedPackage } from "./packed.js";
 
 describe("package", () => {
+  it("the bundle imports at run time only Node's modules and the package's dependencies (the rest is bundled)", async () => {
+    const { dependencies } = JSON.parse(await readFile("package.json", "utf8")) as { dependencies: Record<string, string> };
+    const bundle = (await readdir("dist/bin", { recursive: true })).filter((file) => file.endsWith(".js"));
+    const imported = new Set<string>();
+    for (const file of bundle) {
+      const text = await readFile(path.join("dist/bin", file), "utf8");
+      for (const match of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*)["']((?:node:)?[@a-z0-9][@a-z0-9._/-]*)["']/g)) imported.add(match[1]!);
+    }
+    const packageOf = (specifier: string) =>
+      specifier
+        .split("/")
+        .slice(0, specifier.startsWith("@") ? 2 : 1)
+        .join("/");
+    const outside = [...imported].filter((specifier) => !specifier.startsWith("node:") && !(packageOf(specifier) in dependencies));
+    // The config files init writes import the package itself by name: a string in a template, not an import of the bundle's.
+    expect(outside.filter((specifier) => specifier !== "argusai-kustomize")).toEqual([]);
+    expect(imported.has("jiti")).toBe(true);
+  });
+
   it("ships dist/ with types and the bin, and no tests or sources", async () => {
     const { files } = await packedPackage();
     expect(files).toEqual(
