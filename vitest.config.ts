@@ -9,8 +9,9 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     // Removes each file's temp directories when the file ends.
     setupFiles: ["test/file-cleanup.ts"],
-    // Most of a test's time is spent waiting for the processes it starts (kubectl, the bin, npm), so
-    // one worker per core leaves the cores idle: Vitest's default on two cores is a single worker.
+    // Much of a test's time is spent waiting for the processes it starts (kubectl, npm, the bin where
+    // a process is what is tested), so one worker per core leaves the cores idle: Vitest's default on
+    // two cores is a single worker.
     // One more worker than cores keeps both busy (CONTRIBUTING.md, "What the suite costs").
     maxWorkers: availableParallelism() + 1,
     // Workers are reused across files with their loaded modules (zod schemas, kubernetes-models'

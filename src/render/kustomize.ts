@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants as fsConstants } from "node:fs";
 import path from "node:path";
-import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { ArgusKustomizeError } from "../errors.js";
+import { yamlStream } from "../yaml-documents.js";
 
 /** A program that renders a kustomization: `kubectl kustomize DIR` or `kustomize build DIR`. */
 export interface Renderer {
@@ -87,65 +87,50 @@ export async function renderKustomization(dir: string, renderer: Renderer = find
  * default, 0.30 s and 84 MiB), and about a third on one overlay (0.085 s -> 0.055 s). Output does
  * not depend on it.
  */
-export function rendererEnv(): Record<string, string | undefined> {
+function rendererEnv(): Record<string, string | undefined> {
   return { ...process.env, GOGC: process.env["GOGC"] ?? "400" };
 }
 
 /**
- * Runs the renderer on `dir`: its output as printed, unparsed, and its non-empty stderr lines.
- * `env` replaces the renderer's environment (default: {@link rendererEnv}).
+ * Runs the renderer on `dir` (in {@link rendererEnv}): its output as printed, unparsed, and its
+ * non-empty stderr lines.
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED with kustomize's own message, KUBECTL_NOT_FOUND
  */
-export function runKustomize(
-  dir: string,
-  renderer: Renderer,
-  env?: Readonly<Record<string, string | undefined>>,
-): Promise<{ yaml: string; warnings: string[] }> {
+export function runKustomize(dir: string, renderer: Renderer): Promise<{ yaml: string; warnings: string[] }> {
   return new Promise((resolve, reject) => {
-    execFile(
-      renderer.binary,
-      [...renderer.args, dir],
-      { maxBuffer: 64 * 1024 * 1024, encoding: "utf8", env: env ?? rendererEnv() },
-      (error, stdout, stderr) => {
-        if (error !== null) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === "ENOENT" || code === "EACCES") {
-            reject(new ArgusKustomizeError("KUBECTL_NOT_FOUND", `cannot run ${renderer.binary}: ${INSTALL_HINT}`, { cause: error }));
-            return;
-          }
-          const message = kustomizeMessage(stderr) || error.message;
-          reject(
-            new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} ${dir} failed: ${message}`, {
-              cause: error,
-              location: { file: dir },
-            }),
-          );
+    execFile(renderer.binary, [...renderer.args, dir], { maxBuffer: 64 * 1024 * 1024, encoding: "utf8", env: rendererEnv() }, (error, stdout, stderr) => {
+      if (error !== null) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "EACCES") {
+          reject(new ArgusKustomizeError("KUBECTL_NOT_FOUND", `cannot run ${renderer.binary}: ${INSTALL_HINT}`, { cause: error }));
           return;
         }
-        resolve({ yaml: stdout, warnings: stderr.split("\n").filter((line) => line.trim() !== "") });
-      },
-    );
+        const message = kustomizeMessage(stderr) || error.message;
+        reject(
+          new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `${renderer.label} ${dir} failed: ${message}`, {
+            cause: error,
+            location: { file: dir },
+          }),
+        );
+        return;
+      }
+      resolve({ yaml: stdout, warnings: stderr.split("\n").filter((line) => line.trim() !== "") });
+    });
   });
 }
 
 /**
- * Parses kustomize's output (a YAML stream of objects), dropping empty documents.
- *
- * With js-yaml and the YAML 1.2 core schema, not the `yaml` library used everywhere else: the
- * same values (the core schema is the `yaml` library's default, and kustomize's Go writer quotes
- * any string that would read as something else), about ten times faster on kustomize's documents
- * (measured: 0.23 ms against 2.3 ms per overlay), and reading hundreds of overlays' output is the
- * busy part of this process while kustomize runs. That both read the same is tested on the
- * built-in overlays and on strings that look like other types, as kustomize prints them
- * (test/render/output-parser.test.ts).
+ * Parses kustomize's output (a YAML stream of objects), dropping empty documents. With js-yaml's
+ * core schema (src/yaml-documents.ts): reading hundreds of overlays' output is the busy part of
+ * this process while kustomize runs.
  *
  * @throws ArgusKustomizeError KUSTOMIZE_BUILD_FAILED when the output is not YAML
  */
 export function parseStream(yaml: string, source: string): Array<Record<string, unknown>> {
   let documents: unknown[];
   try {
-    documents = loadAll(yaml, undefined, { schema: CORE_SCHEMA });
+    documents = yamlStream(yaml);
   } catch (error) {
     throw new ArgusKustomizeError("KUSTOMIZE_BUILD_FAILED", `unparsable output: ${(error as Error).message}`, { cause: error, location: { file: source } });
   }

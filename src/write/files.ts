@@ -11,12 +11,15 @@ import path from "node:path";
  * staging 2,223 files took 1.5 s that way, 0.4 s like this (the file system's own time).
  */
 export function writeNew(file: string, text: string, mode = 0o644, made?: Set<string>): void {
-  const dir = path.dirname(file);
-  if (made?.has(dir) !== true) {
-    mkdirSync(dir, { recursive: true });
-    made?.add(dir);
-  }
+  makeDirectory(path.dirname(file), made);
   writeFileSync(file, text, { flag: "wx", mode });
+}
+
+/** Creates `dir` and its parents unless `made` says this writer already did (then records it). */
+export function makeDirectory(dir: string, made?: Set<string>): void {
+  if (made?.has(dir) === true) return;
+  mkdirSync(dir, { recursive: true });
+  made?.add(dir);
 }
 
 /** Flushes files to disk, all at once: after a power loss the journal must not point at empty files. */

@@ -1,9 +1,9 @@
-import { lstatSync, mkdirSync, renameSync } from "node:fs";
+import { lstatSync, renameSync } from "node:fs";
 import { link, rename, rm, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ArgusKustomizeError } from "../errors.js";
 import { JOURNAL_FILE, readIfExists, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
-import { removeEmptyParents, syncDirectory, syncFiles, writeNew } from "./files.js";
+import { makeDirectory, removeEmptyParents, syncDirectory, syncFiles, writeNew } from "./files.js";
 
 /*
  * The commit point of a generate. Once `.argusai-kustomize.journal` exists, the new tree (verified
@@ -51,11 +51,7 @@ export async function applyJournal(root: string, journal: Journal, onStep: () =>
     const source = resolveInside(staging, file);
     if (lstatSync(source, { throwIfNoEntry: false }) === undefined) continue; // moved before the kill
     const target = resolveInside(root, file);
-    const dir = path.dirname(target);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
+    makeDirectory(path.dirname(target), made);
     renameSync(source, target);
     onStep();
   }

@@ -27,8 +27,6 @@ import { renderer, runCli, snapshotTree, tempDir } from "../helpers.js";
  * tsc's 40-odd modules took each child 0.17 s, the bundle 0.11 s.
  */
 let WRITER: string;
-// CommonJS dependencies in the bundle call require() for Node built-ins (as in scripts/bundle.mjs).
-const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
 const WRITE_CHILD = path.resolve("test/write/fixtures/write-tree.mjs");
 
 /** The environments of the "new" tree: prod pinned to 2.0.0, dev dropped, qa added. */
@@ -50,7 +48,6 @@ beforeAll(async () => {
     format: "esm",
     platform: "node",
     logLevel: "warning",
-    banner: { js: REQUIRE_SHIM },
   });
   WRITER = pathToFileURL(bundle).href;
   template = await tempDir();
