@@ -21,6 +21,10 @@ export default defineConfig({
     // The CLI's command-line function, which test/cli-runner.ts runs in the test process, is loaded
     // by Node as the bin loads it, not transformed by Vitest.
     server: { deps: { external: [/\/dist\/cli\/run\.js$/] } },
+    // A larger young generation for the workers: the tests allocate much short-lived data (trees,
+    // renders, parsed YAML), and with Node's default (16 MiB semi-spaces) the scavenges cost about
+    // a tenth of the suite. Measured alternating: 98.6 and 91.7 s default, 87.4 and 84.7 s with 64.
+    execArgv: ["--max-semi-space-size=64"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

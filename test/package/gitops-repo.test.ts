@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { tempDir, WORKER_COMPONENT_SOURCE, type KObject } from "../helpers.js";
 import { run } from "./alpine.js";
-import { NPM_QUIET, packedPackage } from "./packed.js";
+import { copyOfInstalledProject } from "./packed.js";
 
 const ORIGIN = "https://github.com/example/argusai-gitops.git";
 
@@ -44,13 +44,12 @@ async function application(dir: string, environment: string): Promise<KObject> {
 }
 
 beforeAll(async () => {
-  const { tarball } = await packedPackage();
   repo = await tempDir("argusai-user-gitops-");
+  // The tarball installed with npm install -D (made once per run and copied), then a Git repository with an origin.
+  await copyOfInstalledProject(repo);
   execFileSync("git", ["init", "-q", repo]);
   execFileSync("git", ["-C", repo, "remote", "add", "origin", ORIGIN]);
   await writeFile(path.join(repo, "package.json"), `${JSON.stringify({ name: "my-gitops", version: "1.0.0", private: true }, null, 2)}\n`);
-  const installed = await run(["npm", "install", "-D", ...NPM_QUIET, tarball], { cwd: repo });
-  if (installed.code !== 0) throw new Error(`npm install ${tarball} failed: ${installed.stderr}`);
 }, 180_000);
 
 describe("a user's GitOps repository, from the packed tarball", () => {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { PLACEHOLDER_WARNINGS, tempDir } from "../helpers.js";
 import { readmeLinks } from "./markdown.js";
-import { NPM_QUIET, packedPackage } from "./packed.js";
+import { copyOfInstalledProject, NPM_QUIET } from "./packed.js";
 import { BUSYBOX, inAlpineNamespace, NAMESPACE_UNAVAILABLE, run, type Run } from "./alpine.js";
 
 const WORKFLOW = path.resolve("examples/gitops-ci/argusai-kustomize.yml");
@@ -32,15 +32,12 @@ async function workflowCommands(): Promise<string[]> {
 }
 
 let repo: string;
-let tarball: string;
 
 beforeAll(async () => {
-  tarball = (await packedPackage()).tarball;
-
+  // An empty GitOps repo with the tarball installed (npm install -D, made once per run and copied).
   repo = await tempDir("argusai-gitops-repo-");
+  await copyOfInstalledProject(repo);
   await writeFile(path.join(repo, "package.json"), `${JSON.stringify({ name: "gitops-repo", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`);
-  const installed = await run(["npm", "install", ...NPM_QUIET, tarball], { cwd: repo });
-  if (installed.code !== 0) throw new Error(`npm install ${tarball} failed: ${installed.stderr}`);
 }, 120_000);
 
 describe(`the packed package in an empty GitOps repo, workflow steps run by ${shell.name}`, () => {
