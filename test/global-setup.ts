@@ -58,7 +58,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const checked = ["--incremental", "--tsBuildInfoFile", "node_modules/.cache/argusai-kustomize/typecheck.tsbuildinfo"];
   await Promise.all([
     run(tsc, ["--noEmit", ...checked, "-p", "tsconfig.json"]),
-    run(tsc, ["-p", "tsconfig.build.json"]).then(() => run("scripts/bundle.mjs", [])),
+    // The build emits without checking types again (--noCheck: the same files, in half the CPU
+    // time): the check beside it covers src/ and fails the run on any type error.
+    run(tsc, ["-p", "tsconfig.build.json", "--noCheck"]).then(() => run("scripts/bundle.mjs", [])),
   ]);
   return () => rm(cacheHome, { recursive: true, force: true });
 }
