@@ -10,7 +10,7 @@
 #   --refresh  fetch again even when every renderer is already in the cache (sid moves on)
 # Environment: ARGUSAI_RENDERERS_DIR  the cache folder (default: .cache/renderers in the project)
 # Output: one line per renderer, "<package> <version> <suite> <binary>", and the manifest
-#   $ARGUSAI_RENDERERS_DIR/renderers.json (what test/render/matrix.test.ts reads).
+#   $ARGUSAI_RENDERERS_DIR/renderers.json (what test/render/matrix.system.test.ts reads).
 # Exit: 0 fetched or already there; 3 apt-get/dpkg-deb missing or a download failed.
 set -euo pipefail
 

@@ -65,7 +65,7 @@ describe("package", () => {
     expect(pkg["exports"]["./schema/environment.schema.json"]).toBe("./schema/environment.schema.json");
     expect(pkg["bin"]).toEqual({ "argusai-kustomize": "dist/bin/argusai-kustomize.js" });
     expect(pkg["engines"]).toEqual({ node: ">=20" });
-    // Not `#!/usr/bin/env -S node --` (BusyBox env has no -S): see test/package/bin.test.ts.
+    // Not `#!/usr/bin/env -S node --` (BusyBox env has no -S): see test/package/bin.system.test.ts.
     expect((await readFile("dist/bin/argusai-kustomize.js", "utf8")).startsWith('#!/bin/sh\n":" //; exec node -- "$0" "$@"\n')).toBe(true);
   });
 
