@@ -164,3 +164,20 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   }
   return path.join(homedir(), ".cache", "argusai-kustomize");
 }
+
+/**
+ * True when JSON gives `value` back exactly: plain objects and arrays of strings, booleans, null
+ * and finite numbers other than -0 (YAML's .nan, .inf and -0 have no JSON form), and no own
+ * `__proto__` key (JSON.parse would make it a plain key, an assignment would not).
+ */
+export function isJsonExact(value: unknown): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== "object") return false;
+  if (Array.isArray(value)) return value.every(isJsonExact);
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  if (Object.hasOwn(value, "__proto__")) return false;
+  for (const key in value) if (!isJsonExact((value as Record<string, unknown>)[key])) return false;
+  return true;
+}

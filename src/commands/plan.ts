@@ -38,7 +38,8 @@ export async function planTree(tree: Pick<OpenTree, "dir" | "base" | "config">, 
     ...(record.argocd !== undefined ? { recorded: record.argocd } : {}),
     ...(record.source !== undefined ? { recordedSource: record.source } : {}),
   });
-  // generate's `cache` option (check and validate have none: the default cache) covers the documents' YAML too.
+  // generate's `cache` option (check and validate have none: the default cache) covers the documents' YAML too, as it
+  // covered the environment files' parses above (resolveEnvironments reads it from the same options).
   const cache = (options as { readonly cache?: boolean | string }).cache;
   return {
     contents: await serializeTree(

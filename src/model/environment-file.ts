@@ -171,3 +171,20 @@ export function environmentSourceFromText(text: string, file: string): Environme
   }
   return { spec, file, lineOf };
 }
+
+/**
+ * The source of a spec parsed from `text` in an earlier run (tree/parsed-files.ts): the same spec
+ * {@link environmentSourceFromText} gives, and the lines of its fields found by parsing the text
+ * again, only when a message needs one.
+ */
+export function rememberedEnvironmentSource(spec: unknown, text: string, file: string): EnvironmentSource {
+  let parsed: EnvironmentSource | undefined;
+  return {
+    spec,
+    file,
+    lineOf: (field) => {
+      parsed ??= environmentSourceFromText(text, file);
+      return parsed.lineOf?.(field);
+    },
+  };
+}

@@ -5,10 +5,10 @@ import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Rendered, Renderer } from "./kustomize.js";
 import { kustomizationFacts, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
-import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
+import { defaultCacheDir, isJsonExact, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
-export { defaultCacheDir };
+export { defaultCacheDir, isJsonExact };
 
 /*
  * Verified once, trusted after: what kustomize printed for an overlay, keyed by every byte it
@@ -85,23 +85,6 @@ export function openRenderCache(dir: string = defaultCacheDir(), bounds: StoreBo
       return companion;
     },
   };
-}
-
-/**
- * True when JSON gives `value` back exactly: plain objects and arrays of strings, booleans, null
- * and finite numbers other than -0 (YAML's .nan, .inf and -0 have no JSON form), and no own
- * `__proto__` key (JSON.parse would make it a plain key, an assignment would not).
- */
-export function isJsonExact(value: unknown): boolean {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value) && !Object.is(value, -0);
-  if (typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.every(isJsonExact);
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) return false;
-  if (Object.hasOwn(value, "__proto__")) return false;
-  for (const key in value) if (!isJsonExact((value as Record<string, unknown>)[key])) return false;
-  return true;
 }
 
 /** Computes the render cache key of an overlay directory; `undefined` when it cannot be cached. */

@@ -4,7 +4,8 @@ import type { Stats } from "node:fs";
 import { ArgusKustomizeError } from "../errors.js";
 import { osAdvice } from "../os-errors.js";
 import type { EnvironmentSource } from "../model/environment-spec.js";
-import { decodeEnvironmentFile, environmentSourceFromText } from "../model/environment-file.js";
+import { decodeEnvironmentFile, environmentSourceFromText, rememberedEnvironmentSource } from "../model/environment-file.js";
+import type { ParsedFiles } from "./parsed-files.js";
 import { RECORD_FILE } from "./record.js";
 
 /** The largest environment file read: a real one is a few hundred bytes; anything near 1 MiB is the wrong file. */
@@ -19,10 +20,11 @@ export const MAX_ENVIRONMENT_FILE_BYTES = 1024 * 1024;
  * @param shown the path as the user should see it in messages
  * @param recorded the environment's name when the path comes from the tree's record, so a missing
  * file says how to restore, replace or drop it
+ * @param parsed what texts parsed to in earlier runs (a text found there is not parsed again)
  * @throws ArgusKustomizeError INVALID_SPEC naming the file (not an environment file), FILE_ACCESS
  * (the operating system refused to read it)
  */
-export async function readEnvironmentFile(absolute: string, shown: string, recorded?: string): Promise<EnvironmentSource> {
+export async function readEnvironmentFile(absolute: string, shown: string, recorded?: string, parsed?: ParsedFiles): Promise<EnvironmentSource> {
   const fail = (message: string, cause?: unknown) =>
     new ArgusKustomizeError("INVALID_SPEC", message, { cause, location: { file: shown, ...(recorded !== undefined ? { environment: recorded } : {}) } });
   // What the operating system refused is FILE_ACCESS, with what to do; the file is named as the
@@ -78,7 +80,12 @@ export async function readEnvironmentFile(absolute: string, shown: string, recor
   } finally {
     await handle.close();
   }
-  return environmentSourceFromText(decodeEnvironmentFile(bytes, shown), shown);
+  const text = decodeEnvironmentFile(bytes, shown);
+  const remembered = parsed?.get(text);
+  if (remembered !== undefined) return rememberedEnvironmentSource(remembered, text, shown);
+  const source = environmentSourceFromText(text, shown);
+  parsed?.remember(text, source.spec);
+  return source;
 }
 
 function kindOf(info: Stats): string {

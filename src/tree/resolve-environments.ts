@@ -7,6 +7,7 @@ import { argusBase, type ArgusBase } from "../model/base.js";
 import { ARGUSAI_COMPONENTS, componentNames, type ArgusComponent, type ComponentRegistry } from "../model/components.js";
 import { environmentName, loadEnvironments, type EnvironmentSource, type EnvironmentSpec } from "../model/environment-spec.js";
 import { builtInEnvironments } from "../model/built-in-environments.js";
+import { openParsedFiles, type ParsedFiles } from "./parsed-files.js";
 import { readEnvironmentFile } from "./read-environment-file.js";
 import { RECORD_FILE, readRecord, type RecordedEnvironment, type TreeRecord } from "./record.js";
 
@@ -49,6 +50,15 @@ export interface TreeOptions<C extends string = ArgusComponent> {
   readonly base?: ArgusBase<string>;
 }
 
+/** Where the environment files' parses of earlier runs are remembered (tree/parsed-files.ts). */
+export interface ParsedFilesOption {
+  /**
+   * generate's `cache` option: `false` parses every file, a directory remembers there.
+   * @default true (the default cache directory)
+   */
+  readonly cache?: boolean | string;
+}
+
 /** The registry and base a run uses. */
 export function baseOf(options: Pick<TreeOptions<string>, "components" | "base">): ArgusBase<string> {
   return options.base ?? argusBase(options.components ?? ARGUSAI_COMPONENTS);
@@ -68,8 +78,9 @@ export interface ResolvedEnvironments {
  * @param record the tree's record, when the caller has read it already
  * @throws ArgusKustomizeError INVALID_SPEC (a bad spec or file), USAGE (removing an unknown environment)
  */
-export async function resolveEnvironments(options: TreeOptions<string> = {}, record?: TreeRecord): Promise<ResolvedEnvironments> {
+export async function resolveEnvironments(options: TreeOptions<string> & ParsedFilesOption = {}, record?: TreeRecord): Promise<ResolvedEnvironments> {
   const root = path.resolve(options.dir ?? process.cwd());
+  const parsed = openParsedFiles(root, options.cache);
   const builtIns = builtInEnvironments(componentNames(baseOf(options).components));
   // Recorded entries are loaded only if they survive the files and removals of this run, so a
   // recorded file that was moved away can still be replaced or removed.
@@ -84,7 +95,7 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}, rec
     const recorded = (record ?? (await readRecord(root))).environments;
     const initial: RecordedEnvironment[] = recorded.length > 0 ? [...recorded] : builtIns.map((spec) => ({ builtin: spec.name }));
     for (const entry of initial) {
-      const recorded = recordedEntry(root, entry, builtIns);
+      const recorded = recordedEntry(root, entry, builtIns, parsed);
       entries.push({ ...recorded, load: async () => ({ ...(await recorded.load()), origin: "record" }) });
     }
   }
@@ -97,7 +108,7 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}, rec
   // given, a failure to read included, so the first problem reported is the same as before.
   const envFiles = options.envFiles ?? [];
   const reads = await mapBounded(envFiles, 16, (file) =>
-    readEnvironmentFile(path.resolve(file), file).then(
+    readEnvironmentFile(path.resolve(file), file, undefined, parsed).then(
       (value) => ({ status: "fulfilled" as const, value }),
       (reason: unknown) => ({ status: "rejected" as const, reason }),
     ),
@@ -138,6 +149,7 @@ export async function resolveEnvironments(options: TreeOptions<string> = {}, rec
 
   // Bounded like the reads above (a recorded environment's load reads its file); the first failure in order is thrown.
   const sources = await mapBounded(entries, 16, (entry) => entry.load());
+  await parsed.save();
   const base = baseOf(options);
   const specs = loadEnvironments(sources, base.components);
   // Only specs with escape-hatch patches: typed patches come from validated values and cannot fail
@@ -183,7 +195,7 @@ interface Entry {
   readonly load: () => Promise<EnvironmentSource>;
 }
 
-function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: readonly EnvironmentSpec[]): Entry {
+function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: readonly EnvironmentSpec[], parsed: ParsedFiles): Entry {
   if ("builtin" in entry) {
     return {
       recorded: entry,
@@ -207,7 +219,7 @@ function recordedEntry(root: string, entry: RecordedEnvironment, builtIns: reado
     return {
       recorded: entry,
       name: entry.name,
-      load: () => readEnvironmentFile(absolute, shown, entry.name),
+      load: () => readEnvironmentFile(absolute, shown, entry.name, parsed),
     };
   }
   return { recorded: entry, name: environmentName(entry.spec), load: async () => ({ spec: entry.spec, file: RECORD_FILE }) };

@@ -153,7 +153,7 @@ describe("the caches change nothing of the output", () => {
     const cache = await tempDir();
     const cached = await tempDir();
     const uncached = await tempDir();
-    // Twice with the cache: the second run answers from it (renders, validations, documents).
+    // Twice with the cache: the second run answers from it (renders, validations, documents, environment files).
     await generate({ dir: cached, renderer, envFiles, cache });
     const warm = await generate({ dir: cached, renderer, envFiles, cache });
     expect(warm.written).toEqual([]);
