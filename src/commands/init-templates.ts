@@ -78,10 +78,21 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       # validate renders with the standalone kustomize (what Argo CD runs); check needs none.
-      - name: Install kustomize
-        run: apk add --no-cache kustomize
+      - name: Install kustomize (and GNU tar for actions/cache)
+        run: apk add --no-cache kustomize tar
       - name: Install argusai-kustomize
         run: npm ci --no-audit --no-fund
+      # What argusai-kustomize worked out on earlier runs (plans, validations, parsed environment
+      # files), each keyed by its exact inputs and by argusai-kustomize's own code, so a stale
+      # entry is never used: with it, check answers an unchanged tree without planning it again
+      # (500 environments: about 0.3 s instead of 2 s). After npm ci, which empties node_modules.
+      # actions/cache needs GNU tar (installed above): BusyBox tar lacks --posix.
+      - name: Restore what argusai-kustomize remembered
+        uses: actions/cache@v4
+        with:
+          path: node_modules/.cache/argusai-kustomize
+          key: argusai-kustomize-\${{ hashFiles('package-lock.json') }}-\${{ github.sha }}
+          restore-keys: argusai-kustomize-\${{ hashFiles('package-lock.json') }}-
       - name: The committed tree is what generate writes
         run: npx argusai-kustomize check${dir}
       - name: Every overlay passes the Kubernetes schema and the policies

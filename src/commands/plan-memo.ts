@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from "node:fs";
 import path from "node:path";
-import { gitRepositoryOf } from "../argocd/source.js";
+import { gitRepositoryOf, originOf } from "../argocd/source.js";
 import { codeVersion } from "../code-version.js";
 import type { SeedFile } from "../kustomize/compile.js";
 import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
@@ -14,7 +14,7 @@ import type { TreeContents, TreeDrift } from "../write/planned-tree.js";
  * write) is a function of: the code (code-version.ts), the tree's directory, its record, the
  * bytes of every environment file the record names or the command line gives, the options, every
  * package.json above the tree (the Argo CD repoURL may come from one) and the Git repository
- * holding it (its root and its config, where the origin remote is). Their hash keys the digests of
+ * holding it (its root and its origin remote). Their hash keys the digests of
  * a plan computed before; when the key is found, check compares the tree on disk with those
  * digests instead of parsing, compiling and serialising 500 environments again. Only "no drift"
  * is answered this way: any difference, or any doubt (an input that cannot be read plainly, a
@@ -151,7 +151,9 @@ export async function planInputsKey(dir: string, inputs: PlanInputs): Promise<st
     hash.update(`env ${file} ${bytes.length}\0`).update(bytes);
   }
   // Every package.json above the tree (the repoURL may come from one), and the Git repository
-  // holding it: its root (the tree's path in it) and its config (the origin remote).
+  // holding it: its root (the tree's path in it) and its origin remote, as the plan reads it. Not
+  // the whole config: a CI checkout writes a new token into it on every run (actions/checkout's
+  // extraheader), and that would make every run plan in full.
   for (let current = dir; ; current = path.dirname(current)) {
     const bytes = readPlainFile(path.join(current, "package.json"), MAX_INPUT_BYTES);
     if (bytes === undefined) return undefined;
@@ -160,10 +162,7 @@ export async function planInputsKey(dir: string, inputs: PlanInputs): Promise<st
   }
   const repository = await gitRepositoryOf(dir);
   if (repository !== undefined) {
-    const config = readPlainFile(path.join(repository.configDir, "config"), MAX_INPUT_BYTES);
-    if (config === undefined) return undefined;
-    hash.update(`git ${repository.root} ${repository.configDir}\0`);
-    if (config !== null) hash.update(config);
+    hash.update(`git ${repository.root} ${repository.configDir}\0origin ${(await originOf(repository)) ?? "(none)"}\0`);
   }
   return hash.digest("hex");
 }

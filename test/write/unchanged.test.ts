@@ -5,6 +5,7 @@
  * cache changes nothing of the output: byte-identical trees, results and drift with and without.
  * Every render is the real kubectl (counted through a wrapper that execs it).
  */
+import { execFileSync } from "node:child_process";
 import { watch } from "node:fs";
 import { lstat, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -224,6 +225,26 @@ describe("check from remembered plan digests", () => {
     await run();
     await writeFile(path.join(dir, JOURNAL_FILE), "{}\n");
     expect((await run()).map((drift) => drift.status)).toEqual(["interrupted"]);
+  });
+
+  it("in a Git repository: a new credentials header in its config (a CI checkout's token) keeps the memo, a new origin plans again", async () => {
+    const dir = await tempDir();
+    execFileSync("git", ["init", "-q", dir]);
+    execFileSync("git", ["-C", dir, "remote", "add", "origin", "https://github.com/example/deploy.git"]);
+    await generate({ dir, renderer, cache: false });
+    const store = openEntryStore(await tempDir(), "test plans", PLAN_MEMO_BOUNDS);
+    let plans = 0;
+    const run = () => checkWithMemo({ dir }, () => ((plans += 1), planTree(dir)), store);
+    expect(await run()).toEqual([]);
+    // What actions/checkout writes on every run: another token each time.
+    for (const token of ["dG9rZW4tMQ==", "dG9rZW4tMg=="]) {
+      execFileSync("git", ["-C", dir, "config", "http.https://github.com/.extraheader", `AUTHORIZATION: basic ${token}`]);
+      expect(await run()).toEqual([]);
+    }
+    expect(plans).toBe(1);
+    execFileSync("git", ["-C", dir, "remote", "set-url", "origin", "https://github.com/example/moved.git"]);
+    expect((await run()).map((drift) => drift.path)).toContain("argocd/prod.yaml");
+    expect(plans).toBe(2);
   });
 
   it("a damaged remembered plan is a miss: planned in full", async () => {
