@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +17,7 @@ export { defaultCacheDir, isJsonExact };
  * the other kustomization-valued fields) naming another directory. So the key hashes every file
  * under the overlay's directory, and, following those references, under every directory it
  * reaches (the base). A reference that is remote or does not exist makes the overlay
- * uncacheable. The renderer counts by its real path, size, inode and modification time.
+ * uncacheable. The renderer counts by its real path, size and content (a sha256 of its file).
  *
  * Entries live outside the tree, are written to a temp file and renamed into place (a
  * concurrent run reads the old entry or the new one, never half of one), and are readable by the
@@ -103,7 +103,7 @@ export interface RenderKeyer {
  */
 export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeyer {
   const digests = new Map<string, Promise<string | undefined>>();
-  const rendererId = rendererIdentity(renderer);
+  const rendererId = rendererIdentity(renderer, cache !== undefined ? cache.companion("renderers", RENDERERS_FORMAT, RENDERERS_BOUNDS) : false);
   const facts = kustomizationFacts(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
   const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
     const run = async (): Promise<string | undefined> => {
@@ -132,7 +132,7 @@ export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeye
   return Object.assign(keyOf, { remember: facts.remember, facts });
 }
 
-async function rendererIdentity(renderer: Renderer): Promise<string | undefined> {
+async function rendererIdentity(renderer: Renderer, digests: EntryStore | false): Promise<string | undefined> {
   try {
     const real = await realpath(renderer.binary);
     const info = await stat(real);
@@ -144,10 +144,33 @@ async function rendererIdentity(renderer: Renderer): Promise<string | undefined>
       .then(({ buffer }) => buffer.toString("latin1"))
       .finally(() => handle.close());
     const version = head === "#!" ? await reportedVersion(renderer) : "";
-    return JSON.stringify([real, info.size, info.ino, info.mtimeMs, renderer.args, version]);
+    return JSON.stringify([real, info.size, await contentDigest(real, info, digests), renderer.args, version]);
   } catch {
     return undefined;
   }
+}
+
+/** Bumped whenever the renderers store's entries or keys change meaning. */
+const RENDERERS_FORMAT = "argusai-kustomize renderer digests 1";
+/** One small entry per renderer file seen: 1 MiB is thousands; nothing unused for 30 days. */
+const RENDERERS_BOUNDS: StoreBounds = { maxBytes: 1024 * 1024, maxAgeMs: 30 * 24 * 60 * 60 * 1000 };
+
+/**
+ * The sha256 of the renderer's file. The renderer counts by its content, not by its inode or
+ * times, so a CI job that installs the same kustomize into a new container every run (a new
+ * inode each time) finds the renders of the last run; hashing a 60 MB kubectl costs about 0.1 s,
+ * so the digest is remembered by the file's path, size, inode and change times (a file replaced
+ * or changed in place gets a new change time, which no tool sets back).
+ */
+async function contentDigest(real: string, info: import("node:fs").Stats, digests: EntryStore | false): Promise<string> {
+  const key = createHash("sha256").update(`${RENDERERS_FORMAT}\0${real}\0${info.size}\0${info.ino}\0${info.mtimeMs}\0${info.ctimeMs}`).digest("hex");
+  const remembered = digests !== false ? digests.read(key) : undefined;
+  if (typeof remembered === "string" && /^[0-9a-f]{64}$/.test(remembered)) return remembered;
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(real)) hash.update(chunk as Buffer);
+  const digest = hash.digest("hex");
+  if (digests !== false) await digests.write(key, digest);
+  return digest;
 }
 
 /** What the renderer says its version is (`kubectl version --client -o json` / `kustomize version`). */

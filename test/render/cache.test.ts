@@ -5,7 +5,7 @@
  * a wrapper that execs the real kubectl, so every render here is real.
  */
 import { execFile } from "node:child_process";
-import { access, mkdir, readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -66,7 +66,6 @@ describe("render cache", () => {
     // Readable by the owner only: the dev render holds its Secret's values.
     const files = await entries(cacheDir);
     expect(files).toHaveLength(jobs.length);
-    const { stat } = await import("node:fs/promises");
     for (const file of files) expect((await stat(file)).mode & 0o077).toBe(0);
   });
 
@@ -118,6 +117,31 @@ describe("render cache", () => {
     await renderAll(cacheDir, other);
     expect((await other.runs()).length).toBeGreaterThan(0);
     expect(await entries(cacheDir)).toHaveLength(2 * jobs.length);
+  });
+
+  it("counts the renderer by its content: the same file installed again (a new inode and times, as in a new CI container) hits, a changed one of the same size misses", async () => {
+    const cacheDir = await tempDir();
+    const counting = await countingRenderer();
+    await renderAll(cacheDir, counting);
+    const rendered = (await counting.runs()).length;
+    const script = counting.renderer.binary;
+    const text = await readFile(script, "utf8");
+    const before = await stat(script);
+    // Installed again: removed and written anew, so another inode and other times.
+    await rm(script);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeFile(script, text, { mode: 0o755 });
+    const after = await stat(script);
+    expect([after.ino, after.ctimeMs]).not.toEqual([before.ino, before.ctimeMs]);
+    await renderAll(cacheDir, counting);
+    expect((await counting.runs()).length).toBe(rendered);
+    // The same size, other bytes ("$@" for "$*": the log gets a line per argument): another renderer.
+    const changed = text.replace('"$*"', '"$@"');
+    expect(changed).not.toBe(text);
+    expect(changed.length).toBe(text.length);
+    await writeFile(script, changed);
+    await renderAll(cacheDir, counting);
+    expect((await counting.runs()).length).toBeGreaterThan(rendered);
   });
 
   it("treats a damaged entry as a miss and replaces it", async () => {
