@@ -67,7 +67,8 @@ export function parsedFiles(store: EntryStore | false, treeDir: string): ParsedF
       learnt = true;
     },
     async save() {
-      if (!learnt && used.size === loaded.size) return;
+      // A run that read no file (a script's own environments, built-ins only) leaves the entry as it is.
+      if (used.size === 0 || (!learnt && used.size === loaded.size)) return;
       await store.write(key, Object.fromEntries(used));
       await store.sweep();
     },

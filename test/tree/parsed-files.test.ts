@@ -34,6 +34,9 @@ describe("environment files parsed once per text", () => {
     expect(next.get(STAGING)).toEqual({ name: "staging", replicas: { frontend: 2 } });
     expect(next.get(STAGING.replace("2", "3"))).toBeUndefined();
     expect(parsedFiles(entries, "/trees/b").get(STAGING)).toBeUndefined();
+    // A run that reads no file (a script's own environments) keeps what the tree's last run remembered.
+    await parsedFiles(entries, "/trees/a").save();
+    expect(parsedFiles(entries, "/trees/a").get(STAGING)).toEqual({ name: "staging", replicas: { frontend: 2 } });
   });
 
   it("remembers only what JSON gives back exactly (YAML's .inf, .nan and -0 have no JSON form)", async () => {
