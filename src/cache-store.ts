@@ -151,6 +151,15 @@ export function sweepStore(dir: string, bounds: StoreBounds, force = false, now 
 }
 
 /**
+ * The store `name` in the cache directory that generate's `cache` option names: `false` for none,
+ * a directory, or (`true`, undefined) the default cache directory.
+ */
+export function cacheStoreOf(cache: boolean | string | undefined, name: string, format: string, bounds: StoreBounds): EntryStore | false {
+  if (cache === false) return false;
+  return openEntryStore(path.join(typeof cache === "string" ? path.resolve(cache) : defaultCacheDir(), name), format, bounds);
+}
+
+/**
  * Where caches live by default: `$XDG_CACHE_HOME/argusai-kustomize` when that is set,
  * else `node_modules/.cache/argusai-kustomize` of the nearest `node_modules` above `from`, else
  * `~/.cache/argusai-kustomize`.

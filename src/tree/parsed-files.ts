@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { defaultCacheDir, isJsonExact, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
+import { cacheStoreOf, isJsonExact, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { codeVersion } from "../code-version.js";
 
 /*
@@ -34,11 +34,7 @@ export interface ParsedFiles {
 
 /** The parsed files of the tree in `treeDir`: `cache` as generate's option (`false` for none, a directory, or the default cache directory). */
 export function openParsedFiles(treeDir: string, cache: boolean | string | undefined = true): ParsedFiles {
-  const store =
-    cache === false
-      ? false
-      : openEntryStore(path.join(typeof cache === "string" ? path.resolve(cache) : defaultCacheDir(), "environment-files"), FORMAT, PARSED_FILES_BOUNDS);
-  return parsedFiles(store, path.resolve(treeDir));
+  return parsedFiles(cacheStoreOf(cache, "environment-files", FORMAT, PARSED_FILES_BOUNDS), path.resolve(treeDir));
 }
 
 /** Parsed files over `store` (`false`: remember nothing). */

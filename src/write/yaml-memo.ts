@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { defaultCacheDir, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
+import { cacheStoreOf, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { codeVersion } from "../code-version.js";
 import type { TreePlan } from "../kustomize/compile.js";
 import type { RecordedArgoCD, RecordedEnvironment, RecordedSource } from "../tree/record.js";
@@ -38,11 +38,7 @@ export interface YamlMemo {
  * or the default cache directory).
  */
 export function openYamlMemo(treeDir: string, cache: boolean | string | undefined = true): YamlMemo {
-  const store =
-    cache === false
-      ? false
-      : openEntryStore(path.join(typeof cache === "string" ? path.resolve(cache) : defaultCacheDir(), "documents"), FORMAT, DOCUMENT_MEMO_BOUNDS);
-  return yamlMemo(store, path.resolve(treeDir));
+  return yamlMemo(cacheStoreOf(cache, "documents", FORMAT, DOCUMENT_MEMO_BOUNDS), path.resolve(treeDir));
 }
 
 /** A memo over `store` (`false`: serialise everything, remember nothing). */
