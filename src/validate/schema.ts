@@ -37,12 +37,6 @@ const KNOWN_MODELS: Readonly<Record<string, () => Promise<object>>> = {
   "autoscaling/v2/HorizontalPodAutoscaler": () => import("kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler"),
 };
 
-/** The kinds whose validators are bundled. */
-export const BUNDLED_KINDS = Object.keys(KNOWN_MODELS).map((key) => {
-  const slash = key.lastIndexOf("/");
-  return { apiVersion: key.slice(0, slash), kind: key.slice(slash + 1) };
-});
-
 /**
  * The schema validator of a kind (kubernetes-models 4.x), imported per kind because the full index
  * takes a second to load. `undefined` for a kind kubernetes-models does not know (a CRD).
@@ -70,11 +64,6 @@ export function validatorFor(apiVersion: string, kind: string): Promise<Validate
     validators.set(key, validator);
   }
   return validator;
-}
-
-/** Starts loading the validators of these kinds, so the imports overlap with kubectl runs. */
-export function preloadValidators(kinds: ReadonlyArray<{ apiVersion: string; kind: string }>): void {
-  for (const { apiVersion, kind } of kinds) void validatorFor(apiVersion, kind);
 }
 
 /**
