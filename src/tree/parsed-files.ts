@@ -40,31 +40,41 @@ export function openParsedFiles(treeDir: string, cache: boolean | string | undef
 /** Parsed files over `store` (`false`: remember nothing). */
 export function parsedFiles(store: EntryStore | false, treeDir: string): ParsedFiles {
   if (store === false) return { get: () => undefined, remember: () => undefined, save: async () => undefined };
-  const key = createHash("sha256").update(`${FORMAT}\0${codeVersion()}\0${treeDir}`).digest("hex");
-  const loaded = new Map<string, unknown>();
-  const payload = store.read(key);
-  if (typeof payload === "object" && payload !== null && !Array.isArray(payload)) {
-    for (const [digest, spec] of Object.entries(payload)) loaded.set(digest, spec);
-  }
+  // Read when the first file is: a run of built-ins or a script's environments reads none, and
+  // pays neither the code version nor the entry.
+  let key: string | undefined;
+  let loaded: Map<string, unknown> | undefined;
+  const load = (): Map<string, unknown> => {
+    if (loaded !== undefined) return loaded;
+    key = createHash("sha256").update(`${FORMAT}\0${codeVersion()}\0${treeDir}`).digest("hex");
+    loaded = new Map();
+    const payload = store.read(key);
+    if (typeof payload === "object" && payload !== null && !Array.isArray(payload)) {
+      for (const [digest, spec] of Object.entries(payload)) loaded.set(digest, spec);
+    }
+    return loaded;
+  };
   const used = new Map<string, unknown>();
   let learnt = false;
   const digestOf = (text: string) => createHash("sha256").update(text).digest("hex");
   return {
     get(text) {
       const digest = digestOf(text);
-      if (!loaded.has(digest)) return undefined;
-      const spec = loaded.get(digest);
+      const remembered = load();
+      if (!remembered.has(digest)) return undefined;
+      const spec = remembered.get(digest);
       used.set(digest, spec);
       return structuredClone(spec);
     },
     remember(text, spec) {
       if (!isJsonExact(spec)) return;
+      load();
       used.set(digestOf(text), structuredClone(spec));
       learnt = true;
     },
     async save() {
       // A run that read no file (a script's own environments, built-ins only) leaves the entry as it is.
-      if (used.size === 0 || (!learnt && used.size === loaded.size)) return;
+      if (key === undefined || used.size === 0 || (!learnt && used.size === loaded?.size)) return;
       await store.write(key, Object.fromEntries(used));
       await store.sweep();
     },

@@ -32,10 +32,9 @@ export function packedPackage(): Promise<PackedPackage> {
 }
 
 /**
- * A project with this run's tarball installed as a GitOps repository installs it
- * (`npm install -D TARBALL` into an empty project), once per run: an install costs about 6
- * CPU-seconds, and the tests that need one start from their own copy of it
- * ({@link copyOfInstalledProject}).
+ * An empty project with this run's tarball installed the way a GitOps repository installs it
+ * (`npm install -D TARBALL`), made once per run: an install costs about 6 CPU-seconds, and the
+ * tests that need one start from their own copy of it ({@link copyOfInstalledProject}).
  */
 function installedProject(): Promise<string> {
   installed ??= packedPackage().then(async ({ tarball }) => {
