@@ -16,6 +16,14 @@ import { makeDirectory, removeEmptyParents, syncDirectory, syncFiles, writeNew }
 export interface Journal {
   /** The staging directory's name (in the tree's root) holding the files to move. */
   readonly staging: string;
+  /**
+   * Directories that did not exist in the tree, each moved whole in one rename before the files
+   * (a new tree's `base/`, `overlays/` and `argocd/`, a new environment's overlay): every file in
+   * them is also in `moves` or `seeds`, so a journal read without this field (an older version
+   * rolling it forward) or a rename the file system refuses still ends with the same tree.
+   * Absent in journals written before it existed.
+   */
+  readonly directories?: readonly string[];
   readonly moves: readonly string[];
   /** Seeds to create; linked, never renamed over an existing file. */
   readonly seeds: readonly string[];
@@ -47,6 +55,9 @@ export async function applyJournal(root: string, journal: Journal, onStep: () =>
   // Synchronous moves: thousands of renames one after another, with signals held anyway (see
   // writeTree); asynchronous, each was three thread-pool round trips (2,223 files: about 2 s).
   const made = new Set<string>();
+  for (const dir of journal.directories ?? []) {
+    if (moveDirectory(resolveInside(staging, dir), resolveInside(root, dir), made)) onStep();
+  }
   for (const file of journal.moves) {
     const source = resolveInside(staging, file);
     if (lstatSync(source, { throwIfNoEntry: false }) === undefined) continue; // moved before the kill
@@ -71,6 +82,52 @@ export async function applyJournal(root: string, journal: Journal, onStep: () =>
   }
   await unlink(path.join(root, JOURNAL_FILE));
   await rm(staging, { recursive: true, force: true });
+}
+
+/**
+ * The highest directories of `files` (tree-relative) that are not in `root`: every file in one is
+ * new, so a single rename puts it in place. For a new tree, its top-level directories; for a new
+ * environment, its overlay. Moving 2,299 files one by one took 0.37 s (measured), mostly mkdir
+ * and rename in directories that had just been created.
+ */
+export function newDirectories(root: string, files: readonly string[]): string[] {
+  const exists = new Map<string, boolean>();
+  const found = new Set<string>();
+  for (const file of files) {
+    const parts = file.split("/");
+    for (let depth = 1; depth < parts.length; depth += 1) {
+      const dir = parts.slice(0, depth).join("/");
+      if (found.has(dir)) break;
+      let there = exists.get(dir);
+      if (there === undefined) {
+        there = lstatSync(resolveInside(root, dir), { throwIfNoEntry: false }) !== undefined;
+        exists.set(dir, there);
+      }
+      if (!there) {
+        found.add(dir);
+        break;
+      }
+    }
+  }
+  return [...found];
+}
+
+/**
+ * Renames a staged directory into a place where none is (or an empty one). False when it was
+ * moved before a kill, or when something appeared there meanwhile: its files are then moved one
+ * by one, as any other (a rename never replaces a directory with files in it).
+ */
+function moveDirectory(source: string, target: string, made: Set<string>): boolean {
+  if (lstatSync(source, { throwIfNoEntry: false }) === undefined) return false;
+  makeDirectory(path.dirname(target), made);
+  try {
+    renameSync(source, target);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR") return false;
+    throw error;
+  }
 }
 
 /**

@@ -8,8 +8,8 @@ import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
 import { readDiskFiles } from "../tree/disk-files.js";
 import { isUnchanged, verifyInPlace } from "./unchanged.js";
-import { syncFiles, writeNew } from "./files.js";
-import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
+import { flushFiles, writeNew } from "./files.js";
+import { applyJournal, journalDraft, newDirectories, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
 import { holdTermination, onTermination } from "./signals.js";
@@ -162,9 +162,18 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           // The record moves last: until it lands, the old record still lists every owned file.
           const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
           await refuseUnwritable(root, [...moves, ...seedsToCreate, ...deleted]);
-          const journal: Journal = { staging: path.basename(staging), moves, seeds: seedsToCreate, deletes: deleted };
+          const journal: Journal = {
+            staging: path.basename(staging),
+            directories: newDirectories(root, [...moves, ...seedsToCreate]),
+            moves,
+            seeds: seedsToCreate,
+            deletes: deleted,
+          };
           if (moves.length + seedsToCreate.length + deleted.length > 0) {
-            await syncFiles([...moves, ...seedsToCreate].map((file) => resolveInside(staging, file)));
+            await flushFiles(
+              staging,
+              [...moves, ...seedsToCreate].map((file) => resolveInside(staging, file)),
+            );
             // From the commit until every file is in place a SIGINT or SIGTERM waits (renames
             // only): the tree is left whole, not for the next generate to roll forward.
             const release = holdTermination();
