@@ -47,53 +47,88 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, task:
  * parses and validates the previous one's output, instead of waiting for it (with two cores,
  * render-then-consume per worker left a core idle half the time).
  *
+ * `items` may arrive over time (an async iterable): each is produced as soon as it arrives and
+ * there is room, so rendering starts on the first groups of overlays while later ones are still
+ * being written and looked up. The iterable is read only as far as the bounds allow.
+ *
  * The first failure in the order of `items` (of its `produce` or its `consume`) is thrown, once
  * every `produce` already started has ended; none starts after it. So the error does not depend
- * on timing.
+ * on timing. A failure of the iterable itself comes after every item it gave.
  *
  * @example
  * await pipeInOrder(groups, 2, (group) => runRenderer(group), async (output, group) => store(group, parse(output)));
  */
 export async function pipeInOrder<T, P>(
-  items: readonly T[],
+  items: Iterable<T> | AsyncIterable<T>,
   limit: number,
   produce: (item: T, index: number) => Promise<P>,
   consume: (produced: P, item: T, index: number) => Promise<void>,
 ): Promise<void> {
   const width = Math.max(1, limit);
-  const slots = items.map(() => {
-    const slot = {} as { promise: Promise<P>; resolve: (value: P) => void; reject: (error: unknown) => void };
-    slot.promise = new Promise<P>((resolve, reject) => Object.assign(slot, { resolve, reject }));
-    // Rejections are taken by the consumer in order; one it never reaches (it stopped earlier) is not unhandled.
-    slot.promise.catch(() => undefined);
-    return slot;
-  });
+  const iterator = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : toAsync(items[Symbol.iterator]());
+  const slots: Array<{ readonly item: T; readonly result: Promise<P> }> = [];
   const running = new Set<Promise<void>>();
-  let next = 0;
   let taken = 0;
   let stopped = false;
-  const startMore = (): void => {
-    while (!stopped && running.size < width && next < items.length && next < taken + 2 * width) {
-      const index = next;
-      next += 1;
-      const task: Promise<void> = new Promise<P>((resolve) => resolve(produce(items[index]!, index))).then(slots[index]!.resolve, slots[index]!.reject);
-      running.add(task);
-      void task.then(() => {
-        running.delete(task);
-        startMore();
-      });
+  let ended = false;
+  let inputFailure: { readonly error: unknown } | undefined;
+  // One waiter each: the feeder for room, the consumer for the next item. Conditions are checked
+  // again after every wake-up, so a wake-up with nothing to do is harmless.
+  let roomFreed: () => void = () => undefined;
+  let itemArrived: () => void = () => undefined;
+  const feeder = (async () => {
+    try {
+      for (;;) {
+        while (!stopped && (running.size >= width || slots.length >= taken + 2 * width)) {
+          await new Promise<void>((resolve) => (roomFreed = resolve));
+        }
+        if (stopped) return;
+        const next = await iterator.next();
+        if (next.done === true || stopped) return;
+        const index = slots.length;
+        const result = new Promise<P>((resolve) => resolve(produce(next.value, index)));
+        // Rejections are taken by the consumer in order; one it never reaches (it stopped earlier) is not unhandled.
+        result.catch(() => undefined);
+        const task: Promise<void> = result.then(
+          () => undefined,
+          () => undefined,
+        );
+        running.add(task);
+        void task.then(() => {
+          running.delete(task);
+          roomFreed();
+        });
+        slots.push({ item: next.value, result });
+        itemArrived();
+      }
+    } catch (error) {
+      inputFailure = { error };
+    } finally {
+      ended = true;
+      itemArrived();
     }
-  };
+  })();
   try {
-    startMore();
-    for (const [index, item] of items.entries()) {
-      await consume(await slots[index]!.promise, item, index);
+    for (let index = 0; ; index += 1) {
+      while (index >= slots.length && !ended) await new Promise<void>((resolve) => (itemArrived = resolve));
+      const slot = slots[index];
+      if (slot === undefined) break;
+      await consume(await slot.result, slot.item, index);
       taken = index + 1;
-      startMore();
+      roomFreed();
     }
+    await feeder;
+    if (inputFailure !== undefined) throw inputFailure.error;
   } catch (error) {
     stopped = true;
+    roomFreed();
+    await feeder;
     await Promise.all(running);
     throw error;
   }
+}
+
+/** A synchronous iterator as an asynchronous one. */
+function toAsync<T>(iterator: Iterator<T>): AsyncIterator<T> {
+  return { next: async () => iterator.next() };
 }

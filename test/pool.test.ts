@@ -39,6 +39,47 @@ describe("pipeInOrder", () => {
     );
   });
 
+  it("takes items that arrive over time: consumes the first before the input ends; a failing input is thrown after its items", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Item 2 arrives only once item 1 was consumed: waiting for the end of the input first would never finish.
+    async function* arriving(): AsyncGenerator<number> {
+      yield 0;
+      yield 1;
+      await gate;
+      yield 2;
+    }
+    const consumed: number[] = [];
+    await pipeInOrder(
+      arriving(),
+      2,
+      async (item) => item * 10,
+      async (produced, item) => {
+        consumed.push(produced);
+        if (item === 1) release();
+      },
+    );
+    expect(consumed).toEqual([0, 10, 20]);
+
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      yield 2;
+      throw new Error("the input broke");
+    }
+    const before: number[] = [];
+    await expect(
+      pipeInOrder(
+        failing(),
+        1,
+        async (item) => item,
+        async (item) => {
+          before.push(item);
+        },
+      ),
+    ).rejects.toThrow("the input broke");
+    expect(before).toEqual([1, 2]);
+  });
+
   it("a producer runs while the previous result is consumed", async () => {
     const events: string[] = [];
     await pipeInOrder(

@@ -211,9 +211,12 @@ export function autoscaledDeployments(spec: EnvironmentSpec<string>, registry: C
     .map((component) => component.deploymentName);
 }
 
+/** The tree's directory of Argo CD Applications. */
+export const APPLICATIONS_DIR = "argocd";
+
 /** `argocd/<environment>.yaml`. */
 export function applicationFile(environment: string): string {
-  return `argocd/${environment}.yaml`;
+  return `${APPLICATIONS_DIR}/${environment}.yaml`;
 }
 
 /**

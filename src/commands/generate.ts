@@ -1,5 +1,5 @@
 import path from "node:path";
-import { validateApplications, type ApplicationSummary, type ArgoCDOptions } from "../argocd/application.js";
+import { APPLICATIONS_DIR, validateApplications, type ApplicationSummary, type ArgoCDOptions } from "../argocd/application.js";
 import { ArgusKustomizeError, type Problem } from "../errors.js";
 import { environmentNotices, type EnvironmentNotice } from "../model/built-in-environments.js";
 import type { ArgusComponent } from "../model/components.js";
@@ -99,7 +99,11 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
   const result = await writeTree(tree.dir, () => planTree(tree, options), {
     ...(options.lockTimeoutMs !== undefined ? { lockTimeoutMs: options.lockTimeoutMs } : {}),
     ...(edit !== undefined ? { edit } : {}),
-    verify: async (staging, { contents, specs, argocd }) => {
+    // The base first, then each overlay's files in the order of the overlays, so the first groups
+    // render while later overlays are still being written; the Applications (no render reads
+    // them) last.
+    stagingOrder: ({ argocd }) => [...argocd.plan.overlays.map((overlay) => overlay.dir), APPLICATIONS_DIR],
+    verify: async (staging, { contents, specs, argocd }, staged) => {
       const plan = argocd.plan;
       // What exists already is judged before anything is rendered: a refused change is the input's fault.
       await assertUpgradeAllowed(tree.dir, { contents, plan }, options.allowReplace);
@@ -107,7 +111,7 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
       notices.splice(0, notices.length, ...specs.flatMap((spec) => environmentNotices(spec)), ...applicationNotices(argocd));
       const checked = await renderOverlays(
         plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
-        { renderer, cache, root: staging },
+        { renderer, cache, root: staging, ready: (index) => staged.through(plan.overlays[index]!.dir) },
         async (rendered, _job, index) => {
           const overlay = plan.overlays[index]!;
           if (rendered.warnings.length > 0) {
@@ -124,6 +128,7 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
           return { violations, summary: summarize(overlay.environment, overlay.dir, rendered) };
         },
       );
+      await staged.all();
       const violations = [...checked.flatMap((overlay) => overlay.violations), ...(await validateApplications(staging, argocd))];
       if (violations.length > 0) {
         throw new ArgusKustomizeError("VALIDATION_FAILED", `${violations.length} violation(s); nothing was written`, { problems: violations });

@@ -7,7 +7,7 @@ import { ArgusKustomizeError } from "../errors.js";
 import { renderKeyer, type RenderCache } from "./cache.js";
 import { kustomizationFacts, type KustomizationFacts } from "./references.js";
 import { parseStream, renderKustomization, runKustomize, type Rendered, type Renderer } from "./kustomize.js";
-import { defaultConcurrency, mapBounded, pipeInOrder } from "../pool.js";
+import { defaultConcurrency, pipeInOrder } from "../pool.js";
 import { onTermination } from "../write/signals.js";
 import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
 
@@ -59,6 +59,13 @@ export interface RenderOverlaysOptions {
   readonly cache?: RenderCache | false;
   /** Errors show paths under this directory relative to it (a staging directory is not the user's). */
   readonly root?: string;
+  /**
+   * Resolves once the overlay `jobs[index]`, and everything it reads, is on disk. Each overlay is
+   * looked up and rendered as soon as it is: generate renders the first groups while it is still
+   * writing the later overlays of its staging directory.
+   * @default every overlay is on disk already
+   */
+  readonly ready?: (index: number) => Promise<void>;
 }
 
 /** Measured (2 cores, 500 overlays): 10 per group is start-up bound, 50 leaves a core idle at the end. */
@@ -88,31 +95,54 @@ export async function renderOverlays<R>(
   const cache = options.cache === undefined ? false : options.cache;
   const groupSize = Math.max(1, options.groupSize ?? DEFAULT_GROUP_SIZE);
   const results = new Array<R>(jobs.length);
-
-  // Cache look-ups, then the namespaces of the overlays to render: bounded file I/O, before any
-  // process starts.
   const keyOf = cache === false ? undefined : renderKeyer(options.renderer, cache);
   const facts = keyOf?.facts ?? kustomizationFacts(false);
-  const keys = await mapBounded(jobs, FILE_CONCURRENCY, async (job) => (keyOf === undefined ? undefined : await keyOf(job.dir)));
-  // A hit is consumed as soon as it is read, and then dropped.
-  const missed = await mapBounded(jobs, FILE_CONCURRENCY, async (job, index) => {
-    const key = keys[index];
-    const hit = cache !== false && key !== undefined ? await cache.get(key) : undefined;
-    if (hit === undefined) return true;
-    results[index] = await consume(hit, job, index);
-    return false;
-  });
-  const misses = [...jobs.keys()].filter((index) => missed[index]);
+  const keys = new Array<string | undefined>(jobs.length);
   const namespaces = new Map<number, string | undefined>();
-  if (groupSize > 1) {
-    for (const index of misses) namespaces.set(index, overlayNamespace(jobs[index]!.dir, facts.of));
-  }
-  await keyOf?.remember();
 
-  const groups = groupByNamespace(misses, (index) => namespaces.get(index), groupSize);
-  const scratch = groups.some((group) => group.length > 1) ? await mkdtemp(path.join(tmpdir(), "argusai-kustomize-batch-")) : undefined;
-  // A SIGTERM or SIGINT mid-render removes the scratch directory too (the finally would not run).
-  const forget = scratch !== undefined ? onTermination(() => rmSync(scratch, { recursive: true, force: true })) : undefined;
+  // Each overlay, in order, as soon as it is on disk: its cache key and look-up (a hit is consumed
+  // at once and dropped), then, for a miss, its namespace, and into a group. Groups go to the
+  // renderers as they fill, while later overlays are still being looked up (or written).
+  const groups = new Channel<number[]>();
+  const grouper = new NamespaceGrouper(groupSize);
+  let stopped = false;
+  const lookups = pipeInOrder(
+    jobs,
+    FILE_CONCURRENCY,
+    async (job, index) => {
+      await options.ready?.(index);
+      if (stopped) return false;
+      const key = keyOf === undefined ? undefined : await keyOf(job.dir);
+      keys[index] = key;
+      const hit = cache !== false && key !== undefined ? await cache.get(key) : undefined;
+      if (hit === undefined) return true;
+      results[index] = await consume(hit, job, index);
+      return false;
+    },
+    async (missed, job, index) => {
+      if (!missed || stopped) return;
+      const namespace = groupSize > 1 ? overlayNamespace(job.dir, facts.of) : undefined;
+      namespaces.set(index, namespace);
+      for (const group of grouper.add(index, namespace)) groups.push(group);
+    },
+  ).then(
+    async () => {
+      await keyOf?.remember();
+      for (const group of grouper.finish()) groups.push(group);
+      groups.close();
+    },
+    (error: unknown) => groups.fail(error),
+  );
+
+  let scratch: Promise<string> | undefined;
+  let forget: (() => void) | undefined;
+  // Made for the first group of more than one overlay; a SIGTERM or SIGINT mid-render removes it
+  // too (the finally would not run).
+  const scratchDir = (): Promise<string> =>
+    (scratch ??= mkdtemp(path.join(tmpdir(), "argusai-kustomize-batch-")).then((dir) => {
+      forget = onTermination(() => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    }));
   try {
     // kubectl runs for the next groups while this process splits, remembers and consumes the
     // previous one's output, in the order of the groups.
@@ -123,7 +153,7 @@ export async function renderOverlays<R>(
         group.length > 1
           ? {
               group: await buildGroup(
-                path.join(scratch!, String(groupIndex)),
+                path.join(await scratchDir(), String(groupIndex)),
                 group.map((index) => jobs[index]!),
                 options.renderer,
               ),
@@ -149,11 +179,54 @@ export async function renderOverlays<R>(
       },
     );
   } finally {
+    // A failed render stops the look-ups; they end before anything is removed under them.
+    stopped = true;
+    await lookups;
     forget?.();
-    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    if (scratch !== undefined) await rm(await scratch, { recursive: true, force: true });
     if (cache !== false) await cache.sweep();
   }
   return results;
+}
+
+/**
+ * Items that arrive over time, read once in order by `for await`: pushed by one side, taken by the
+ * other, with the end (or a failure) after the last.
+ */
+class Channel<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private end: { readonly failure?: { readonly error: unknown } } | undefined;
+  private arrived: () => void = () => undefined;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.arrived();
+  }
+
+  close(): void {
+    this.end = {};
+    this.arrived();
+  }
+
+  fail(error: unknown): void {
+    this.end = { failure: { error } };
+    this.arrived();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.end !== undefined) {
+        if (this.end.failure !== undefined) throw this.end.failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.arrived = resolve));
+    }
+  }
 }
 
 /** What the renderer gave for a group: its whole output (`undefined`: render it overlay by overlay), or one overlay's render. */
@@ -177,30 +250,41 @@ async function renderOne(job: OverlayJob, options: RenderOverlaysOptions): Promi
 }
 
 /**
- * Splits `indexes` into groups of at most `size` where no namespace repeats; an index without a
- * namespace gets a group of its own (rendered by itself). Order within the input is kept.
+ * Groups overlays as they come: at most `size` to a group, no namespace twice in one (so each
+ * object of the group's output belongs to one overlay). An overlay without a namespace, or any
+ * with a size of 1, is a group by itself. Each overlay goes to the oldest open group that can take
+ * it; a group is given out when it is full, the rest at the end, oldest first.
  */
-export function groupByNamespace(indexes: readonly number[], namespaceOf: (index: number) => string | undefined, size: number): number[][] {
-  const groups: Array<{ members: number[]; namespaces: Set<string> }> = [];
-  const singles: number[][] = [];
-  let open = 0;
-  for (const index of indexes) {
-    const namespace = namespaceOf(index);
-    if (namespace === undefined || size === 1) {
-      singles.push([index]);
-      continue;
-    }
-    // First group, from the oldest one still open, with room and without this namespace.
-    let group = groups.slice(open).find((candidate) => candidate.members.length < size && !candidate.namespaces.has(namespace));
+export class NamespaceGrouper {
+  private readonly open: Array<{ readonly members: number[]; readonly namespaces: Set<string> }> = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Adds `index`; returns the groups this completes (a full one, or `index` by itself). */
+  add(index: number, namespace: string | undefined): number[][] {
+    if (namespace === undefined || this.size === 1) return [[index]];
+    let group = this.open.find((candidate) => !candidate.namespaces.has(namespace));
     if (group === undefined) {
       group = { members: [], namespaces: new Set() };
-      groups.push(group);
+      this.open.push(group);
     }
     group.members.push(index);
     group.namespaces.add(namespace);
-    while (open < groups.length && groups[open]!.members.length >= size) open += 1;
+    if (group.members.length < this.size) return [];
+    this.open.splice(this.open.indexOf(group), 1);
+    return [group.members];
   }
-  return [...groups.map((group) => group.members), ...singles];
+
+  /** The groups still open, oldest first. */
+  finish(): number[][] {
+    return this.open.splice(0).map((group) => group.members);
+  }
+}
+
+/** All of `indexes` grouped by a {@link NamespaceGrouper}, in the order it gives them out. */
+export function groupByNamespace(indexes: readonly number[], namespaceOf: (index: number) => string | undefined, size: number): number[][] {
+  const grouper = new NamespaceGrouper(size);
+  return [...indexes.flatMap((index) => grouper.add(index, namespaceOf(index))), ...grouper.finish()];
 }
 
 /**

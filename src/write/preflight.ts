@@ -60,9 +60,12 @@ export async function removeCreatedDirectories(root: string, createdRoot: string
 /** Refuses, before anything is written, every case that would make a move fail halfway. */
 export async function refuseObstacles(root: string, contents: TreeContents, seeds: readonly SeedFile[], owned: ReadonlySet<string>): Promise<void> {
   const files = [...contents.keys(), ...seeds.map((seed) => seed.path)];
-  await refuseBadParents(root, files);
+  const directories = refuseBadParents(root, files);
   for (const file of files) {
-    const info = await lstat(resolveInside(root, file)).catch(() => undefined);
+    const parent = file.slice(0, Math.max(0, file.lastIndexOf("/")));
+    // Nothing is in a directory that is not there (a new tree, a new environment).
+    if (parent !== "" && !directories.has(parent)) continue;
+    const info = lstatSync(resolveInside(root, file), { throwIfNoEntry: false });
     if (info === undefined) continue;
     if (!info.isFile()) {
       throw new ArgusKustomizeError("WRITE_FAILED", `${file} is in the way (not a regular file); move it away`, { location: { file } });
@@ -82,18 +85,27 @@ export async function refuseObstacles(root: string, contents: TreeContents, seed
 
 /**
  * Refuses a path whose directories include a symbolic link (a write or deletion could land
- * outside the tree) or a file (the move would fail halfway). Each directory is checked once.
+ * outside the tree) or a file (the move would fail halfway). Each directory is looked up once,
+ * synchronously, and none below one that is not there (a first generate of 500 environments has
+ * about 1,000 directories: one awaited look-up each took 0.1 to 0.2 s).
+ *
+ * @returns the directories (tree-relative) that exist
  */
-async function refuseBadParents(root: string, files: readonly string[]): Promise<void> {
-  const checked = new Set<string>();
+function refuseBadParents(root: string, files: readonly string[]): Set<string> {
+  const existing = new Set<string>();
+  const missing = new Set<string>();
   for (const file of files) {
     const parts = file.split("/");
     for (let depth = 1; depth < parts.length; depth += 1) {
       const parent = parts.slice(0, depth).join("/");
-      if (checked.has(parent)) continue;
-      checked.add(parent);
-      const info = await lstat(resolveInside(root, parent)).catch(() => undefined);
-      if (info?.isSymbolicLink() === true) {
+      if (missing.has(parent)) break;
+      if (existing.has(parent)) continue;
+      const info = lstatSync(resolveInside(root, parent), { throwIfNoEntry: false });
+      if (info === undefined) {
+        missing.add(parent);
+        break;
+      }
+      if (info.isSymbolicLink()) {
         throw new ArgusKustomizeError(
           "WRITE_FAILED",
           `${parent} is a symbolic link; generate does not write through links, nor delete (it could land outside the tree)`,
@@ -102,13 +114,15 @@ async function refuseBadParents(root: string, files: readonly string[]): Promise
           },
         );
       }
-      if (info !== undefined && !info.isDirectory()) {
+      if (!info.isDirectory()) {
         throw new ArgusKustomizeError("WRITE_FAILED", `${parent} is a file, but generate needs a directory there (for ${file}); move it away`, {
           location: { file: parent },
         });
       }
+      existing.add(parent);
     }
   }
+  return existing;
 }
 
 /**
@@ -116,7 +130,7 @@ async function refuseBadParents(root: string, files: readonly string[]): Promise
  * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
  */
 export async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
-  await refuseBadParents(root, files);
+  refuseBadParents(root, files);
   const checked = new Set<string>();
   // Each directory is looked up once, synchronously: a first generate of 500 environments asks
   // about 6,600 times (three missing levels per file), one thread-pool round trip each (1 s).

@@ -8,7 +8,8 @@ import { JOURNAL_FILE, resolveInside, STAGING_PREFIX } from "../tree/layout.js";
 import { RECORD_FILE, readRecord } from "../tree/record.js";
 import { readDiskFiles } from "../tree/disk-files.js";
 import { isUnchanged, verifyInPlace } from "./unchanged.js";
-import { flushFiles, writeNew } from "./files.js";
+import { flushFiles } from "./files.js";
+import { stageInBackground, type Staged, type StagedFile } from "./staging.js";
 import { applyJournal, journalDraft, newDirectories, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
@@ -42,16 +43,26 @@ export interface TreeEdit {
 export interface WriteTreeOptions<P extends TreeWrite = TreeWrite> {
   /** Changes to make under the lock before `plan`, undone unless the new tree is committed. */
   readonly edit?: TreeEdit;
-  /** Runs on the staged tree (and the plan it was written from) before anything in the target changes; a throw leaves it untouched. */
-  readonly verify?: (stagingDir: string, planned: P) => Promise<void>;
+  /**
+   * Runs on the staged tree (and the plan it was written from) before anything in the target
+   * changes; a throw leaves it untouched. It starts while the files are still being staged:
+   * `staged` says when the ones it reads are on disk.
+   */
+  readonly verify?: (stagingDir: string, planned: P, staged: Staged) => Promise<void>;
+  /**
+   * Directories (tree-relative) whose files are staged last, one after another in this order,
+   * after every other file: a verify can start on the first while the later ones are written.
+   * @default none: every file in path order
+   */
+  readonly stagingOrder?: (planned: P) => readonly string[];
   /**
    * How long to wait for another generate on the same tree.
    * @default 60000
    */
   readonly lockTimeoutMs?: number;
   /**
-   * Called at each write step, numbered from 1: each staged file, the commit of the journal, each
-   * move and each deletion. The crash tests kill the process in it to prove every step recoverable.
+   * Called at each write step, numbered from 1: each staged file (seeds included), the commit of
+   * the journal, each directory or file moved and each deletion. The crash tests kill the process in it to prove every step recoverable.
    * @internal
    */
   readonly onStep?: (step: number) => void;
@@ -131,19 +142,24 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         try {
           // Should a crash leave it behind until the next generate, git ignores all of it.
           await writeFile(path.join(staging, ".gitignore"), "*\n");
-          const made = new Set<string>([staging]);
-          for (const [file, text] of contents) {
-            writeNew(resolveInside(staging, file), text, 0o644, made);
-            step();
-          }
+          const files: StagedFile[] = [...contents].map(([file, text]) => ({ file, text, mode: 0o644 }));
           const seedsToCreate: string[] = [];
           for (const seed of seeds) {
             const existing = disk.get(seed.path);
             if (existing === undefined) seedsToCreate.push(seed.path);
             // Secrets: readable by the owner only.
-            writeNew(resolveInside(staging, seed.path), existing ?? seed.create(), 0o600, made);
+            files.push({ file: seed.path, text: existing ?? seed.create(), mode: 0o600 });
           }
-          await options.verify?.(staging, planned);
+          const staged = stageInBackground(staging, files, options.stagingOrder?.(planned) ?? [], step);
+          try {
+            await options.verify?.(staging, planned, staged);
+            await staged.done;
+          } catch (error) {
+            // Nothing is written into the staging directory once it is being removed.
+            staged.stop();
+            await staged.done.catch(() => undefined);
+            throw error;
+          }
 
           const written: string[] = [];
           const unchanged: string[] = [];

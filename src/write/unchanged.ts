@@ -1,6 +1,7 @@
 import type { SeedFile } from "../kustomize/compile.js";
 import type { TreeRecord } from "../tree/record.js";
 import type { DiskFiles } from "../tree/disk-files.js";
+import { ALL_STAGED, type Staged } from "./staging.js";
 import type { TreeWrite } from "./transaction.js";
 import type { TreeContents } from "./planned-tree.js";
 
@@ -49,11 +50,11 @@ export function isUnchanged(disk: DiskFiles, contents: TreeContents, seeds: read
 export async function verifyInPlace<P extends TreeWrite>(
   root: string,
   planned: P,
-  verify: ((dir: string, planned: P) => Promise<void>) | undefined,
+  verify: ((dir: string, planned: P, staged: Staged) => Promise<void>) | undefined,
 ): Promise<boolean> {
   if (verify === undefined) return true;
   try {
-    await verify(root, planned);
+    await verify(root, planned, ALL_STAGED);
     return true;
   } catch {
     return false;

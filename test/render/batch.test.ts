@@ -111,10 +111,37 @@ describe("batched rendering", () => {
     for (const job of jobs) expect(results.get(job.environment)!.yaml).toBe(single.get(job.environment)!.yaml);
   });
 
-  it("never puts two overlays of one namespace into a group, and keeps the order", () => {
+  it("renders the first groups while later overlays are not ready yet (generate's staging), with the same results", async () => {
+    let consumedOne!: () => void;
+    const firstConsumed = new Promise<void>((resolve) => (consumedOne = resolve));
+    const readyAsked: number[] = [];
+    // Overlays after the first two are ready only once one overlay was rendered and consumed: a
+    // renderer that waited for every overlay first would never finish.
+    const results = await renderOverlays(
+      jobs,
+      {
+        renderer,
+        cache: false,
+        groupSize: 2,
+        ready: async (index) => {
+          readyAsked.push(index);
+          if (index >= 2) await firstConsumed;
+        },
+      },
+      (rendered, job) => {
+        consumedOne();
+        return [job.environment, rendered] as const;
+      },
+    );
+    expect(readyAsked.sort((a, b) => a - b)).toEqual(jobs.map((_job, index) => index));
+    for (const [environment, rendered] of results) expect(rendered.yaml, environment).toBe(single.get(environment)!.yaml);
+  }, 20_000);
+
+  it("never puts two overlays of one namespace into a group, keeps the order, and gives each group out when it is full", () => {
     const namespaces = ["a", "b", "a", "c", undefined, "a", "b", "d"];
     const groups = groupByNamespace([0, 1, 2, 3, 4, 5, 6, 7], (index) => namespaces[index], 3);
-    expect(groups).toEqual([[0, 1, 3], [2, 6, 7], [5], [4]]);
+    // [0, 1, 3] is full at 3; 4 sets no namespace; [2, 6, 7] is full at 7; [5] is still open at the end.
+    expect(groups).toEqual([[0, 1, 3], [4], [2, 6, 7], [5]]);
     for (const group of groups) expect(new Set(group.map((index) => namespaces[index])).size).toBe(group.length);
   });
 });

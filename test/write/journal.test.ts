@@ -49,10 +49,11 @@ describe("directories the tree does not have", () => {
       [RECORD_FILE, "{}\n"],
     ]);
     let journal: Journal | undefined;
-    await writeTree(root, async () => ({ contents, seeds: [{ path: "overlays/dev/secrets.env", create: () => "s=1\n" }] }), {
+    const seeds = [{ path: "overlays/dev/secrets.env", create: () => "s=1\n" }];
+    await writeTree(root, async () => ({ contents, seeds }), {
       onStep: (step) => {
-        // The step after the last staged file is the journal's commit, before anything moves.
-        if (step === contents.size + 1) journal = JSON.parse(readFileSync(path.join(root, JOURNAL_FILE), "utf8")) as Journal;
+        // The step after the last staged file (and seed) is the journal's commit, before anything moves.
+        if (step === contents.size + seeds.length + 1) journal = JSON.parse(readFileSync(path.join(root, JOURNAL_FILE), "utf8")) as Journal;
       },
     });
     expect(journal?.directories).toEqual(["base", "overlays"]);
