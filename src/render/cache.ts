@@ -158,7 +158,7 @@ const RENDERERS_BOUNDS: StoreBounds = { maxBytes: 1024 * 1024, maxAgeMs: 30 * 24
 /**
  * The sha256 of the renderer's file. The renderer counts by its content, not by its inode or
  * times, so a CI job that installs the same kustomize into a new container every run (a new
- * inode each time) finds the renders of the last run; hashing a 57 MB kubectl took 0.2 s here,
+ * inode each time) finds the renders of the last run; hashing a 57 MB kubectl takes 0.07 s here,
  * so the digest is remembered by the file's path, size, inode and change times (a file replaced
  * or changed in place gets a new change time, which no tool sets back).
  */
@@ -167,7 +167,8 @@ async function contentDigest(real: string, info: import("node:fs").Stats, digest
   const remembered = digests !== false ? digests.read(key) : undefined;
   if (typeof remembered === "string" && /^[0-9a-f]{64}$/.test(remembered)) return remembered;
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(real)) hash.update(chunk as Buffer);
+  // In 1 MiB reads: the stream's default 64 KiB took 0.17 to 0.31 s for a 57 MB kubectl, 1 MiB 0.07 s (measured).
+  for await (const chunk of createReadStream(real, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   const digest = hash.digest("hex");
   if (digests !== false) await digests.write(key, digest);
   return digest;

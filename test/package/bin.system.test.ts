@@ -2,7 +2,7 @@
  * The bin as users start it: by its shebang, from npm's .bin, on Debian and on Alpine CI images
  * (where /bin/sh and /usr/bin/env are BusyBox), with `--env-file` reaching the CLI and never Node.
  */
-import { chmod, readFile, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, PLACEHOLDER_WARNINGS, tempDir } from "../helpers.js";
@@ -116,4 +116,19 @@ describe("why the bin starts from /bin/sh (the alternatives, measured)", () => {
       }
     },
   );
+});
+
+describe("the compile cache", () => {
+  it(`is on for Node 22.1 and later, in the temp directory (Node's default), and there is none on Node 20: here Node ${process.versions.node}`, async () => {
+    const tmp = await tempDir();
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    delete env["NODE_COMPILE_CACHE"];
+    delete env["NODE_DISABLE_COMPILE_CACHE"];
+    const result = await run([process.execPath, "--", CLI, "--help"], { env });
+    expect(result.code, result.stderr).toBe(0);
+    const cached = await readdir(path.join(tmp, "node-compile-cache"), { recursive: true }).catch(() => []);
+    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+    if (major > 22 || (major === 22 && minor >= 1)) expect(cached.length).toBeGreaterThan(0);
+    else expect(cached).toEqual([]);
+  });
 });
