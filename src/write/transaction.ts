@@ -62,7 +62,8 @@ export interface WriteTreeOptions<P extends TreeWrite = TreeWrite> {
   readonly lockTimeoutMs?: number;
   /**
    * Called at each write step, numbered from 1: each staged file (seeds included), the commit of
-   * the journal, each directory or file moved and each deletion. The crash tests kill the process in it to prove every step recoverable.
+   * the journal, each directory or file moved and each deletion. The crash tests kill the process
+   * in it to prove every step recoverable.
    * @internal
    */
   readonly onStep?: (step: number) => void;
