@@ -119,16 +119,18 @@ describe("why the bin starts from /bin/sh (the alternatives, measured)", () => {
 });
 
 describe("the compile cache", () => {
-  it(`is on for Node 22.1 and later, in the temp directory (Node's default), and there is none on Node 20: here Node ${process.versions.node}`, async () => {
+  it(`is on for Node 22.1 and later, beside the other caches, and there is none on Node 20: here Node ${process.versions.node}`, async () => {
     const tmp = await tempDir();
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp };
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, XDG_CACHE_HOME: path.join(tmp, "cache") };
     delete env["NODE_COMPILE_CACHE"];
     delete env["NODE_DISABLE_COMPILE_CACHE"];
     const result = await run([process.execPath, "--", CLI, "--help"], { env });
     expect(result.code, result.stderr).toBe(0);
-    const cached = await readdir(path.join(tmp, "node-compile-cache"), { recursive: true }).catch(() => []);
+    const cached = await readdir(path.join(tmp, "cache", "argusai-kustomize", "node-compile-cache"), { recursive: true }).catch(() => []);
     const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
     if (major > 22 || (major === 22 && minor >= 1)) expect(cached.length).toBeGreaterThan(0);
     else expect(cached).toEqual([]);
+    // Nothing in the temp directory: a killed generate leaves it as it found it (transaction-processes).
+    expect((await readdir(tmp)).filter((entry) => entry !== "cache")).toEqual([]);
   });
 });
