@@ -131,9 +131,24 @@ export async function renderOverlays<R>(
       for (const group of grouper.finish()) groups.push(group);
       groups.close();
     },
-    (error: unknown) => groups.fail(error),
+    (error: unknown) => {
+      stopped = true;
+      groups.fail(error);
+    },
   );
 
+  // Any failure fails the run: the look-ups stop at once, instead of keying, looking up and
+  // consuming every overlay left before the error is thrown.
+  const stopping =
+    <A extends unknown[], T>(step: (...args: A) => Promise<T>) =>
+    async (...args: A): Promise<T> => {
+      try {
+        return await step(...args);
+      } catch (error) {
+        stopped = true;
+        throw error;
+      }
+    };
   let scratch: Promise<string> | undefined;
   let forget: (() => void) | undefined;
   // Made for the first group of more than one overlay; a SIGTERM or SIGINT mid-render removes it
@@ -149,17 +164,19 @@ export async function renderOverlays<R>(
     await pipeInOrder(
       groups,
       options.concurrency ?? defaultConcurrency(),
-      async (group, groupIndex): Promise<Produced> =>
-        group.length > 1
-          ? {
-              group: await buildGroup(
-                path.join(await scratchDir(), String(groupIndex)),
-                group.map((index) => jobs[index]!),
-                options.renderer,
-              ),
-            }
-          : { one: await renderOne(jobs[group[0]!]!, options) },
-      async (produced, group) => {
+      stopping(
+        async (group: number[], groupIndex: number): Promise<Produced> =>
+          group.length > 1
+            ? {
+                group: await buildGroup(
+                  path.join(await scratchDir(), String(groupIndex)),
+                  group.map((index) => jobs[index]!),
+                  options.renderer,
+                ),
+              }
+            : { one: await renderOne(jobs[group[0]!]!, options) },
+      ),
+      stopping(async (produced: Produced, group: number[]) => {
         const split =
           produced.group !== undefined
             ? await splitGroup(
@@ -176,7 +193,7 @@ export async function renderOverlays<R>(
           results[index] = await consume(one, job, index);
           await yieldToEventLoop();
         }
-      },
+      }),
     );
   } finally {
     // A failed render stops the look-ups; they end before anything is removed under them.
