@@ -111,7 +111,13 @@ export async function generateTree(tree: OpenTree, options: GenerateOptions<stri
       notices.splice(0, notices.length, ...specs.flatMap((spec) => environmentNotices(spec)), ...applicationNotices(argocd));
       const checked = await renderOverlays(
         plan.overlays.map((overlay) => ({ environment: overlay.environment, dir: path.join(staging, overlay.dir) })),
-        { renderer, cache, root: staging, ready: (index) => staged.through(plan.overlays[index]!.dir) },
+        {
+          renderer,
+          cache,
+          root: staging,
+          ready: (index) => staged.through(plan.overlays[index]!.dir),
+          ...(staged.files !== undefined ? { known: { root: staging, files: staged.files } } : {}),
+        },
         async (rendered, _job, index) => {
           const overlay = plan.overlays[index]!;
           if (rendered.warnings.length > 0) {

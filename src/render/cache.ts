@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { execFile } from "node:child_process";
 import { open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Rendered, Renderer } from "./kustomize.js";
+import { DISK, type FileView } from "./file-view.js";
 import { kustomizationFacts, REFERENCES_BOUNDS, REFERENCES_FORMAT } from "./references.js";
 import { defaultCacheDir, isJsonExact, openEntryStore, type EntryStore, type StoreBounds } from "../cache-store.js";
 import { KUSTOMIZATION_FILE_NAMES } from "../kubernetes/names.js";
@@ -100,14 +101,15 @@ export interface RenderKeyer {
  * Computes cache keys for one run: directories shared by many overlays (the base) are hashed
  * once, so the keyer must not outlive the run (files may change between runs). With `cache`,
  * what each kustomization references is remembered across runs by its bytes (references.ts).
+ * `files` is how the files are read (file-view.ts: a tree this run staged is known without reading).
  */
-export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeyer {
+export function renderKeyer(renderer: Renderer, cache?: RenderCache, files: FileView = DISK): RenderKeyer {
   const digests = new Map<string, Promise<string | undefined>>();
   const rendererId = rendererIdentity(renderer, cache !== undefined ? cache.companion("renderers", RENDERERS_FORMAT, RENDERERS_BOUNDS) : false);
   const facts = kustomizationFacts(cache !== undefined ? cache.companion("kustomizations", REFERENCES_FORMAT, REFERENCES_BOUNDS) : false);
   const digestOf = (dir: string, visiting: ReadonlySet<string>): Promise<string | undefined> => {
     const run = async (): Promise<string | undefined> => {
-      const real = await realpath(dir).catch(() => undefined);
+      const real = await files.realpath(dir);
       if (real === undefined) return undefined;
       if (visiting.has(real)) return undefined;
       let digest = digests.get(real);
@@ -115,6 +117,7 @@ export function renderKeyer(renderer: Renderer, cache?: RenderCache): RenderKeye
         // Unreadable files or links that lead nowhere: kustomize will say what is wrong; don't cache.
         digest = directoryDigest(
           real,
+          files,
           (kustomization) => facts.of(kustomization).references,
           (child) => digestOf(child, new Set([...visiting, real])),
         ).catch(() => undefined);
@@ -185,15 +188,16 @@ function reportedVersion(renderer: Renderer): Promise<string> {
 /** Every file under `dir` and every directory its kustomization reaches, hashed; `undefined` when uncacheable. */
 async function directoryDigest(
   dir: string,
-  referencesOf: (kustomization: Buffer) => readonly string[] | null,
+  view: FileView,
+  referencesOf: (kustomization: Uint8Array) => readonly string[] | null,
   referenced: (dir: string) => Promise<string | undefined>,
 ): Promise<string | undefined> {
-  const files = listFiles(dir);
+  const files = view.listFiles(dir);
   const hash = createHash("sha256");
   // Synchronous reads: thousands of small files, before any renderer starts; the thread pool's
   // round trips (open, stat, read, close, each a promise) cost several times the reads.
-  const contents = files.map((file) => readFileSync(path.join(dir, file)));
-  let kustomization: Buffer | undefined;
+  const contents = files.map((file) => view.read(path.join(dir, file)));
+  let kustomization: Uint8Array | undefined;
   for (const [index, file] of files.entries()) {
     const bytes = contents[index]!;
     hash.update(`file ${file} ${bytes.length}\0`).update(bytes);
@@ -205,49 +209,15 @@ async function directoryDigest(
   for (const entry of entries) {
     if (/^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\/|\?ref=|\/\/.+/i.test(entry)) return undefined;
     const target = path.resolve(dir, entry);
-    let info: import("node:fs").Stats;
-    try {
-      info = statSync(target);
-    } catch {
-      return undefined;
-    }
-    if (info.isDirectory()) {
+    const kind = view.kind(target);
+    if (kind === undefined) return undefined;
+    if (kind === "directory") {
       const digest = await referenced(target);
       if (digest === undefined) return undefined;
       hash.update(`dir ${entry}\0${digest}\0`);
     } else if (path.relative(dir, target).startsWith("..")) {
-      hash.update(`outside ${entry}\0`).update(readFileSync(target));
+      hash.update(`outside ${entry}\0`).update(view.read(target));
     }
   }
   return hash.digest("hex");
-}
-
-/** Files under `dir` (following links), as sorted POSIX paths relative to it. */
-function listFiles(dir: string): string[] {
-  const files: string[] = [];
-  const seen = new Set<string>();
-  const walk = (relative: string): void => {
-    // A link back up the tree must not walk forever.
-    const real = realpathSync(path.join(dir, relative));
-    if (seen.has(real)) return;
-    seen.add(real);
-    const entries = readdirSync(path.join(dir, relative), { withFileTypes: true });
-    for (const entry of entries) {
-      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
-      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && isDirectorySync(path.join(dir, child)));
-      if (isDirectory) walk(child);
-      else files.push(child);
-    }
-  };
-  walk("");
-  return files.sort();
-}
-
-/** True for a directory (through links); false for anything else or what cannot be stat'ed. */
-function isDirectorySync(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -18,6 +18,8 @@ export interface Staged {
   readonly through: (dir: string) => Promise<void>;
   /** Resolves once every file is written; rejects when staging failed. */
   readonly all: () => Promise<void>;
+  /** Every staged file's text by tree-relative path (absent when the tree is verified in place, as it is on disk). */
+  readonly files?: ReadonlyMap<string, string>;
 }
 
 /** A tree already on disk: nothing to wait for. */
@@ -37,12 +39,14 @@ const STAGING_SLICE_MS = 4;
  * Writes `files` into `staging` in the background: first every file outside the `order`
  * directories (in path order), then each of those directories' files in turn, yielding to the
  * event loop every few milliseconds. The writes themselves are synchronous (see writeNew).
+ * `present` are the files already there (its `.gitignore`), so `files` of the result is all it holds.
  */
 export function stageInBackground(
   staging: string,
   files: readonly StagedFile[],
   order: readonly string[],
   step: () => void,
+  present: ReadonlyMap<string, string> = new Map(),
 ): Staged & { readonly done: Promise<void>; readonly stop: () => void } {
   const rankOf = new Map(order.map((dir, rank) => [dir, rank]));
   const rank = (file: string): number => {
@@ -99,6 +103,7 @@ export function stageInBackground(
   return {
     through: (dir) => until(through.get(dir) ?? ranked.length),
     all: () => until(ranked.length),
+    files: new Map([...present, ...files.map((entry): [string, string] => [entry.file, entry.text])]),
     done,
     // Whoever still waits is told: nothing more will be written.
     stop: () => {

@@ -142,7 +142,8 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
         const staging = await mkdtemp(path.join(root, STAGING_PREFIX));
         try {
           // Should a crash leave it behind until the next generate, git ignores all of it.
-          await writeFile(path.join(staging, ".gitignore"), "*\n");
+          const ignoreAll = new Map([[".gitignore", "*\n"]]);
+          for (const [file, text] of ignoreAll) await writeFile(path.join(staging, file), text);
           const files: StagedFile[] = [...contents].map(([file, text]) => ({ file, text, mode: 0o644 }));
           const seedsToCreate: string[] = [];
           for (const seed of seeds) {
@@ -151,7 +152,7 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
             // Secrets: readable by the owner only.
             files.push({ file: seed.path, text: existing ?? seed.create(), mode: 0o600 });
           }
-          const staged = stageInBackground(staging, files, options.stagingOrder?.(planned) ?? [], step);
+          const staged = stageInBackground(staging, files, options.stagingOrder?.(planned) ?? [], step, ignoreAll);
           try {
             await options.verify?.(staging, planned, staged);
             await staged.done;
