@@ -208,7 +208,9 @@ export async function renderOverlays<R>(
     stopped = true;
     await lookups;
     forget?.();
-    if (scratch !== undefined) await rm(await scratch, { recursive: true, force: true });
+    // (A scratch directory that could not be made failed its group: nothing to remove.)
+    const made = await scratch?.catch(() => undefined);
+    if (made !== undefined) await rm(made, { recursive: true, force: true });
     if (cache !== false) await cache.sweep();
   }
   return results;
