@@ -85,34 +85,6 @@ export async function applyJournal(root: string, journal: Journal, onStep: () =>
 }
 
 /**
- * The highest directories of `files` (tree-relative) that are not in `root`: every file in one is
- * new, so a single rename puts it in place. For a new tree, its top-level directories; for a new
- * environment, its overlay. Moving 2,299 files one by one took 0.37 s (measured), mostly mkdir
- * and rename in directories that had just been created.
- */
-export function newDirectories(root: string, files: readonly string[]): string[] {
-  const exists = new Map<string, boolean>();
-  const found = new Set<string>();
-  for (const file of files) {
-    const parts = file.split("/");
-    for (let depth = 1; depth < parts.length; depth += 1) {
-      const dir = parts.slice(0, depth).join("/");
-      if (found.has(dir)) break;
-      let there = exists.get(dir);
-      if (there === undefined) {
-        there = lstatSync(resolveInside(root, dir), { throwIfNoEntry: false }) !== undefined;
-        exists.set(dir, there);
-      }
-      if (!there) {
-        found.add(dir);
-        break;
-      }
-    }
-  }
-  return [...found];
-}
-
-/**
  * Renames a staged directory into a place where none is (or an empty one). False when it was
  * moved before a kill, or when something appeared there meanwhile: its files are then moved one
  * by one, as any other (a rename never replaces a directory with files in it).

@@ -60,11 +60,11 @@ export async function removeCreatedDirectories(root: string, createdRoot: string
 /** Refuses, before anything is written, every case that would make a move fail halfway. */
 export async function refuseObstacles(root: string, contents: TreeContents, seeds: readonly SeedFile[], owned: ReadonlySet<string>): Promise<void> {
   const files = [...contents.keys(), ...seeds.map((seed) => seed.path)];
-  const directories = refuseBadParents(root, files);
+  const { existing } = refuseBadParents(root, files);
   for (const file of files) {
     const parent = file.slice(0, Math.max(0, file.lastIndexOf("/")));
     // Nothing is in a directory that is not there (a new tree, a new environment).
-    if (parent !== "" && !directories.has(parent)) continue;
+    if (parent !== "" && !existing.has(parent)) continue;
     const info = lstatSync(resolveInside(root, file), { throwIfNoEntry: false });
     if (info === undefined) continue;
     if (!info.isFile()) {
@@ -89,9 +89,9 @@ export async function refuseObstacles(root: string, contents: TreeContents, seed
  * synchronously, and none below one that is not there (a first generate of 500 environments has
  * about 1,000 directories: one awaited look-up each took 0.1 to 0.2 s).
  *
- * @returns the directories (tree-relative) that exist
+ * @returns the directories (tree-relative) that exist, and the highest of each file's that do not
  */
-function refuseBadParents(root: string, files: readonly string[]): Set<string> {
+function refuseBadParents(root: string, files: readonly string[]): { existing: Set<string>; missing: Set<string> } {
   const existing = new Set<string>();
   const missing = new Set<string>();
   for (const file of files) {
@@ -122,15 +122,20 @@ function refuseBadParents(root: string, files: readonly string[]): Set<string> {
       existing.add(parent);
     }
   }
-  return existing;
+  return { existing, missing };
 }
 
 /**
  * Refuses, before the commit, a move or deletion into a directory this process cannot write
  * (a read-only overlay would otherwise fail the swap halfway), and any path through a link.
+ *
+ * @returns the highest directories of `files` (tree-relative) that are not in `root`: every file
+ * in one is new, so the commit moves it whole, in one rename (journal.ts). For a new tree, its
+ * top-level directories; for a new environment, its overlay. Moving 2,299 files one by one took
+ * 0.37 s (measured), mostly mkdir and rename in directories that had just been created.
  */
-export async function refuseUnwritable(root: string, files: readonly string[]): Promise<void> {
-  refuseBadParents(root, files);
+export async function refuseUnwritable(root: string, files: readonly string[]): Promise<string[]> {
+  const { missing } = refuseBadParents(root, files);
   const checked = new Set<string>();
   // Each directory is looked up once, synchronously: a first generate of 500 environments asks
   // about 6,600 times (three missing levels per file), one thread-pool round trip each (1 s).
@@ -163,4 +168,5 @@ export async function refuseUnwritable(root: string, files: readonly string[]): 
       );
     }
   }
+  return [...missing];
 }

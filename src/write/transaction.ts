@@ -10,7 +10,7 @@ import { readDiskFiles } from "../tree/disk-files.js";
 import { isUnchanged, verifyInPlace } from "./unchanged.js";
 import { flushFiles } from "./files.js";
 import { stageInBackground, type Staged, type StagedFile } from "./staging.js";
-import { applyJournal, journalDraft, newDirectories, rollForward, writeJournal, type Journal } from "./journal.js";
+import { applyJournal, journalDraft, rollForward, writeJournal, type Journal } from "./journal.js";
 import { removeDeadLockFiles, withLock } from "./lock.js";
 import { prepareRoot, refuseObstacles, refuseUnwritable, removeCreatedDirectories } from "./preflight.js";
 import { holdTermination, onTermination } from "./signals.js";
@@ -179,10 +179,11 @@ export async function writeTree<P extends TreeWrite>(dir: string, plan: () => Pr
           }
           // The record moves last: until it lands, the old record still lists every owned file.
           const moves = [...written.filter((file) => file !== RECORD_FILE), ...written.filter((file) => file === RECORD_FILE)];
-          await refuseUnwritable(root, [...moves, ...seedsToCreate, ...deleted]);
+          // (A deleted file's directories exist: the new ones hold moves and seeds only.)
+          const newDirectories = await refuseUnwritable(root, [...moves, ...seedsToCreate, ...deleted]);
           const journal: Journal = {
             staging: path.basename(staging),
-            directories: newDirectories(root, [...moves, ...seedsToCreate]),
+            directories: newDirectories,
             moves,
             seeds: seedsToCreate,
             deletes: deleted,

@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { JOURNAL_FILE, RECORD_FILE, STAGING_PREFIX } from "../../src/tree/layout.js";
 import { flushFiles } from "../../src/write/files.js";
-import { applyJournal, newDirectories, rollForward, type Journal } from "../../src/write/journal.js";
+import { applyJournal, rollForward, type Journal } from "../../src/write/journal.js";
+import { refuseUnwritable } from "../../src/write/preflight.js";
 import { writeTree } from "../../src/write/transaction.js";
 import { snapshotTree, tempDir } from "../helpers.js";
 
@@ -35,9 +36,9 @@ describe("directories the tree does not have", () => {
   it("are the highest missing directory of each file, asked once", async () => {
     const { root } = await rootWithStaging({ "base/kustomization.yaml": "", "overlays/dev/kustomization.yaml": "" }, {});
     const files = ["base/a.yaml", "overlays/dev/b.yaml", ...QA_FILES, "overlays/uat/x/y/z.yaml", "argocd/qa.yaml", RECORD_FILE];
-    expect(newDirectories(root, files)).toEqual(["overlays/qa", "overlays/uat", "argocd"]);
-    expect(newDirectories(root, ["base/new/deeper/file.yaml"])).toEqual(["base/new"]);
-    expect(newDirectories(root, [RECORD_FILE, "base/a.yaml"])).toEqual([]);
+    expect(await refuseUnwritable(root, files)).toEqual(["overlays/qa", "overlays/uat", "argocd"]);
+    expect(await refuseUnwritable(root, ["base/new/deeper/file.yaml"])).toEqual(["base/new"]);
+    expect(await refuseUnwritable(root, [RECORD_FILE, "base/a.yaml"])).toEqual([]);
   });
 
   it("a new tree's commit moves its top-level directories whole, and the record by itself", async () => {
